@@ -1,0 +1,6 @@
+package idp
+
+import _ "embed"
+
+//go:embed default.yaml
+var defaultYAML []byte

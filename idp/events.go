@@ -1,0 +1,103 @@
+package idp
+
+import (
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Event is one entry of the sign-in log: one protocol request the server answered, with what
+// the SP sent, what the server did and, for failures, the AADSTS code. Scenarios assert on
+// these instead of scraping pages.
+type Event struct {
+	// ID is the Request Id shown on error pages and sent as x-ms-request-id.
+	ID string `json:"id"`
+	// CorrelationID ties together the events of one sign-in (request, credentials, response).
+	CorrelationID string    `json:"correlationId"`
+	Time          time.Time `json:"createdDateTime"`
+	TenantID      string    `json:"tenantId,omitempty"`
+	AppID         string    `json:"appId,omitempty"`
+	AppName       string    `json:"appDisplayName,omitempty"`
+	UserID        string    `json:"userId,omitempty"`
+	// UserPrincipalName is the user who signed in, or the login that was typed.
+	UserPrincipalName string `json:"userPrincipalName,omitempty"`
+	// Protocol is "SAML" or "OIDC".
+	Protocol string `json:"protocol"`
+	// Kind says what the request was: authn-request, idp-initiated, credentials,
+	// logout-request, metadata, authorize, token, ...
+	Kind string `json:"kind"`
+	// Binding is the SAML binding or OAuth response mode / HTTP method used by the SP.
+	Binding string `json:"binding,omitempty"`
+	// Request is what the SP sent, as parsed.
+	Request map[string]string `json:"request,omitempty"`
+	// Response is what the server sent back (IDs, destination, NameID, signing, ...).
+	Response map[string]string `json:"response,omitempty"`
+	// Status is success, failure or interrupted (credentials were asked for).
+	Status string `json:"status"`
+	// ErrorCode is the AADSTS code of a failure, 0 on success.
+	ErrorCode int `json:"errorCode"`
+	// FailureReason is the AADSTS message of a failure.
+	FailureReason string `json:"failureReason,omitempty"`
+	// Detail is an internal cause (parse error, signature error), never shown to the browser.
+	Detail string `json:"detail,omitempty"`
+}
+
+// Event status values.
+const (
+	StatusSuccess     = "success"
+	StatusFailure     = "failure"
+	StatusInterrupted = "interrupted"
+)
+
+type eventLog struct {
+	mu     sync.Mutex
+	events []Event
+	cond   *sync.Cond
+}
+
+func (l *eventLog) add(e Event) {
+	l.mu.Lock()
+	l.events = append(l.events, e)
+	if l.cond != nil {
+		l.cond.Broadcast()
+	}
+	l.mu.Unlock()
+}
+
+// Events returns a copy of the sign-in log, oldest first.
+func (s *Server) Events() []Event {
+	s.events.mu.Lock()
+	defer s.events.mu.Unlock()
+	return append([]Event(nil), s.events.events...)
+}
+
+// ResetEvents clears the sign-in log.
+func (s *Server) ResetEvents() {
+	s.events.mu.Lock()
+	s.events.events = nil
+	s.events.mu.Unlock()
+}
+
+// record completes an event (ID, time) and appends it to the log.
+func (s *Server) record(e *Event) {
+	if e.ID == "" {
+		e.ID = s.rand.guid()
+	}
+	if e.CorrelationID == "" {
+		e.CorrelationID = s.rand.guid()
+	}
+	if e.Time.IsZero() {
+		e.Time = s.clock.Now()
+	}
+	if e.Status == "" {
+		e.Status = StatusSuccess
+	}
+	s.events.add(*e)
+}
+
+// serveSignIns answers GET /_mockidp/signins with the log in a Graph-like envelope.
+func (s *Server) serveSignIns(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_ = json.NewEncoder(w).Encode(map[string]any{"value": s.Events()})
+}

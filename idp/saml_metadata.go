@@ -1,0 +1,209 @@
+package idp
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// utf8BOM starts Entra's federation metadata documents; SPs must cope with it.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// claimTypesOffered is the fed:ClaimTypesOffered list of Entra's app metadata, in its order.
+var claimTypesOffered = [][3]string{
+	{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name", "Name", "The mutable display name of the user."},
+	{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier", "Subject", "An immutable, globally unique, non-reusable identifier of the user that is unique to the application for which a token is issued."},
+	{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname", "Given Name", "First name of the user."},
+	{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname", "Surname", "Last name of the user."},
+	{"http://schemas.microsoft.com/identity/claims/displayname", "Display Name", "Display name of the user."},
+	{"http://schemas.microsoft.com/identity/claims/nickname", "Nick Name", "Nick name of the user."},
+	{"http://schemas.microsoft.com/ws/2008/06/identity/claims/authenticationinstant", "Authentication Instant", "The time (UTC) when the user is authenticated to Windows Azure Active Directory."},
+	{"http://schemas.microsoft.com/ws/2008/06/identity/claims/authenticationmethod", "Authentication Method", "The method that Windows Azure Active Directory uses to authenticate users."},
+	{"http://schemas.microsoft.com/identity/claims/objectidentifier", "ObjectIdentifier", "Primary identifier for the user in the directory. Immutable, globally unique, non-reusable."},
+	{"http://schemas.microsoft.com/identity/claims/tenantid", "TenantId", "Identifier for the user's tenant."},
+	{"http://schemas.microsoft.com/identity/claims/identityprovider", "IdentityProvider", "Identity provider for the user."},
+	{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", "Email", "Email address of the user."},
+	{"http://schemas.microsoft.com/ws/2008/06/identity/claims/groups", "Groups", "Groups of the user."},
+	{"http://schemas.microsoft.com/identity/claims/accesstoken", "External Access Token", "Access token issued by external identity provider."},
+	{"http://schemas.microsoft.com/ws/2008/06/identity/claims/expiration", "External Access Token Expiration", "UTC expiration time of access token issued by external identity provider."},
+	{"http://schemas.microsoft.com/identity/claims/openid2_id", "External OpenID 2.0 Identifier", "OpenID 2.0 identifier issued by external identity provider."},
+	{"http://schemas.microsoft.com/claims/groups.link", "GroupsOverageClaim", "Issued when number of user's group claims exceeds return limit."},
+	{"http://schemas.microsoft.com/ws/2008/06/identity/claims/role", "Role Claim", "Roles that the user or Service Principal is attached to"},
+	{"http://schemas.microsoft.com/ws/2008/06/identity/claims/wids", "RoleTemplate Id Claim", "Role template id of the Built-in Directory Roles that the user is a member of"},
+}
+
+const (
+	nsFed  = "http://docs.oasis-open.org/wsfed/federation/200706"
+	nsXSI  = "http://www.w3.org/2001/XMLSchema-instance"
+	nsAuth = "http://docs.oasis-open.org/wsfed/authorization/200706"
+	nsWSA  = "http://www.w3.org/2005/08/addressing"
+	nsDSig = "http://www.w3.org/2000/09/xmldsig#"
+)
+
+// LoginURL is the app's "Login URL" (also its "Logout URL"): {base}/{tenantId}/saml2.
+func (s *Server) LoginURL(t *Tenant) string { return s.base() + "/" + t.ID + "/saml2" }
+
+// EntityID is the "Microsoft Entra Identifier": https://sts.windows.net/{tenantId}/.
+func EntityID(t *Tenant) string { return "https://sts.windows.net/" + t.ID + "/" }
+
+// MetadataURL is the "App Federation Metadata Url".
+func (s *Server) MetadataURL(t *Tenant, app *EnterpriseApp) string {
+	return s.base() + "/" + t.ID + "/federationmetadata/2007-06/federationmetadata.xml?appid=" + app.AppID
+}
+
+// CertificateURL is where the app's "Certificate (Base64)" downloads from.
+func (s *Server) CertificateURL(app *EnterpriseApp) string {
+	return s.base() + "/_mockidp/apps/" + app.AppID + "/certificate"
+}
+
+// Metadata renders an app's signed federation metadata document, with the UTF-8 BOM and XML
+// declaration Entra sends, listing every published (active and rollover) certificate.
+func (s *Server) Metadata(t *Tenant, app *EnterpriseApp) ([]byte, error) {
+	keys := s.appKeys[app]
+	tid := t.ID
+	wsfed := s.base() + "/" + tid + "/wsfed"
+	saml2 := s.LoginURL(t)
+
+	ed := etree.NewElement("EntityDescriptor")
+	ed.CreateAttr("ID", "_"+s.rand.guid())
+	ed.CreateAttr("entityID", EntityID(t))
+	ed.CreateAttr("xmlns", nsMetadata)
+	keyDescriptors := func(parent *etree.Element) {
+		for _, k := range keys {
+			if !k.Published {
+				continue
+			}
+			kd := parent.CreateElement("KeyDescriptor")
+			kd.CreateAttr("use", "signing")
+			ki := kd.CreateElement("KeyInfo")
+			ki.CreateAttr("xmlns", nsDSig)
+			ki.CreateElement("X509Data").CreateElement("X509Certificate").SetText(k.Base64())
+		}
+	}
+	endpoint := func(parent *etree.Element, tag, addr string) {
+		epr := parent.CreateElement(tag).CreateElement("wsa:EndpointReference")
+		epr.CreateAttr("xmlns:wsa", nsWSA)
+		epr.CreateElement("wsa:Address").SetText(addr)
+	}
+	role := func(typ string) *etree.Element {
+		rd := ed.CreateElement("RoleDescriptor")
+		rd.CreateAttr("xsi:type", typ)
+		rd.CreateAttr("protocolSupportEnumeration", nsFed)
+		rd.CreateAttr("xmlns:xsi", nsXSI)
+		rd.CreateAttr("xmlns:fed", nsFed)
+		keyDescriptors(rd)
+		return rd
+	}
+	sts := role("fed:SecurityTokenServiceType")
+	cto := sts.CreateElement("fed:ClaimTypesOffered")
+	for _, c := range claimTypesOffered {
+		ct := cto.CreateElement("auth:ClaimType")
+		ct.CreateAttr("Uri", c[0])
+		ct.CreateAttr("xmlns:auth", nsAuth)
+		ct.CreateElement("auth:DisplayName").SetText(c[1])
+		ct.CreateElement("auth:Description").SetText(c[2])
+	}
+	endpoint(sts, "fed:SecurityTokenServiceEndpoint", wsfed)
+	endpoint(sts, "fed:PassiveRequestorEndpoint", wsfed)
+	as := role("fed:ApplicationServiceType")
+	endpoint(as, "fed:TargetScopes", EntityID(t))
+	endpoint(as, "fed:ApplicationServiceEndpoint", wsfed)
+	endpoint(as, "fed:PassiveRequestorEndpoint", wsfed)
+	idp := ed.CreateElement("IDPSSODescriptor")
+	idp.CreateAttr("protocolSupportEnumeration", nsProtocol)
+	keyDescriptors(idp)
+	for _, b := range [][2]string{{"SingleLogoutService", BindingRedirect}, {"SingleSignOnService", BindingRedirect}, {"SingleSignOnService", BindingPOST}} {
+		e := idp.CreateElement(b[0])
+		e.CreateAttr("Binding", b[1])
+		e.CreateAttr("Location", saml2)
+	}
+
+	key := s.activeKey(app)
+	ctx, err := signingContext(key, AlgorithmSHA256)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := ctx.ConstructSignature(ed, true)
+	if err != nil {
+		return nil, err
+	}
+	ed.InsertChildAt(0, sig)
+	doc := etree.NewDocument()
+	doc.CreateProcInst("xml", `version="1.0" encoding="utf-8"`)
+	doc.SetRoot(ed)
+	var buf bytes.Buffer
+	buf.Write(utf8BOM)
+	if _, err := doc.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// appFromQuery finds the app named by ?appid= in tenant t.
+func appFromQuery(t *Tenant, r *http.Request) *EnterpriseApp {
+	id := r.URL.Query().Get("appid")
+	if id == "" {
+		id = r.URL.Query().Get("appId")
+	}
+	for _, a := range t.EnterpriseApps {
+		if strings.EqualFold(a.AppID, id) {
+			return a
+		}
+	}
+	return nil
+}
+
+// handleMetadata serves /{tenant}/federationmetadata/2007-06/federationmetadata.xml?appid=.
+func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
+	ev := &Event{Protocol: "SAML", Kind: "metadata", Request: map[string]string{"appid": r.URL.Query().Get("appid")}}
+	t := s.tenantFromPath(w, r, ev)
+	if t == nil {
+		return
+	}
+	ev.TenantID = t.ID
+	app := appFromQuery(t, r)
+	if app == nil {
+		s.renderErrorPage(w, r, errAppNotFound(r.URL.Query().Get("appid"), t.ID), ev)
+		return
+	}
+	b, err := s.Metadata(t, app)
+	if err != nil {
+		s.renderErrorPage(w, r, asError(err), ev)
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	_, _ = w.Write(b)
+}
+
+// handleCertificate serves the active certificate as the portal's "Certificate (Base64)"
+// download (?format=pem gives the same PEM, ?format=raw the DER "Certificate (Raw)").
+func (s *Server) handleCertificate(w http.ResponseWriter, r *http.Request) {
+	ev := &Event{Protocol: "SAML", Kind: "certificate"}
+	var key *SigningKey
+	var name string
+	for app, keys := range s.appKeys {
+		if strings.EqualFold(app.AppID, r.PathValue("appId")) {
+			for _, k := range keys {
+				if k.Active {
+					key, name = k, app.DisplayName
+				}
+			}
+		}
+	}
+	if key == nil {
+		s.renderErrorPage(w, r, errAppNotFound(r.PathValue("appId"), "any tenant"), ev)
+		return
+	}
+	if r.URL.Query().Get("format") == "raw" {
+		w.Header().Set("Content-Type", "application/pkix-cert")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.cer"`)
+		_, _ = w.Write(key.Cert.Raw)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-x509-ca-cert")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.cer"`)
+	_, _ = w.Write(key.CER())
+}

@@ -1,0 +1,201 @@
+package idp
+
+import (
+	"crypto"
+	"fmt"
+	"time"
+
+	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
+)
+
+// samlTime is Entra's timestamp form: UTC with milliseconds.
+const samlTime = "2006-01-02T15:04:05.000Z"
+
+// SAMLResponseInput is everything one Response is made of. The SSO handlers fill it from the
+// AuthnRequest and the session; faults and tests may build one directly.
+type SAMLResponseInput struct {
+	Tenant       *Tenant
+	App          *EnterpriseApp
+	User         *User
+	Destination  string // the ACS URL
+	InResponseTo string // empty for IdP-initiated
+	Audience     string
+	NameIDFormat string // requested NameIDPolicy Format, "" if none
+	AuthnInstant time.Time
+	IssueInstant time.Time
+	// SessionIndex is the AuthnStatement/@SessionIndex (default: the Assertion ID, as in
+	// Entra's documented sample).
+	SessionIndex string
+}
+
+// SAMLResponse is a built, signed Response and the facts the sign-in log keeps.
+type SAMLResponse struct {
+	Doc          *etree.Document
+	ResponseID   string
+	AssertionID  string
+	NameID       string
+	NameIDFormat string
+	SessionIndex string
+	Signing      string
+}
+
+// Bytes serializes the response as sent (no XML declaration, like Entra).
+func (r *SAMLResponse) Bytes() ([]byte, error) { return r.Doc.WriteToBytes() }
+
+func (s *Server) samlTimings() (skew, life, scLife time.Duration) {
+	skew, life, scLife = 5*time.Minute, 55*time.Minute, 5*time.Minute
+	t := s.cfg.SAML
+	if t.NotBeforeSkew != nil {
+		skew = time.Duration(*t.NotBeforeSkew)
+	}
+	if t.Lifetime != nil {
+		life = time.Duration(*t.Lifetime)
+	}
+	if t.SubjectConfirmationLifetime != nil {
+		scLife = time.Duration(*t.SubjectConfirmationLifetime)
+	}
+	return
+}
+
+// activeKey is the key that signs for app.
+func (s *Server) activeKey(app *EnterpriseApp) *SigningKey {
+	for _, k := range s.appKeys[app] {
+		if k.Active {
+			return k
+		}
+	}
+	return nil
+}
+
+// BuildSAMLResponse makes the Response Entra would send, signed as the app is configured.
+func (s *Server) BuildSAMLResponse(in SAMLResponseInput) (*SAMLResponse, error) {
+	t, app, u := in.Tenant, in.App, in.User
+	if in.IssueInstant.IsZero() {
+		in.IssueInstant = s.clock.Now()
+	}
+	if in.AuthnInstant.IsZero() {
+		in.AuthnInstant = in.IssueInstant
+	}
+	if in.Audience == "" {
+		in.Audience = audienceFor(app.SAML.DefaultIdentifier())
+	}
+	issuer := "https://sts.windows.net/" + t.ID + "/"
+	skew, life, scLife := s.samlTimings()
+	now := in.IssueInstant.UTC()
+	out := &SAMLResponse{ResponseID: "_" + s.rand.guid(), AssertionID: "_" + s.rand.guid(), Signing: app.SAML.Signing.Option}
+	out.NameID, out.NameIDFormat = s.nameID(t, app, u, in.NameIDFormat)
+	out.SessionIndex = in.SessionIndex
+	if out.SessionIndex == "" {
+		out.SessionIndex = out.AssertionID
+	}
+
+	resp := etree.NewElement("samlp:Response")
+	resp.CreateAttr("ID", out.ResponseID)
+	resp.CreateAttr("Version", "2.0")
+	resp.CreateAttr("IssueInstant", now.Format(samlTime))
+	resp.CreateAttr("Destination", in.Destination)
+	if in.InResponseTo != "" {
+		resp.CreateAttr("InResponseTo", in.InResponseTo)
+	}
+	resp.CreateAttr("xmlns:samlp", nsProtocol)
+	ri := resp.CreateElement("Issuer")
+	ri.CreateAttr("xmlns", nsAssertion)
+	ri.SetText(issuer)
+	st := resp.CreateElement("samlp:Status")
+	st.CreateElement("samlp:StatusCode").CreateAttr("Value", "urn:oasis:names:tc:SAML:2.0:status:Success")
+
+	a := resp.CreateElement("Assertion")
+	a.CreateAttr("ID", out.AssertionID)
+	a.CreateAttr("IssueInstant", now.Format(samlTime))
+	a.CreateAttr("Version", "2.0")
+	a.CreateAttr("xmlns", nsAssertion)
+	a.CreateElement("Issuer").SetText(issuer)
+	subj := a.CreateElement("Subject")
+	nid := subj.CreateElement("NameID")
+	nid.CreateAttr("Format", out.NameIDFormat)
+	nid.SetText(out.NameID)
+	sc := subj.CreateElement("SubjectConfirmation")
+	sc.CreateAttr("Method", "urn:oasis:names:tc:SAML:2.0:cm:bearer")
+	scd := sc.CreateElement("SubjectConfirmationData")
+	if in.InResponseTo != "" {
+		scd.CreateAttr("InResponseTo", in.InResponseTo)
+	}
+	scd.CreateAttr("NotOnOrAfter", now.Add(scLife).Format(samlTime))
+	scd.CreateAttr("Recipient", in.Destination)
+	cond := a.CreateElement("Conditions")
+	cond.CreateAttr("NotBefore", now.Add(-skew).Format(samlTime))
+	cond.CreateAttr("NotOnOrAfter", now.Add(life).Format(samlTime))
+	cond.CreateElement("AudienceRestriction").CreateElement("Audience").SetText(in.Audience)
+	as := a.CreateElement("AttributeStatement")
+	for _, at := range s.samlAttributes(t, app, u) {
+		ae := as.CreateElement("Attribute")
+		ae.CreateAttr("Name", at.Name)
+		for _, v := range at.Values {
+			ae.CreateElement("AttributeValue").SetText(v)
+		}
+	}
+	authn := a.CreateElement("AuthnStatement")
+	authn.CreateAttr("AuthnInstant", in.AuthnInstant.UTC().Format(samlTime))
+	authn.CreateAttr("SessionIndex", out.SessionIndex)
+	authn.CreateElement("AuthnContext").CreateElement("AuthnContextClassRef").SetText(AuthnContextPassword)
+
+	key := s.activeKey(app)
+	if key == nil {
+		return nil, fmt.Errorf("app %q has no signing certificate", app.DisplayName)
+	}
+	opt := app.SAML.Signing.Option
+	if opt == SignAssertion || opt == SignResponseAndAssertion {
+		if err := signAfterIssuer(a, key, app.SAML.Signing.Algorithm); err != nil {
+			return nil, err
+		}
+	}
+	if opt == SignResponse || opt == SignResponseAndAssertion {
+		if err := signAfterIssuer(resp, key, app.SAML.Signing.Algorithm); err != nil {
+			return nil, err
+		}
+	}
+	doc := etree.NewDocument()
+	doc.SetRoot(resp)
+	out.Doc = doc
+	return out, nil
+}
+
+// signingContext makes an exc-c14n signing context for key with Entra's algorithm choice.
+func signingContext(key *SigningKey, algorithm string) (*dsig.SigningContext, error) {
+	ctx, err := dsig.NewSigningContext(key.Key, [][]byte{key.Cert.Raw})
+	if err != nil {
+		return nil, err
+	}
+	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+	ctx.Prefix = ""
+	if algorithm == AlgorithmSHA1 {
+		ctx.Hash = crypto.SHA1
+		if err := ctx.SetSignatureMethod(dsig.RSASHA1SignatureMethod); err != nil {
+			return nil, err
+		}
+	}
+	return ctx, nil
+}
+
+// signAfterIssuer signs el (enveloped, Reference URI="#ID") and puts the Signature right
+// after its Issuer child, where SAML's schema and Entra place it.
+func signAfterIssuer(el *etree.Element, key *SigningKey, algorithm string) error {
+	ctx, err := signingContext(key, algorithm)
+	if err != nil {
+		return err
+	}
+	sig, err := ctx.ConstructSignature(el, true)
+	if err != nil {
+		return fmt.Errorf("sign %s: %w", el.Tag, err)
+	}
+	idx := 0
+	for i, c := range el.Child {
+		if ce, ok := c.(*etree.Element); ok && ce.Tag == "Issuer" {
+			idx = i + 1
+			break
+		}
+	}
+	el.InsertChildAt(idx, sig)
+	return nil
+}

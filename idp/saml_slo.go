@@ -1,0 +1,99 @@
+package idp
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// LogoutResponseIssuer is the Issuer Entra puts on LogoutResponses:
+// https://login.microsoftonline.com/{tid}/ — not the sts.windows.net entity ID.
+func LogoutResponseIssuer(t *Tenant) string {
+	return "https://login.microsoftonline.com/" + t.ID + "/"
+}
+
+// handleLogoutRequest is SP-initiated SLO by HTTP-Redirect. Entra checks the Issuer against
+// the app identifiers and ignores the NameID; it ends the browser's session and redirects to
+// the app's Logout URL with a LogoutResponse.
+func (s *Server) handleLogoutRequest(w http.ResponseWriter, r *http.Request, t *Tenant, m *samlRequest, relay string, ev *Event) {
+	ev.Request["NameID"] = m.NameID
+	ev.Request["SessionIndex"] = strings.Join(m.SessionIndex, " ")
+	if m.ID == "" {
+		s.renderErrorPage(w, r, errSignoutInvalid(errors.New("LogoutRequest has no ID")), ev)
+		return
+	}
+	app := t.enterpriseAppByIdentifier(m.Issuer)
+	if app == nil {
+		s.renderErrorPage(w, r, errAppNotFound(m.Issuer, t.ID), ev)
+		return
+	}
+	ev.AppID, ev.AppName = app.AppID, app.DisplayName
+	if e := s.verifyRequestSignature(r, app, m); e != nil {
+		s.renderErrorPage(w, r, e, ev)
+		return
+	}
+	if sess := s.session(r); sess != nil {
+		if _, u := s.sessionUser(sess); u != nil {
+			ev.UserID, ev.UserPrincipalName = u.ID, u.UserPrincipalName
+		}
+		s.endSession(w, sess)
+	}
+	dest := app.SAML.LogoutURL
+	if dest == "" {
+		s.record(ev)
+		s.renderPage(w, http.StatusOK, "signedout.html", nil)
+		return
+	}
+	issuer := app.SAML.LogoutResponseIssuer
+	if issuer == "" {
+		issuer = LogoutResponseIssuer(t)
+	}
+	lr := etree.NewElement("samlp:LogoutResponse")
+	respID := "_" + s.rand.guid()
+	lr.CreateAttr("ID", respID)
+	lr.CreateAttr("Version", "2.0")
+	lr.CreateAttr("IssueInstant", s.clock.Now().Format(samlTime))
+	lr.CreateAttr("Destination", dest)
+	lr.CreateAttr("InResponseTo", m.ID)
+	lr.CreateAttr("xmlns:samlp", nsProtocol)
+	iss := lr.CreateElement("Issuer")
+	iss.CreateAttr("xmlns", nsAssertion)
+	iss.SetText(issuer)
+	lr.CreateElement("samlp:Status").CreateElement("samlp:StatusCode").CreateAttr("Value", "urn:oasis:names:tc:SAML:2.0:status:Success")
+	if app.SAML.SignLogoutResponse {
+		if err := signAfterIssuer(lr, s.activeKey(app), app.SAML.Signing.Algorithm); err != nil {
+			s.renderErrorPage(w, r, asError(err), ev)
+			return
+		}
+	}
+	doc := etree.NewDocument()
+	doc.SetRoot(lr)
+	x, err := doc.WriteToBytes()
+	if err != nil {
+		s.renderErrorPage(w, r, asError(err), ev)
+		return
+	}
+	var buf bytes.Buffer
+	fw, _ := flate.NewWriter(&buf, flate.DefaultCompression)
+	_, _ = fw.Write(x)
+	_ = fw.Close()
+	q := url.Values{"SAMLResponse": {base64.StdEncoding.EncodeToString(buf.Bytes())}}
+	if relay != "" {
+		q.Set("RelayState", relay)
+	}
+	target := dest
+	if strings.Contains(target, "?") {
+		target += "&" + q.Encode()
+	} else {
+		target += "?" + q.Encode()
+	}
+	ev.Response = map[string]string{"ID": respID, "Destination": dest, "InResponseTo": m.ID, "Issuer": issuer}
+	s.record(ev)
+	http.Redirect(w, r, target, http.StatusFound)
+}

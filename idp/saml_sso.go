@@ -1,0 +1,355 @@
+package idp
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode"
+)
+
+// samlAuthn is an accepted AuthnRequest (or an IdP-initiated launch), ready to be answered.
+type samlAuthn struct {
+	tenant       *Tenant
+	app          *EnterpriseApp
+	requestID    string // "" for IdP-initiated
+	acs          string
+	relayState   string
+	nameIDFormat string
+	ev           Event // the request's log entry, reused for the response
+}
+
+// handleSAML2 is /{tenant}/saml2: AuthnRequests by HTTP-Redirect and HTTP-POST, and
+// LogoutRequests by HTTP-Redirect, as Entra's single SAML endpoint takes them.
+func (s *Server) handleSAML2(w http.ResponseWriter, r *http.Request) {
+	redirect := r.Method == http.MethodGet
+	ev := &Event{Protocol: "SAML", Kind: "authn-request", Binding: BindingPOST, CorrelationID: s.rand.guid()}
+	if redirect {
+		ev.Binding = BindingRedirect
+	}
+	t := s.tenantFromPath(w, r, ev)
+	if t == nil {
+		return
+	}
+	ev.TenantID = t.ID
+	var raw, relay string
+	if redirect {
+		q := r.URL.Query()
+		raw, relay = q.Get("SAMLRequest"), q.Get("RelayState")
+		if raw == "" {
+			s.renderErrorPage(w, r, errRedirectMissingSAML(), ev)
+			return
+		}
+	} else {
+		if err := r.ParseForm(); err != nil {
+			s.renderErrorPage(w, r, errMalformedSAML(err), ev)
+			return
+		}
+		raw, relay = r.PostForm.Get("SAMLRequest"), r.PostForm.Get("RelayState")
+		if raw == "" {
+			if r.PostForm.Get("SAMLResponse") != "" {
+				ev.Kind = "logout-response"
+				s.renderErrorPage(w, r, errUnsupportedBinding(), ev)
+				return
+			}
+			s.renderErrorPage(w, r, errMalformedSAML(errors.New("SAMLRequest form field is missing (HTTP-POST binding)")), ev)
+			return
+		}
+	}
+	ev.Request = map[string]string{"RelayState": relay}
+	xmlBytes, err := DecodeSAMLRequest(raw, redirect)
+	if err != nil {
+		s.renderErrorPage(w, r, errMalformedSAML(err), ev)
+		return
+	}
+	m, err := ParseSAMLRequest(xmlBytes)
+	if err != nil {
+		s.renderErrorPage(w, r, errMalformedSAML(err), ev)
+		return
+	}
+	ev.Request["ID"], ev.Request["Issuer"] = m.ID, m.Issuer
+	ev.Request["XML"] = truncate(string(xmlBytes), 8<<10)
+	switch m.XMLName.Local {
+	case "AuthnRequest":
+		s.handleAuthnRequest(w, r, t, m, relay, ev)
+	case "LogoutRequest":
+		ev.Kind = "logout-request"
+		if !redirect {
+			s.renderErrorPage(w, r, errSignoutInvalid(errors.New("Entra accepts LogoutRequest by the HTTP-Redirect binding only")), ev)
+			return
+		}
+		s.handleLogoutRequest(w, r, t, m, relay, ev)
+	default:
+		s.renderErrorPage(w, r, errMalformedSAML(fmt.Errorf("unexpected SAML message %s", m.XMLName.Local)), ev)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// verifyRequestSignature enforces "Require verification certificates" on a request.
+func (s *Server) verifyRequestSignature(r *http.Request, app *EnterpriseApp, m *samlRequest) *Error {
+	if !app.SAML.RequireVerificationCertificates {
+		return nil
+	}
+	certs, err := verificationCerts(&app.SAML)
+	if err != nil {
+		return errInvalidSignature(err)
+	}
+	if r.Method == http.MethodGet {
+		err = verifyRedirectSignature(r.URL.RawQuery, certs, app.SAML.AllowWeakAlgorithm)
+	} else {
+		err = verifyEmbeddedSignature(m, certs, app.SAML.AllowWeakAlgorithm)
+	}
+	if err != nil {
+		return asError(err)
+	}
+	return nil
+}
+
+func (s *Server) handleAuthnRequest(w http.ResponseWriter, r *http.Request, t *Tenant, m *samlRequest, relay string, ev *Event) {
+	req := ev.Request
+	req["AssertionConsumerServiceURL"] = m.ACSURL
+	req["ProtocolBinding"] = m.ProtocolBinding
+	req["ForceAuthn"], req["IsPassive"] = m.ForceAuthn, m.IsPassive
+	if m.NameIDPolicy != nil {
+		req["NameIDPolicy.Format"] = m.NameIDPolicy.Format
+	}
+	if m.ACSIndex != nil {
+		req["AssertionConsumerServiceIndex"] = fmt.Sprint(*m.ACSIndex)
+	}
+	if m.RequestedAuthnContext != nil {
+		req["RequestedAuthnContext"] = m.RequestedAuthnContext.Comparison + " " + strings.Join(m.RequestedAuthnContext.ClassRefs, " ")
+	}
+	if m.ID == "" || unicode.IsDigit(rune(m.ID[0])) {
+		s.renderErrorPage(w, r, errMalformedSAML(errors.New("the AuthnRequest ID is missing or starts with a digit")), ev)
+		return
+	}
+	if m.Version != "2.0" {
+		s.renderErrorPage(w, r, errMalformedSAML(fmt.Errorf("Version %q is not 2.0", m.Version)), ev)
+		return
+	}
+	if m.Issuer == "" {
+		s.renderErrorPage(w, r, errMalformedSAML(errors.New("the AuthnRequest has no Issuer")), ev)
+		return
+	}
+	app := t.enterpriseAppByIdentifier(m.Issuer)
+	if app == nil {
+		s.renderErrorPage(w, r, errAppNotFound(m.Issuer, t.ID), ev)
+		return
+	}
+	ev.AppID, ev.AppName = app.AppID, app.DisplayName
+	req["Signed"] = fmt.Sprint(r.URL.Query().Get("Signature") != "" || m.Signature != nil)
+	if e := s.verifyRequestSignature(r, app, m); e != nil {
+		s.renderErrorPage(w, r, e, ev)
+		return
+	}
+	if m.Subject != nil {
+		s.renderErrorPage(w, r, errMalformedSAML(errors.New("a Subject in the AuthnRequest is not supported; send the user as login_hint")), ev)
+		return
+	}
+	if sc := m.Scoping; sc != nil && (sc.ProxyCount != "" || sc.IDPList != nil || len(sc.RequesterID) > 0) {
+		s.renderErrorPage(w, r, errMalformedSAML(errors.New("Scoping with ProxyCount, IDPList or RequesterID is not supported")), ev)
+		return
+	}
+	format := ""
+	if m.NameIDPolicy != nil {
+		format = m.NameIDPolicy.Format
+		if !supportedNameIDFormat(format) {
+			s.renderErrorPage(w, r, errNameIDPolicy(format), ev)
+			return
+		}
+	}
+	if rac := m.RequestedAuthnContext; rac != nil && len(rac.ClassRefs) > 0 {
+		if !authnContextSatisfied(rac.Comparison, rac.ClassRefs) {
+			s.renderErrorPage(w, r, errAuthnContext(strings.Join(rac.ClassRefs, ", "), app.DisplayName), ev)
+			return
+		}
+	}
+	if m.ProtocolBinding != "" && m.ProtocolBinding != BindingPOST {
+		s.renderErrorPage(w, r, errUnsupportedBinding(), ev)
+		return
+	}
+	acs := app.SAML.DefaultReplyURL()
+	switch {
+	case m.ACSURL != "":
+		if !app.SAML.hasReplyURL(m.ACSURL) {
+			s.renderErrorPage(w, r, errReplyURLMismatch(m.ACSURL, app.AppID), ev)
+			return
+		}
+		acs = m.ACSURL
+	case m.ACSIndex != nil:
+		u, ok := app.SAML.replyURLByIndex(*m.ACSIndex)
+		if !ok {
+			s.renderErrorPage(w, r, errReplyURLMismatch(fmt.Sprintf("index %d", *m.ACSIndex), app.AppID), ev)
+			return
+		}
+		acs = u
+	}
+	a := &samlAuthn{tenant: t, app: app, requestID: m.ID, acs: acs, relayState: relay, nameIDFormat: format, ev: *ev}
+	if m.isPassive() {
+		if _, u := s.sessionUser(s.session(r)); u == nil {
+			s.sendSAMLStatus(w, a, "urn:oasis:names:tc:SAML:2.0:status:Responder", "urn:oasis:names:tc:SAML:2.0:status:NoPassive",
+				errSessionExpired())
+			return
+		}
+	}
+	s.beginSAMLSignIn(w, r, a, r.URL.Query().Get("login_hint"), m.forceAuthn())
+}
+
+// beginSAMLSignIn shows the sign-in page (or uses the session) and then answers a.
+func (s *Server) beginSAMLSignIn(w http.ResponseWriter, r *http.Request, a *samlAuthn, loginHint string, force bool) {
+	f := &pendingFlow{
+		tenant: a.tenant, appName: a.app.DisplayName, loginHint: loginHint, correlation: a.ev.CorrelationID,
+		finish: func(w http.ResponseWriter, r *http.Request, sess *Session, t *Tenant, u *User) {
+			s.sendSAMLResponse(w, r, a, sess, u)
+		},
+	}
+	if t, u := s.sessionUser(s.session(r)); force || u == nil || t != a.tenant {
+		ev := a.ev
+		ev.Status = StatusInterrupted
+		s.record(&ev)
+	}
+	s.startSignIn(w, r, f, force)
+}
+
+// authnContextSatisfied reports whether a password sign-in meets RequestedAuthnContext.
+func authnContextSatisfied(comparison string, refs []string) bool {
+	if comparison != "" && comparison != "exact" {
+		return false
+	}
+	for _, ref := range refs {
+		switch ref {
+		case AuthnContextPassword, "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+			"urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified", "urn:oasis:names:tc:SAML:2.0:ac:classes:Unspecified":
+			return true
+		}
+	}
+	return false
+}
+
+// sendSAMLResponse checks assignment, then posts the signed Response to the ACS.
+func (s *Server) sendSAMLResponse(w http.ResponseWriter, r *http.Request, a *samlAuthn, sess *Session, u *User) {
+	ev := a.ev
+	ev.ID = ""
+	ev.Time = s.clock.Now()
+	ev.Status = ""
+	ev.UserID, ev.UserPrincipalName = u.ID, u.UserPrincipalName
+	if !a.tenant.assigned(u, a.app.AssignmentRequired, a.app.Assignments) {
+		s.renderErrorPage(w, r, errUserNotAssigned(a.app.DisplayName, a.app.AppID, u.UserPrincipalName), &ev)
+		return
+	}
+	resp, err := s.BuildSAMLResponse(SAMLResponseInput{
+		Tenant: a.tenant, App: a.app, User: u, Destination: a.acs, InResponseTo: a.requestID,
+		NameIDFormat: a.nameIDFormat, AuthnInstant: sess.AuthnInstant,
+	})
+	if err != nil {
+		s.renderErrorPage(w, r, asError(err), &ev)
+		return
+	}
+	b, err := resp.Bytes()
+	if err != nil {
+		s.renderErrorPage(w, r, asError(err), &ev)
+		return
+	}
+	s.mu.Lock()
+	sess.SAML = append(sess.SAML, SAMLParticipant{AppID: a.app.AppID, NameID: resp.NameID, SessionIndex: resp.SessionIndex})
+	s.mu.Unlock()
+	ev.Response = map[string]string{
+		"ID": resp.ResponseID, "AssertionID": resp.AssertionID, "Destination": a.acs, "InResponseTo": a.requestID,
+		"NameID": resp.NameID, "NameIDFormat": resp.NameIDFormat, "Signing": resp.Signing, "RelayState": a.relayState,
+	}
+	s.record(&ev)
+	fields := []formField{{"SAMLResponse", base64.StdEncoding.EncodeToString(b)}}
+	if a.relayState != "" {
+		fields = append(fields, formField{"RelayState", a.relayState})
+	}
+	s.renderPostForm(w, a.acs, fields...)
+}
+
+// sendSAMLStatus posts an error Response (no assertion) to the ACS, as Entra does for
+// failures it reports to the SP rather than on its own page.
+func (s *Server) sendSAMLStatus(w http.ResponseWriter, a *samlAuthn, top, sub string, e *Error) {
+	ev := a.ev
+	ev.Status, ev.ErrorCode, ev.FailureReason = StatusFailure, e.Code, e.Message
+	s.record(&ev)
+	now := s.clock.Now()
+	msg := fmt.Sprintf("AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s",
+		e.Code, e.Message, ev.ID, ev.CorrelationID, now.Format("2006-01-02 15:04:05Z"))
+	x := fmt.Sprintf(`<samlp:Response ID="_%s" Version="2.0" IssueInstant="%s" Destination="%s" InResponseTo="%s" xmlns:samlp="%s"><Issuer xmlns="%s">%s</Issuer><samlp:Status><samlp:StatusCode Value="%s"><samlp:StatusCode Value="%s"/></samlp:StatusCode><samlp:StatusMessage>%s</samlp:StatusMessage></samlp:Status></samlp:Response>`,
+		s.rand.guid(), now.Format(samlTime), xmlEscape(a.acs), xmlEscape(a.requestID), nsProtocol, nsAssertion,
+		EntityID(a.tenant), top, sub, xmlEscape(msg))
+	fields := []formField{{"SAMLResponse", base64.StdEncoding.EncodeToString([]byte(x))}}
+	if a.relayState != "" {
+		fields = append(fields, formField{"RelayState", a.relayState})
+	}
+	s.renderPostForm(w, a.acs, fields...)
+}
+
+func xmlEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '"':
+			b.WriteString("&quot;")
+		case '\r':
+			b.WriteString("&#xD;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// handleIdPInitiated is the app's "User access URL" (My Apps / "Test this application"):
+// sign the user in and post an unsolicited Response, with the app's Relay State, to the
+// default Reply URL.
+func (s *Server) handleIdPInitiated(w http.ResponseWriter, r *http.Request) {
+	ev := &Event{Protocol: "SAML", Kind: "idp-initiated", Binding: BindingPOST, CorrelationID: s.rand.guid()}
+	appID := r.PathValue("appId")
+	tenantKey := r.URL.Query().Get("tenantId")
+	var t *Tenant
+	var app *EnterpriseApp
+	for _, tt := range s.dir.tenants {
+		if tenantKey != "" && s.dir.tenant(tenantKey) != tt {
+			continue
+		}
+		for _, a := range tt.EnterpriseApps {
+			if strings.EqualFold(a.AppID, appID) {
+				t, app = tt, a
+			}
+		}
+	}
+	if tenantKey != "" && s.dir.tenant(tenantKey) == nil {
+		s.renderErrorPage(w, r, errUnknownTenant(tenantKey), ev)
+		return
+	}
+	if app == nil {
+		s.renderErrorPage(w, r, errAppNotFound(appID, tenantKey), ev)
+		return
+	}
+	ev.TenantID, ev.AppID, ev.AppName = t.ID, app.AppID, app.DisplayName
+	if app.SAML.RequireVerificationCertificates {
+		// Entra: with request verification enforced, IdP-initiated sign-in stops working.
+		s.renderErrorPage(w, r, errUnsignedRequest(), ev)
+		return
+	}
+	a := &samlAuthn{tenant: t, app: app, acs: app.SAML.DefaultReplyURL(), relayState: app.SAML.RelayState, ev: *ev}
+	s.beginSAMLSignIn(w, r, a, r.URL.Query().Get("login_hint"), false)
+}
+
+// UserAccessURL is the app's "User access URL" that starts an IdP-initiated sign-in.
+func (s *Server) UserAccessURL(t *Tenant, app *EnterpriseApp) string {
+	return s.base() + "/myapps/signin/" + app.AppID + "?tenantId=" + t.ID
+}

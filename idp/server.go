@@ -1,0 +1,324 @@
+package idp
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Server is a mock Microsoft Entra ID. It is an http.Handler and, like httptest.Server, can
+// listen on a loopback port of its own (NewServer, NewUnstartedServer + Start/StartTLS).
+type Server struct {
+	// URL is the base URL of the server, scheme://host:port, without a trailing slash. It is
+	// Config.PublicURL when set, else the listener's address.
+	URL string
+	// Listener is the listener of a server made with NewServer or NewUnstartedServer.
+	Listener net.Listener
+	// TLS is the TLS configuration StartTLS uses; nil before StartTLS.
+	TLS *tls.Config
+
+	cfg    *Config
+	dir    *directory
+	clock  *Clock
+	rand   randSource
+	keygen KeyGenerator
+	addr   string
+	mux    *http.ServeMux
+
+	appKeys map[*EnterpriseApp][]*SigningKey
+
+	mu       sync.Mutex
+	sessions map[string]*Session
+	flows    map[string]*pendingFlow
+
+	events eventLog
+
+	srv     *http.Server
+	caPEM   []byte
+	caCert  *x509.Certificate
+	started bool
+	closed  bool
+}
+
+// Option configures a Server.
+type Option func(*Server) error
+
+// WithConfig sets the directory (default: DefaultConfig()).
+func WithConfig(cfg *Config) Option { return func(s *Server) error { s.cfg = cfg; return nil } }
+
+// WithClock injects the server's clock (default: a clock following the wall clock).
+func WithClock(c *Clock) Option { return func(s *Server) error { s.clock = c; return nil } }
+
+// WithRand injects the server's random source (default crypto/rand). See NewSeededRand.
+func WithRand(r io.Reader) Option { return func(s *Server) error { s.rand.r = r; return nil } }
+
+// WithKeyGenerator replaces RSA key generation (for tests that start many servers).
+func WithKeyGenerator(g KeyGenerator) Option { return func(s *Server) error { s.keygen = g; return nil } }
+
+// WithAddr sets the listen address of NewServer/NewUnstartedServer (default 127.0.0.1:0).
+func WithAddr(addr string) Option { return func(s *Server) error { s.addr = addr; return nil } }
+
+// New builds a server without a listener, for use as an http.Handler. Config.PublicURL must
+// say where it is reachable.
+func New(opts ...Option) (*Server, error) {
+	s := &Server{addr: "127.0.0.1:0", keygen: generateRSA, clock: NewClock()}
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
+	if s.cfg == nil {
+		s.cfg = DefaultConfig()
+	}
+	if err := s.cfg.Normalize(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	s.dir = newDirectory(s.cfg)
+	s.sessions = map[string]*Session{}
+	s.flows = map[string]*pendingFlow{}
+	s.appKeys = map[*EnterpriseApp][]*SigningKey{}
+	for _, t := range s.cfg.Tenants {
+		for _, a := range t.EnterpriseApps {
+			keys, err := s.loadKeys(t.ID+"-"+a.AppID, a.SAML.Certificates)
+			if err != nil {
+				return nil, fmt.Errorf("config: app %q: %w", a.DisplayName, err)
+			}
+			s.appKeys[a] = keys
+		}
+	}
+	s.URL = s.cfg.PublicURL
+	s.routes()
+	return s, nil
+}
+
+// NewUnstartedServer returns a server listening on a loopback port that does not serve yet;
+// call Start or StartTLS.
+func NewUnstartedServer(opts ...Option) (*Server, error) {
+	s, err := New(opts...)
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", s.addr, err)
+	}
+	s.Listener = l
+	return s, nil
+}
+
+// NewServer starts a server on a loopback port over plain HTTP.
+func NewServer(opts ...Option) (*Server, error) {
+	s, err := NewUnstartedServer(opts...)
+	if err != nil {
+		return nil, err
+	}
+	s.Start()
+	return s, nil
+}
+
+// Start serves plain HTTP on the listener.
+func (s *Server) Start() {
+	if s.started {
+		panic("idp: Server already started")
+	}
+	if s.URL == "" {
+		s.URL = "http://" + s.Listener.Addr().String()
+	}
+	s.serve(s.Listener)
+}
+
+// StartTLS serves HTTPS with a server certificate issued by a fresh local CA (see CAPEM),
+// valid for 127.0.0.1, ::1, localhost and the PublicURL host.
+func (s *Server) StartTLS() error {
+	if s.started {
+		return errors.New("idp: Server already started")
+	}
+	hosts := []string{"127.0.0.1", "::1", "localhost"}
+	if s.URL != "" {
+		if u, err := url.Parse(s.URL); err == nil {
+			hosts = append(hosts, u.Hostname())
+		}
+	}
+	cert, err := s.makeLocalCA(hosts)
+	if err != nil {
+		return err
+	}
+	s.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if s.URL == "" {
+		s.URL = "https://" + s.Listener.Addr().String()
+	}
+	s.serve(tls.NewListener(s.Listener, s.TLS))
+	return nil
+}
+
+func (s *Server) serve(l net.Listener) {
+	s.started = true
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	go func() { _ = s.srv.Serve(l) }()
+}
+
+// Close shuts the server down.
+func (s *Server) Close() {
+	if s.closed {
+		return
+	}
+	s.closed = true
+	if s.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = s.srv.Shutdown(ctx)
+	} else if s.Listener != nil {
+		_ = s.Listener.Close()
+	}
+}
+
+// Client returns an HTTP client that trusts the server's TLS CA (if any).
+func (s *Server) Client() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if s.caCert != nil {
+		pool := x509.NewCertPool()
+		pool.AddCert(s.caCert)
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool}
+	}
+	return &http.Client{Transport: tr}
+}
+
+// Certificate returns the local CA certificate of a TLS server, nil otherwise.
+func (s *Server) Certificate() *x509.Certificate { return s.caCert }
+
+// CAPEM returns the local CA certificate as PEM, for clients to trust (nil without TLS).
+func (s *Server) CAPEM() []byte { return s.caPEM }
+
+// Clock returns the server's clock.
+func (s *Server) Clock() *Clock { return s.clock }
+
+// Config returns the normalized configuration. Treat it as read-only while serving.
+func (s *Server) Config() *Config { return s.cfg }
+
+// Tenant finds a tenant by GUID or verified domain.
+func (s *Server) Tenant(key string) *Tenant { return s.dir.tenant(key) }
+
+// AppKeys returns an enterprise app's signing keys (active first is not guaranteed; see
+// SigningKey.Active).
+func (s *Server) AppKeys(app *EnterpriseApp) []*SigningKey { return s.appKeys[app] }
+
+func (s *Server) makeLocalCA(hosts []string) (tls.Certificate, error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	now := s.clock.Now()
+	caTmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "ssoharness mockidp local CA", Organization: []string{"ssoharness"}},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.AddDate(1, 0, 0),
+		IsCA:                  true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	leaf := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: hosts[len(hosts)-1]},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.AddDate(1, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	for _, h := range hosts {
+		if ip := net.ParseIP(h); ip != nil {
+			leaf.IPAddresses = append(leaf.IPAddresses, ip)
+		} else if h != "" {
+			leaf.DNSNames = append(leaf.DNSNames, h)
+		}
+	}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &leafKey.PublicKey, caKey)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	s.caCert = caCert
+	s.caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	return tls.Certificate{Certificate: [][]byte{leafDER, caDER}, PrivateKey: leafKey}, nil
+}
+
+// maxBody caps request bodies: Entra answers oversized requests with an error, never by
+// reading them whole.
+const maxBody = 1 << 20
+
+// ServeHTTP routes a request. Panics in handlers are turned into an Entra error page so that
+// no input can produce a bare 500 or a stack trace.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			ev := &Event{Protocol: "HTTP", Kind: "internal", Status: StatusFailure, Detail: fmt.Sprint(v)}
+			s.renderErrorPage(w, r, asError(fmt.Errorf("panic: %v", v)), ev)
+		}
+	}()
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	}
+	w.Header().Set("x-ms-ests-server", "ssoharness-mockidp")
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /{tenant}/saml2", s.handleSAML2)
+	m.HandleFunc("POST /{tenant}/saml2", s.handleSAML2)
+	for _, p := range []string{"federationmetadata/2007-06/federationmetadata.xml", "FederationMetadata/2007-06/FederationMetadata.xml"} {
+		m.HandleFunc("GET /{tenant}/"+p, s.handleMetadata)
+	}
+	m.HandleFunc("POST /{tenant}/login", s.handleLogin)
+	m.HandleFunc("GET /myapps/signin/{appId}", s.handleIdPInitiated)
+	m.HandleFunc("GET /_mockidp/apps/{appId}/certificate", s.handleCertificate)
+	m.HandleFunc("GET /_mockidp/signins", s.serveSignIns)
+	m.HandleFunc("GET /_mockidp/ready", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.renderErrorPage(w, r, newError(900561, "invalid_request", http.StatusNotFound,
+			"The endpoint '%s' does not exist.", r.URL.Path), &Event{Protocol: "HTTP", Kind: "not-found"})
+	})
+	s.mux = m
+}
+
+// base is the server's public base URL.
+func (s *Server) base() string { return strings.TrimSuffix(s.URL, "/") }
+
+// tenantFromPath resolves {tenant}; a miss renders AADSTS90002.
+func (s *Server) tenantFromPath(w http.ResponseWriter, r *http.Request, ev *Event) *Tenant {
+	key := r.PathValue("tenant")
+	t := s.dir.tenant(key)
+	if t == nil {
+		s.renderErrorPage(w, r, errUnknownTenant(key), ev)
+	}
+	return t
+}

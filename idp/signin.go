@@ -1,0 +1,246 @@
+package idp
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// sessionCookie is the name of Entra's session cookie.
+const sessionCookie = "ESTSAUTH"
+
+// flowTTL bounds how long a sign-in page stays usable (Entra's flow token lifetime is of
+// this order; an expired one gives AADSTS50089).
+const flowTTL = 30 * time.Minute
+
+// Session is a signed-in browser session at the IdP (the ESTSAUTH cookie). A second sign-in
+// in the same browser, to any app of the tenant, is single sign-on.
+type Session struct {
+	ID           string
+	TenantID     string
+	UserID       string
+	AuthnInstant time.Time
+	// SID is the session ID that OIDC tokens carry as sid.
+	SID string
+	// SAML lists the SAML apps signed in to in this session (for SLO).
+	SAML []SAMLParticipant
+}
+
+// SAMLParticipant is one app that received an assertion in a session.
+type SAMLParticipant struct {
+	AppID        string
+	NameID       string
+	SessionIndex string
+}
+
+// pendingFlow is a sign-in waiting for the user's credentials.
+type pendingFlow struct {
+	id          string
+	tenant      *Tenant // nil: the user's home tenant, found from the login's domain
+	appName     string
+	loginHint   string
+	correlation string
+	created     time.Time
+	// finish completes the protocol once the user is known: it checks assignment and sends
+	// the response (SAML POST form, OIDC redirect, ...).
+	finish func(w http.ResponseWriter, r *http.Request, sess *Session, t *Tenant, u *User)
+}
+
+// session returns the browser's valid IdP session, if any.
+func (s *Server) session(r *http.Request) *Session {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions[c.Value]
+}
+
+// sessionUser resolves a session to its tenant and user (nil if either is gone or disabled).
+func (s *Server) sessionUser(sess *Session) (*Tenant, *User) {
+	if sess == nil {
+		return nil, nil
+	}
+	t := s.dir.tenant(sess.TenantID)
+	if t == nil {
+		return nil, nil
+	}
+	u := t.userByID(sess.UserID)
+	if u == nil || !u.Enabled() {
+		return nil, nil
+	}
+	return t, u
+}
+
+func (s *Server) newSession(w http.ResponseWriter, t *Tenant, u *User) *Session {
+	sess := &Session{ID: s.rand.token(24), TenantID: t.ID, UserID: u.ID, AuthnInstant: s.clock.Now(), SID: s.rand.guid()}
+	s.mu.Lock()
+	s.sessions[sess.ID] = sess
+	s.mu.Unlock()
+	http.SetCookie(w, s.cookie(sessionCookie, sess.ID, 0))
+	return sess
+}
+
+// endSession removes the session and clears the cookie.
+func (s *Server) endSession(w http.ResponseWriter, sess *Session) {
+	s.mu.Lock()
+	delete(s.sessions, sess.ID)
+	s.mu.Unlock()
+	http.SetCookie(w, s.cookie(sessionCookie, "", -1))
+}
+
+// cookie makes an IdP cookie. Over https it is SameSite=None; Secure like Entra's; over plain
+// http Chromium drops SameSite=None cookies without Secure, so it falls back to Lax, which is
+// enough for the IdP's own top-level pages.
+func (s *Server) cookie(name, value string, maxAge int) *http.Cookie {
+	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, MaxAge: maxAge}
+	if strings.HasPrefix(s.URL, "https://") {
+		c.Secure, c.SameSite = true, http.SameSiteNoneMode
+	} else {
+		c.SameSite = http.SameSiteLaxMode
+	}
+	return c
+}
+
+// startSignIn continues with the existing session (SSO) unless forceLogin, else shows the
+// sign-in page for the flow.
+func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request, f *pendingFlow, forceLogin bool) {
+	if !forceLogin {
+		if t, u := s.sessionUser(s.session(r)); u != nil && (f.tenant == nil || f.tenant == t) &&
+			(f.loginHint == "" || strings.EqualFold(f.loginHint, u.UserPrincipalName)) {
+			f.finish(w, r, s.session(r), t, u)
+			return
+		}
+	}
+	f.id = s.rand.token(16)
+	f.created = s.clock.Now()
+	s.mu.Lock()
+	for id, old := range s.flows {
+		if f.created.Sub(old.created) > flowTTL {
+			delete(s.flows, id)
+		}
+	}
+	s.flows[f.id] = f
+	s.mu.Unlock()
+	page := loginPage{Action: s.loginPath(f), Ctx: f.id, AppName: f.appName, Step: "email"}
+	if f.loginHint != "" {
+		page.Login = f.loginHint
+		if t, u := s.lookupLogin(f, f.loginHint); t != nil && u != nil {
+			page.Step = "password"
+		}
+	}
+	s.renderPage(w, http.StatusOK, "login.html", page)
+}
+
+func (s *Server) loginPath(f *pendingFlow) string {
+	t := "common"
+	if f.tenant != nil {
+		t = f.tenant.ID
+	}
+	return "/" + t + "/login"
+}
+
+// lookupLogin finds the user a login names, in the flow's tenant or (for /common) in the
+// tenant owning the login's domain.
+func (s *Server) lookupLogin(f *pendingFlow, login string) (*Tenant, *User) {
+	t := f.tenant
+	if t == nil {
+		_, domain, ok := strings.Cut(login, "@")
+		if !ok {
+			return nil, nil
+		}
+		if t = s.dir.tenant(domain); t == nil {
+			return nil, nil
+		}
+	}
+	return t, t.userByLogin(login)
+}
+
+// handleLogin takes the sign-in page's form posts: the email step, then the password step.
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	ev := &Event{Protocol: "Interactive", Kind: "credentials"}
+	if err := r.ParseForm(); err != nil {
+		s.renderErrorPage(w, r, errMalformedForm(err), ev)
+		return
+	}
+	s.mu.Lock()
+	f := s.flows[r.PostForm.Get("ctx")]
+	s.mu.Unlock()
+	if f == nil || s.clock.Now().Sub(f.created) > flowTTL {
+		s.renderErrorPage(w, r, errFlowExpired(), ev)
+		return
+	}
+	ev.CorrelationID = f.correlation
+	login := strings.TrimSpace(r.PostForm.Get("login"))
+	ev.UserPrincipalName = login
+	page := loginPage{Action: s.loginPath(f), Ctx: f.id, AppName: f.appName, Login: login, Step: "email"}
+	t, u := s.lookupLogin(f, login)
+	if t != nil {
+		ev.TenantID = t.ID
+	}
+	if u == nil {
+		tenantName := "this"
+		if t != nil {
+			tenantName = t.DisplayName
+		} else if f.tenant != nil {
+			tenantName = f.tenant.DisplayName
+		}
+		e := errUnknownUser(login, tenantName)
+		s.fail(ev, e)
+		page.ErrorCode, page.ErrorText = e.Code, "This username may be incorrect. Make sure you typed it correctly. Otherwise, contact your admin."
+		page.RequestID, page.Correlated = ev.ID, ev.CorrelationID
+		s.renderPage(w, http.StatusOK, "login.html", page)
+		return
+	}
+	ev.UserID, ev.UserPrincipalName = u.ID, u.UserPrincipalName
+	page.Step = "password"
+	if r.PostForm.Get("step") != "password" {
+		s.renderPage(w, http.StatusOK, "login.html", page)
+		return
+	}
+	if r.PostForm.Get("passwd") != u.Password {
+		e := errInvalidPassword()
+		s.fail(ev, e)
+		page.ErrorCode, page.ErrorText = e.Code, "Your account or password is incorrect. If you don't remember your password, reset it now."
+		page.RequestID, page.Correlated = ev.ID, ev.CorrelationID
+		s.renderPage(w, http.StatusOK, "login.html", page)
+		return
+	}
+	if !u.Enabled() {
+		s.renderErrorPage(w, r, errUserDisabled(), ev)
+		return
+	}
+	s.mu.Lock()
+	delete(s.flows, f.id)
+	s.mu.Unlock()
+	s.record(ev)
+	sess := s.newSession(w, t, u)
+	f.finish(w, r, sess, t, u)
+}
+
+// fail records ev as a failure with e.
+func (s *Server) fail(ev *Event, e *Error) {
+	ev.Status, ev.ErrorCode, ev.FailureReason = StatusFailure, e.Code, e.Message
+	if e.Err != nil {
+		ev.Detail = e.Err.Error()
+	}
+	s.record(ev)
+}
+
+func errFlowExpired() *Error {
+	return newError(50089, "invalid_grant", http.StatusBadRequest,
+		"Authentication failed due to flow token expired. Please sign in again.")
+}
+
+func errMalformedForm(err error) *Error {
+	return newError(90014, "invalid_request", http.StatusBadRequest,
+		"The required field 'login' is missing from the credential. Ensure that you have all the necessary parameters for the login request.").withCause(err)
+}
+
+// absURL reports whether u is an absolute http(s) URL.
+func absURL(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != ""
+}
