@@ -23,9 +23,9 @@ import (
 
 // SAML namespaces and bindings.
 const (
-	nsProtocol     = "urn:oasis:names:tc:SAML:2.0:protocol"
-	nsAssertion    = "urn:oasis:names:tc:SAML:2.0:assertion"
-	nsMetadata     = "urn:oasis:names:tc:SAML:2.0:metadata"
+	nsProtocol      = "urn:oasis:names:tc:SAML:2.0:protocol"
+	nsAssertion     = "urn:oasis:names:tc:SAML:2.0:assertion"
+	nsMetadata      = "urn:oasis:names:tc:SAML:2.0:metadata"
 	BindingRedirect = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 	BindingPOST     = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 )
@@ -66,7 +66,7 @@ type samlRequest struct {
 	NameID       string   `xml:"urn:oasis:names:tc:SAML:2.0:assertion NameID"`
 	SessionIndex []string `xml:"urn:oasis:names:tc:SAML:2.0:protocol SessionIndex"`
 	// LogoutResponse
-	InResponseTo string `xml:"InResponseTo,attr"`
+	InResponseTo string    `xml:"InResponseTo,attr"`
 	Signature    *struct{} `xml:"http://www.w3.org/2000/09/xmldsig# Signature"`
 
 	raw []byte

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode"
 )
@@ -35,8 +36,12 @@ func (s *Server) handleSAML2(w http.ResponseWriter, r *http.Request) {
 	ev.TenantID = t.ID
 	var raw, relay string
 	if redirect {
-		q := r.URL.Query()
+		q, qerr := url.ParseQuery(r.URL.RawQuery)
 		raw, relay = q.Get("SAMLRequest"), q.Get("RelayState")
+		if qerr != nil && strings.Contains(r.URL.RawQuery, "SAMLRequest=") {
+			s.renderErrorPage(w, r, errMalformedSAML(fmt.Errorf("query string: %w", qerr)), ev)
+			return
+		}
 		if raw == "" {
 			s.renderErrorPage(w, r, errRedirectMissingSAML(), ev)
 			return
