@@ -1,0 +1,50 @@
+// Package idp is a mock Microsoft Entra ID (formerly Azure AD) for testing the SAML and
+// OpenID Connect sign-in of a service provider: a directory of tenants, users, groups,
+// enterprise apps and app registrations modelled as Entra models them, served at Entra's
+// paths, with Entra-shaped metadata, assertions, tokens and AADSTS errors. The host is the
+// mock's own; the paths and the identifiers (https://sts.windows.net/{tid}/) are Entra's.
+//
+// # Quick start
+//
+// In a Go test, like net/http/httptest:
+//
+//	srv := idptest.Start(t)                 // default directory: tenant "contoso", B.Simon
+//	tenant := srv.Config().Tenants[0]
+//	app := tenant.EnterpriseApps[0]
+//	metadataURL := srv.MetadataURL(tenant, app) // point the SP here
+//	loginURL := srv.LoginURL(tenant)            // the "Login URL" of the portal
+//	// ... drive the SP; then assert on what the IdP saw:
+//	for _, ev := range srv.Events() { _ = ev.ErrorCode }
+//
+// As a process: `mockidp serve [--config FILE]` (see cmd/mockidp).
+//
+// # Endpoints (SAML side)
+//
+//	GET  /{tenant}/saml2                     AuthnRequest (HTTP-Redirect), LogoutRequest (Redirect)
+//	POST /{tenant}/saml2                     AuthnRequest (HTTP-POST)
+//	GET  /{tenant}/federationmetadata/2007-06/federationmetadata.xml?appid={appId}
+//	                                         signed app metadata, UTF-8 BOM
+//	POST /{tenant}/login                     the sign-in page's form posts
+//	GET  /myapps/signin/{appId}?tenantId=    IdP-initiated sign-in ("User access URL")
+//	GET  /_mockidp/apps/{appId}/certificate  "Certificate (Base64)" download (?format=raw: DER)
+//	GET  /_mockidp/signins                   the sign-in log as JSON
+//	GET  /_mockidp/ready                     readiness
+//
+// {tenant} is the tenant GUID or one of its verified domains. An unknown tenant is
+// AADSTS90002.
+//
+// # Time, randomness and keys
+//
+// Each Server has one Clock (WithClock; frozen, offset or advanced at will) and one random
+// source (WithRand; NewSeededRand for reproducible output). Every timestamp the server writes
+// comes from the Clock. Signing keys are generated (RSA-2048, self-signed certificates with
+// the configured NotBefore/NotAfter) unless PEM files are given, and persisted under
+// Config.KeyDir when it is set.
+//
+// # Errors
+//
+// Failures are *Error values carrying the AADSTS code; they render themselves as Entra's
+// "Sorry, but we're having trouble signing you in." page (with Request Id, Correlation Id,
+// Timestamp and Message), as an OAuth error redirect, or as token-endpoint JSON. Every
+// request is recorded in the sign-in log (Server.Events) with what the SP sent.
+package idp
