@@ -2,6 +2,7 @@ package idp
 
 import (
 	"bytes"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -125,7 +126,9 @@ func (s *Server) Metadata(t *Tenant, app *EnterpriseApp) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	sig, err := ctx.ConstructSignature(ed, true)
+	// Sign a copy: goxmldsig canonicalizes in place, and exc-c14n would move xmlns:fed off
+	// RoleDescriptor, leaving its xsi:type="fed:..." QName with an unbound prefix.
+	sig, err := ctx.ConstructSignature(ed.Copy(), true)
 	if err != nil {
 		return nil, err
 	}
@@ -197,13 +200,13 @@ func (s *Server) handleCertificate(w http.ResponseWriter, r *http.Request) {
 		s.renderErrorPage(w, r, errAppNotFound(r.PathValue("appId"), "any tenant"), ev)
 		return
 	}
+	// The display name comes from config; FormatMediaType quotes it safely.
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name + ".cer"}))
 	if r.URL.Query().Get("format") == "raw" {
 		w.Header().Set("Content-Type", "application/pkix-cert")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.cer"`)
 		_, _ = w.Write(key.Cert.Raw)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-x509-ca-cert")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.cer"`)
 	_, _ = w.Write(key.CER())
 }
