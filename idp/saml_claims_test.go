@@ -279,3 +279,28 @@ func TestSAMLReplyURLIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestSAMLForceAuthn: with an IdP session, a plain request is answered at once, and one with
+// ForceAuthn="true" shows the sign-in page again.
+func TestSAMLForceAuthn(t *testing.T) {
+	cfg := idp.DefaultConfig()
+	cfg.Tenants[0].EnterpriseApps[0].AssignmentRequired = false
+	srv := idptest.Start(t, idp.WithConfig(cfg))
+	tenant := srv.Config().Tenants[0]
+	send := func(b *browser, extra string) *page {
+		req := `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_f1" Version="2.0" IssueInstant="2026-01-01T00:00:00Z" ` + extra + `><saml:Issuer>https://sp.example.test/saml/metadata</saml:Issuer></samlp:AuthnRequest>`
+		return b.post(srv.LoginURL(tenant), url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString([]byte(req))}})
+	}
+	b := newBrowser(t)
+	p := b.submit(b.submit(send(b, ""), "email-form", map[string]string{"login": "AlexW@contoso.com"}),
+		"password-form", map[string]string{"passwd": "Passw0rd!"})
+	if f, ok := p.form(""); !ok || f.Fields.Get("SAMLResponse") == "" {
+		t.Fatalf("first sign-in did not answer:\n%s", p)
+	}
+	if f, ok := send(b, "").form(""); !ok || f.Fields.Get("SAMLResponse") == "" {
+		t.Fatal("with a session the request was not answered at once")
+	}
+	if _, ok := send(b, `ForceAuthn="true"`).form("email-form"); !ok {
+		t.Fatal("ForceAuthn did not show the sign-in page")
+	}
+}
