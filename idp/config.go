@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -383,7 +384,32 @@ func LoadConfig(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	cfg.resolvePaths(filepath.Dir(path))
 	return cfg, nil
+}
+
+// resolvePaths makes the relative PEM file paths of a config file relative to its directory,
+// so a config works from any working directory.
+func (c *Config) resolvePaths(dir string) {
+	fix := func(p *string) {
+		if *p != "" && !strings.Contains(*p, "-----BEGIN") && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	if c.KeyDir != "" {
+		fix(&c.KeyDir)
+	}
+	for _, t := range c.Tenants {
+		for _, a := range t.EnterpriseApps {
+			for _, cert := range a.SAML.Certificates {
+				fix(&cert.CertPEM)
+				fix(&cert.KeyPEM)
+			}
+			for i := range a.SAML.VerificationCertificates {
+				fix(&a.SAML.VerificationCertificates[i])
+			}
+		}
+	}
 }
 
 // ParseConfig decodes YAML or JSON config bytes.

@@ -1,0 +1,92 @@
+# ssoharness — the two commands of the README:
+#   make demo   serve the mock Entra ID with the default directory and print its values
+#   make test   install what the tests need (when missing) and run every test
+# Other targets: build, fuzz, vet, fmt-check, clean. Works as root on a fresh Debian machine
+# (installs missing tools with apt-get, non-interactively) and as a user that already has them.
+
+SHELL       := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := test
+
+GO_VERSION  := 1.26.8
+# Go is usually installed in /usr/local/go; look there too.
+export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
+export DEBIAN_FRONTEND := noninteractive
+
+GO          ?= go
+BIN         := bin
+TEST_TIMEOUT ?= 10m
+FUZZTIME    ?= 10s
+DEMO_ARGS   ?=
+
+# Commands the build and tests need, as command:debian-package. git: go build stamps the VCS
+# revision. Add to this list when a test starts to need a tool (e.g. xmlsec1:xmlsec1 for
+# tests that verify signatures with xmlsec1).
+TEST_TOOLS  := git:git
+
+# sudo when not root and sudo exists; nothing otherwise.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
+
+.PHONY: all test demo build fuzz vet fmt-check deps tools go clean
+
+all: build
+
+## go: check that Go $(GO_VERSION) (or newer) is on PATH. The machines this runs on reach only
+## package registries, not go.dev, so the Makefile cannot fetch a toolchain by itself.
+go:
+	@command -v $(GO) >/dev/null || { echo "make: Go $(GO_VERSION) is required (not found on PATH or in /usr/local/go)"; exit 1; }
+
+## tools: apt-get install the commands in TEST_TOOLS that are missing (update first, once).
+tools:
+	@missing=""; \
+	for t in $(TEST_TOOLS); do \
+	  command -v "$${t%%:*}" >/dev/null || missing="$$missing $${t#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing$$missing"; \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+## deps: download the Go modules.
+deps: go
+	$(GO) mod download
+
+vet: deps
+	$(GO) vet ./...
+
+## fmt-check: fail, listing them, when files are not gofmt-formatted.
+fmt-check: go
+	@out=$$(find . -name '*.go' -not -path './.git/*' -not -path '*/testdata/*' -print0 | xargs -0 -r gofmt -l); \
+	if [ -n "$$out" ]; then echo "gofmt: these files need formatting (run gofmt -w):"; echo "$$out"; exit 1; fi
+
+## test: every test of the module.
+test: tools deps vet fmt-check
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+## build: the binaries into bin/.
+build: tools deps
+	@mkdir -p $(BIN)
+	$(GO) build -trimpath -o $(BIN)/mockidp ./cmd/mockidp
+	@if ls cmd/conformance/*.go >/dev/null 2>&1; then \
+	  echo "$(GO) build -trimpath -o $(BIN)/conformance ./cmd/conformance"; \
+	  $(GO) build -trimpath -o $(BIN)/conformance ./cmd/conformance; \
+	fi
+
+## demo: serve the mock Entra ID with the default directory on http://127.0.0.1:7443 and
+## print the values an admin copies into an SP and the users (Ctrl-C stops it). Until the
+## conformance harness exists this is the main job. Example: make demo DEMO_ARGS=--tls
+demo: build
+	./$(BIN)/mockidp serve $(DEMO_ARGS)
+
+## fuzz: run each fuzz test of the module for FUZZTIME (default 10s).
+fuzz: deps
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' "$$pkg" | grep '^Fuzz' || true); do \
+	    echo "$(GO) test -run '^$$' -fuzz '^$$f$$' -fuzztime $(FUZZTIME) $$pkg"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) "$$pkg"; \
+	  done; \
+	done
+
+clean:
+	rm -rf $(BIN)
+	$(GO) clean -testcache -fuzzcache 2>/dev/null || true

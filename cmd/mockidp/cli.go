@@ -1,0 +1,352 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"github.com/ssoharness/ssoharness/idp"
+)
+
+// defaultAddr is where `mockidp serve` listens unless --addr says otherwise.
+const defaultAddr = "127.0.0.1:7443"
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// usageError is a mistake of the caller (flag, config file, app name): exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+const usageText = `mockidp: a mock Microsoft Entra ID (ssoharness)
+
+Usage:
+  mockidp serve    [--config FILE] [--addr 127.0.0.1:7443] [--public-url URL] [--tls] [--ca-out FILE] [--key-dir DIR]
+  mockidp metadata [--config FILE] --app NAME|APPID [--tenant ID|DOMAIN] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
+  mockidp values   [--config FILE] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
+  mockidp version
+
+serve     serves the directory (the embedded default without --config) and prints, per app,
+          the values an admin copies into a service provider, and the users
+metadata  prints an app's federation metadata without serving, for the URL serve would use
+values    prints what serve prints, without serving
+
+Run "mockidp COMMAND -h" for the flags of a command.
+`
+
+// run is the whole command; main only adds the process around it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if v := recover(); v != nil {
+			fmt.Fprintf(stderr, "mockidp: internal error: %v\n", v)
+			code = exitFailure
+		}
+	}()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = cmdServe(ctx, args[1:], stdout, stderr)
+	case "metadata":
+		err = cmdMetadata(args[1:], stdout, stderr)
+	case "values":
+		err = cmdValues(args[1:], stdout, stderr)
+	case "version":
+		err = cmdVersion(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usageText)
+		return exitOK
+	default:
+		err = usagef("unknown command %q (want serve, metadata, values or version; see mockidp -h)", args[0])
+	}
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "mockidp %s: %v\n", args[0], err)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "mockidp %s: %v\n", args[0], err)
+		return exitFailure
+	}
+}
+
+// common are the flags every directory-loading command shares.
+type common struct {
+	config    string
+	addr      string
+	publicURL string
+	keyDir    string
+	tls       bool
+	fs        *flag.FlagSet
+}
+
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: mockidp %s %s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	c.fs = fs
+	fs.StringVar(&c.config, "config", "", "YAML or JSON directory `file` (default: the embedded contoso directory)")
+	fs.StringVar(&c.addr, "addr", defaultAddr, "listen `address` host:port (port 0 picks a free port)")
+	fs.StringVar(&c.publicURL, "public-url", "", "scheme://host[:port] browsers and SPs use to reach the server (default: config publicUrl, else the listen address)")
+	fs.StringVar(&c.keyDir, "key-dir", defaultKeyDir(), "`directory` keeping generated signing keys and certificates (config keyDir overrides the default; \"\" keeps nothing)")
+	fs.BoolVar(&c.tls, "tls", false, "serve HTTPS with a server certificate from a fresh local CA")
+}
+
+// parse parses flags and refuses positional arguments.
+func (c *common) parse(args []string) error {
+	if err := c.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{err.Error()}
+	}
+	if c.fs.NArg() > 0 {
+		return usagef("unexpected argument %q (flags start with --)", c.fs.Arg(0))
+	}
+	return nil
+}
+
+func (c *common) isSet(name string) bool {
+	set := false
+	c.fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// defaultKeyDir is $XDG_CACHE_HOME/ssoharness/keys, else ~/.cache/ssoharness/keys; empty
+// (nothing persisted) when neither can be found.
+func defaultKeyDir() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "ssoharness", "keys")
+}
+
+// loadConfig reads --config (or the embedded default), applies the flags over it and checks
+// it. Every failure is a usage error.
+func (c *common) loadConfig() (*idp.Config, error) {
+	var cfg *idp.Config
+	if c.config == "" {
+		cfg = idp.DefaultConfig()
+	} else {
+		var err error
+		if cfg, err = idp.LoadConfig(c.config); err != nil {
+			return nil, usagef("--config: %v", err)
+		}
+	}
+	if c.isSet("key-dir") || cfg.KeyDir == "" {
+		cfg.KeyDir = c.keyDir
+	}
+	if c.publicURL != "" {
+		cfg.PublicURL = c.publicURL
+	}
+	if err := cfg.Normalize(); err != nil {
+		if c.config == "" {
+			return nil, usagef("%v", err)
+		}
+		return nil, usagef("--config %s: %v", c.config, err)
+	}
+	return cfg, nil
+}
+
+// checkAddr validates --addr.
+func (c *common) checkAddr() (host, port string, err error) {
+	host, port, err = net.SplitHostPort(c.addr)
+	if err != nil {
+		return "", "", usagef("--addr %q: want host:port, e.g. %s", c.addr, defaultAddr)
+	}
+	return host, port, nil
+}
+
+// scheme is the URL scheme the server speaks.
+func (c *common) scheme() string {
+	if c.tls {
+		return "https"
+	}
+	return "http"
+}
+
+// staticPublicURL sets cfg.PublicURL, when no flag or config did, to the URL serve would
+// have with the same --addr and --tls: for commands that do not listen.
+func (c *common) staticPublicURL(cfg *idp.Config) error {
+	if cfg.PublicURL != "" {
+		return nil
+	}
+	host, port, err := c.checkAddr()
+	if err != nil {
+		return err
+	}
+	if port == "0" || port == "" {
+		return usagef("--addr %q has no fixed port: give the port serve will use, or --public-url", c.addr)
+	}
+	cfg.PublicURL = c.scheme() + "://" + net.JoinHostPort(browsableHost(host), port)
+	return nil
+}
+
+// browsableHost replaces an unspecified bind address (0.0.0.0, ::, "") by localhost.
+func browsableHost(host string) string {
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		return "localhost"
+	}
+	return host
+}
+
+// isLoopback reports whether host only accepts local connections.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// newOffline builds a server that does not listen, for metadata and values.
+func (c *common) newOffline() (*idp.Server, error) {
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.staticPublicURL(cfg); err != nil {
+		return nil, err
+	}
+	s, err := idp.New(idp.WithConfig(cfg))
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return s, nil
+}
+
+func cmdMetadata(args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlagSet("metadata", "[--config FILE] --app NAME|APPID [--tenant ID|DOMAIN] [flags]", stderr)
+	c.register(fs)
+	appName := fs.String("app", "", "the enterprise app: display name or application ID (may be omitted when the tenant has one app)")
+	tenantKey := fs.String("tenant", "", "the tenant: ID or verified domain (default: the first tenant)")
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	s, err := c.newOffline()
+	if err != nil {
+		return err
+	}
+	t, app, err := findApp(s, *tenantKey, *appName)
+	if err != nil {
+		return err
+	}
+	doc, err := s.Metadata(t, app)
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(doc)
+	return err
+}
+
+// findApp resolves --tenant and --app; errors list what exists.
+func findApp(s *idp.Server, tenantKey, appName string) (*idp.Tenant, *idp.EnterpriseApp, error) {
+	cfg := s.Config()
+	t := cfg.Tenants[0]
+	if tenantKey != "" {
+		if t = s.Tenant(tenantKey); t == nil {
+			var names []string
+			for _, t := range cfg.Tenants {
+				names = append(names, fmt.Sprintf("%s (%s, %s)", t.DisplayName, t.ID, strings.Join(t.VerifiedDomains, ", ")))
+			}
+			return nil, nil, usagef("--tenant %q: no such tenant; tenants: %s", tenantKey, strings.Join(names, "; "))
+		}
+	}
+	if appName == "" && len(t.EnterpriseApps) == 1 {
+		return t, t.EnterpriseApps[0], nil
+	}
+	if appName != "" {
+		if a := t.EnterpriseApp(appName); a != nil {
+			return t, a, nil
+		}
+	}
+	var names []string
+	for _, a := range t.EnterpriseApps {
+		names = append(names, fmt.Sprintf("%q (%s)", a.DisplayName, a.AppID))
+	}
+	list := "it has none"
+	if len(names) > 0 {
+		list = "apps: " + strings.Join(names, ", ")
+	}
+	if appName == "" {
+		return nil, nil, usagef("--app is required: tenant %s has %d SAML apps; %s", t.DisplayName, len(names), list)
+	}
+	return nil, nil, usagef("--app %q: no SAML enterprise app of that name or ID in tenant %s; %s", appName, t.DisplayName, list)
+}
+
+func cmdValues(args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlagSet("values", "[--config FILE] [flags]", stderr)
+	c.register(fs)
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	s, err := c.newOffline()
+	if err != nil {
+		return err
+	}
+	printDirectory(stdout, s)
+	return nil
+}
+
+func cmdVersion(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("version", "", stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{err.Error()}
+	}
+	fmt.Fprintln(stdout, "mockidp", version())
+	return nil
+}
+
+// version is the module version and VCS revision the binary was built from.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v += " " + s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				v += "+dirty"
+			}
+		}
+	}
+	return v + " " + bi.GoVersion
+}

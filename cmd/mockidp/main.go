@@ -1,0 +1,33 @@
+// Command mockidp runs the ssoharness mock Microsoft Entra ID on a loopback port, or prints the
+// federation metadata of one of its SAML apps without serving.
+//
+// Usage:
+//
+//	mockidp serve    [--config FILE] [--addr 127.0.0.1:7443] [--public-url URL] [--tls] [--ca-out FILE] [--key-dir DIR]
+//	mockidp metadata [--config FILE] --app NAME [--tenant TENANT] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
+//	mockidp values   [--config FILE] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
+//	mockidp version
+//
+// With no --config the embedded default directory (tenant "contoso", B.Simon and a few other
+// users, one SAML app) is served. The server binds 127.0.0.1:7443 unless --addr says otherwise.
+// Generated SAML signing certificates are kept in --key-dir (default
+// $XDG_CACHE_HOME/ssoharness/keys, else ~/.cache/ssoharness/keys) so that `mockidp metadata`
+// and a later `mockidp serve` publish the same certificate.
+//
+// Exit status: 0 on success (serve: after SIGINT/SIGTERM), 1 on a runtime failure (such as a
+// port already in use), 2 on a usage error (bad flag, bad config file, unknown app).
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/ssoharness/ssoharness/idp"
+)
+
+// caFileName is the CA PEM written by serve --tls when --ca-out is not given.
+const caFileName = "mockidp-ca.pem"
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlagSet("serve", "[--config FILE] [--addr 127.0.0.1:7443] [--public-url URL] [--tls] [--ca-out FILE] [--key-dir DIR]", stderr)
+	c.register(fs)
+	caOut := fs.String("ca-out", "", "with --tls, `file` to write the local CA certificate (PEM) to (default: "+caFileName+" in the key directory, else in the working directory)")
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	if *caOut != "" && !c.tls {
+		return usagef("--ca-out needs --tls")
+	}
+	host, _, err := c.checkAddr()
+	if err != nil {
+		return err
+	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	if !isLoopback(host) {
+		fmt.Fprintf(stderr, "mockidp serve: warning: listening on %s, reachable from other machines\n", c.addr)
+	}
+	s, err := idp.NewUnstartedServer(idp.WithConfig(cfg), idp.WithAddr(c.addr))
+	if err != nil {
+		var oe *net.OpError
+		if errors.As(err, &oe) {
+			return err // the port is taken or the address is not ours: a runtime failure
+		}
+		return usagef("%v", err)
+	}
+	defer s.Close()
+	if cfg.PublicURL == "" {
+		if h, p, err := net.SplitHostPort(s.Listener.Addr().String()); err == nil && browsableHost(h) != h {
+			s.URL = c.scheme() + "://" + net.JoinHostPort(browsableHost(h), p)
+		}
+	}
+	caPath := ""
+	if c.tls {
+		if err := s.StartTLS(); err != nil {
+			return err
+		}
+		caPath = *caOut
+		if caPath == "" {
+			caPath = caFileName
+			if cfg.KeyDir != "" {
+				caPath = filepath.Join(cfg.KeyDir, caFileName)
+			}
+		}
+		if err := writeFile(caPath, s.CAPEM()); err != nil {
+			return fmt.Errorf("--ca-out: %w", err)
+		}
+	} else {
+		s.Start()
+	}
+
+	fmt.Fprintf(stdout, "mockidp: mock Microsoft Entra ID serving at %s (listening on %s)\n", s.URL, s.Listener.Addr())
+	if cfg.KeyDir != "" {
+		fmt.Fprintf(stdout, "Signing keys kept in %s\n", cfg.KeyDir)
+	}
+	if caPath != "" {
+		abs, _ := filepath.Abs(caPath)
+		fmt.Fprintf(stdout, "TLS: local CA certificate written to %s (trust it, e.g. curl --cacert %s)\n", abs, abs)
+	}
+	fmt.Fprintln(stdout)
+	printDirectory(stdout, s)
+	fmt.Fprintf(stdout, "Sign-in log (JSON): %s/_mockidp/signins\n", s.URL)
+	fmt.Fprintf(stdout, "ready %s/_mockidp/ready\n", s.URL)
+
+	<-ctx.Done()
+	fmt.Fprintln(stderr, "mockidp serve: shutting down")
+	s.Close()
+	return nil
+}
+
+// writeFile writes b to path, creating the directory.
+func writeFile(path string, b []byte) error {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(path, b, 0o644)
+}
