@@ -22,7 +22,7 @@ DEMO_ARGS   ?=
 # Commands the build and tests need, as command:debian-package. git: go build stamps the VCS
 # revision. Add to this list when a test starts to need a tool (e.g. xmlsec1:xmlsec1 for
 # tests that verify signatures with xmlsec1).
-TEST_TOOLS  := git:git
+TEST_TOOLS  := git:git xmlsec1:xmlsec1
 
 # sudo when not root and sudo exists; nothing otherwise.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)

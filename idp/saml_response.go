@@ -185,7 +185,9 @@ func signAfterIssuer(el *etree.Element, key *SigningKey, algorithm string) error
 	if err != nil {
 		return err
 	}
-	sig, err := ctx.ConstructSignature(el, true)
+	// Sign a copy: goxmldsig canonicalizes the element it is given in place (sorting its
+	// attributes and moving namespace declarations), which would change the document we send.
+	sig, err := ctx.ConstructSignature(el.Copy(), true)
 	if err != nil {
 		return fmt.Errorf("sign %s: %w", el.Tag, err)
 	}
