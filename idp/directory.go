@@ -87,6 +87,9 @@ func (c *Config) Normalize() error {
 				return err
 			}
 		}
+		if err := normalizeAppRegistrations(p, t, groups, upns); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -1,4 +1,50 @@
 package idp
 
-// oidcAdminValues lists the values of app registrations (filled in by the OIDC side).
-func (s *Server) oidcAdminValues() []AppValues { return nil }
+import "strings"
+
+// oidcAdminValues lists, per app registration, what the portal's Overview, Authentication and
+// "Certificates & secrets" pages give an admin to copy into an RP.
+func (s *Server) oidcAdminValues() []AppValues {
+	var out []AppValues
+	for _, t := range s.cfg.Tenants {
+		for _, a := range t.AppRegistrations {
+			v := AppValues{Kind: "OIDC app registration", Name: a.DisplayName, Tenant: t.DisplayName}
+			add := func(k, val string) { v.Values = append(v.Values, [2]string{k, val}) }
+			add("Application (client) ID", a.AppID)
+			add("Directory (tenant) ID", t.ID)
+			seg := t.ID
+			if a.multiTenant() {
+				seg = "organizations"
+			}
+			add("Supported account types", a.SignInAudience)
+			add("Authority (issuer base)", s.base()+"/"+seg+"/v2.0")
+			add("OpenID Connect metadata document", s.base()+"/"+seg+"/v2.0/.well-known/openid-configuration")
+			add("OAuth 2.0 authorization endpoint (v2)", s.base()+"/"+seg+"/oauth2/v2.0/authorize")
+			add("OAuth 2.0 token endpoint (v2)", s.base()+"/"+seg+"/oauth2/v2.0/token")
+			for _, p := range []struct {
+				name string
+				uris []string
+			}{{"Web", a.Web.RedirectURIs}, {"SPA", a.SPA.RedirectURIs}, {"Mobile and desktop", a.PublicClient.RedirectURIs}} {
+				if len(p.uris) > 0 {
+					add("Redirect URIs ("+p.name+")", strings.Join(p.uris, ", "))
+				}
+			}
+			if a.Web.LogoutURL != "" {
+				add("Front-channel logout URL", a.Web.LogoutURL)
+			}
+			for _, c := range a.PasswordCredentials {
+				label := "Client secret"
+				if c.DisplayName != "" {
+					label += " (" + c.DisplayName + ")"
+				}
+				state := "expires " + c.end.Format("1/2/2006")
+				if !s.clock.Now().Before(c.end) {
+					state = "EXPIRED " + c.end.Format("1/2/2006")
+				}
+				add(label, c.SecretText+"  ["+state+"; Secret ID "+c.KeyID+"]")
+			}
+			out = append(out, v)
+		}
+	}
+	return out
+}

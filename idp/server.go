@@ -41,6 +41,7 @@ type Server struct {
 	mux    *http.ServeMux
 
 	appKeys map[*EnterpriseApp][]*SigningKey
+	oidc    *oidcState // OIDC keys, codes, refresh tokens (oidc_config.go)
 
 	mu       sync.Mutex
 	sessions map[string]*Session
@@ -68,7 +69,9 @@ func WithClock(c *Clock) Option { return func(s *Server) error { s.clock = c; re
 func WithRand(r io.Reader) Option { return func(s *Server) error { s.rand.r = r; return nil } }
 
 // WithKeyGenerator replaces RSA key generation (for tests that start many servers).
-func WithKeyGenerator(g KeyGenerator) Option { return func(s *Server) error { s.keygen = g; return nil } }
+func WithKeyGenerator(g KeyGenerator) Option {
+	return func(s *Server) error { s.keygen = g; return nil }
+}
 
 // WithAddr sets the listen address of NewServer/NewUnstartedServer (default 127.0.0.1:0).
 func WithAddr(addr string) Option { return func(s *Server) error { s.addr = addr; return nil } }
@@ -99,7 +102,14 @@ func New(opts ...Option) (*Server, error) {
 				return nil, fmt.Errorf("config: app %q: %w", a.DisplayName, err)
 			}
 			s.appKeys[a] = keys
+			// Uploaded verification certificates are checked now, not at the first request.
+			if _, err := verificationCerts(&a.SAML); err != nil {
+				return nil, fmt.Errorf("config: app %q: %w", a.DisplayName, err)
+			}
 		}
+	}
+	if err := s.initOIDC(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
 	}
 	s.URL = s.cfg.PublicURL
 	s.routes()
@@ -307,6 +317,7 @@ func (s *Server) routes() {
 		s.renderErrorPage(w, r, newError(900561, "invalid_request", http.StatusNotFound,
 			"The endpoint '%s' does not exist.", r.URL.Path), &Event{Protocol: "HTTP", Kind: "not-found"})
 	})
+	s.oidcRoutes(m)
 	s.mux = m
 }
 

@@ -1,0 +1,281 @@
+package idp
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// authzRequest is an accepted authorization request, waiting for the user.
+type authzRequest struct {
+	app          *AppRegistration
+	appTenant    *Tenant
+	pathTenant   *Tenant // nil for common/organizations
+	to           oauthRedirect
+	platform     string
+	responseType string
+	scopes       scopeSet
+	nonce        string
+	challenge    string
+	method       string
+	ev           Event
+}
+
+// handleAuthorize is /{tenant}/oauth2/v2.0/authorize. Until the client and its redirect URI
+// are known, errors are Entra's HTML page; afterwards they go back to the redirect URI.
+func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+	ev := &Event{Protocol: "OIDC", Kind: "authorize", Binding: r.Method, CorrelationID: s.rand.guid()}
+	pathTenant, multi, ok := s.oidcTenant(r)
+	if !ok {
+		s.oidcErrorPage(w, r, errUnknownTenant(truncate(r.PathValue("tenant"), 128)), ev)
+		return
+	}
+	if pathTenant != nil {
+		ev.TenantID = pathTenant.ID
+	}
+	p, perr := oauthParams(r)
+	if perr != nil {
+		s.oidcErrorPage(w, r, perr, ev)
+		return
+	}
+	ev.Request = map[string]string{}
+	for _, k := range []string{"client_id", "redirect_uri", "response_type", "response_mode", "scope", "state", "nonce", "prompt", "login_hint", "max_age", "code_challenge_method"} {
+		if v := p.Get(k); v != "" {
+			ev.Request[k] = truncate(v, 512)
+		}
+	}
+	clientID := p.Get("client_id")
+	if clientID == "" {
+		s.oidcErrorPage(w, r, errMissingParameter("client_id"), ev)
+		return
+	}
+	app, appTenant := s.findClient(pathTenant, clientID)
+	if app == nil {
+		where := r.PathValue("tenant")
+		if pathTenant != nil {
+			where = pathTenant.ID
+		}
+		s.oidcErrorPage(w, r, errAppNotFound(truncate(clientID, 128), where), ev)
+		return
+	}
+	ev.AppID, ev.AppName = app.AppID, app.DisplayName
+	if multi && !app.multiTenant() {
+		s.oidcErrorPage(w, r, errNotMultiTenant(app.AppID, app.DisplayName), ev)
+		return
+	}
+	redirect := p.Get("redirect_uri")
+	if redirect == "" {
+		if all := app.allRedirectURIs(); len(all) == 1 {
+			redirect = all[0] // Entra falls back to the only registered URI
+		} else {
+			s.oidcErrorPage(w, r, errMissingParameter("redirect_uri"), ev)
+			return
+		}
+	}
+	platform, ok := app.redirectPlatform(redirect)
+	if !ok {
+		s.oidcErrorPage(w, r, errReplyURLMismatch(truncate(redirect, 512), app.AppID), ev)
+		return
+	}
+	// From here on the redirect URI is trusted: errors go back to the client.
+	rt := strings.Join(strings.Fields(p.Get("response_type")), " ")
+	hasIDToken := slices.Contains(strings.Fields(rt), "id_token")
+	mode := p.Get("response_mode")
+	defMode := "query"
+	if hasIDToken || strings.Contains(rt, "token") {
+		defMode = "fragment"
+	}
+	to := oauthRedirect{uri: redirect, mode: defMode, state: p.Get("state")}
+	ev.Binding = r.Method + " " + defMode
+	switch mode {
+	case "":
+	case "query", "fragment", "form_post":
+		if mode == "query" && defMode == "fragment" {
+			s.redirectError(w, r, to, errUnsupportedResponseMode(mode), ev)
+			return
+		}
+		to.mode = mode
+		ev.Binding = r.Method + " " + mode
+	default:
+		s.redirectError(w, r, to, errUnsupportedResponseMode(truncate(mode, 64)), ev)
+		return
+	}
+	req := &authzRequest{app: app, appTenant: appTenant, pathTenant: pathTenant, to: to, platform: platform,
+		responseType: rt, nonce: p.Get("nonce"), challenge: p.Get("code_challenge"), method: p.Get("code_challenge_method")}
+	if e := s.checkAuthorize(req, p); e != nil {
+		s.redirectError(w, r, to, e, ev)
+		return
+	}
+	prompt := p.Get("prompt")
+	force := false
+	switch prompt {
+	case "", "consent", "none":
+	case "login", "select_account":
+		force = true
+	default:
+		s.redirectError(w, r, to, errInvalidPrompt(truncate(prompt, 64)), ev)
+		return
+	}
+	sess := s.session(r)
+	if ma := p.Get("max_age"); ma != "" {
+		n, err := strconv.Atoi(ma)
+		if err != nil || n < 0 {
+			s.redirectError(w, r, to, errMalformedRequest("The 'max_age' parameter must be a non-negative integer."), ev)
+			return
+		}
+		if sess != nil && s.clock.Now().Sub(sess.AuthnInstant) > time.Duration(n)*time.Second {
+			force = true
+		}
+	}
+	req.ev = *ev
+	if prompt == "none" {
+		t, u := s.sessionUser(sess)
+		if force || u == nil || (pathTenant != nil && t != pathTenant) {
+			s.redirectError(w, r, to, errLoginRequired(), ev)
+			return
+		}
+		s.finishAuthorize(w, r, req, sess, t, u)
+		return
+	}
+	s.prepareEvent(ev)
+	ev.Status = StatusInterrupted
+	s.record(ev)
+	flow := &pendingFlow{tenant: pathTenant, appName: app.DisplayName, loginHint: p.Get("login_hint"), correlation: ev.CorrelationID,
+		finish: func(w http.ResponseWriter, r *http.Request, sess *Session, t *Tenant, u *User) {
+			s.finishAuthorize(w, r, req, sess, t, u)
+		}}
+	s.startSignIn(w, r, flow, force)
+}
+
+// checkAuthorize validates response_type, scope, nonce and PKCE of a trusted request.
+func (s *Server) checkAuthorize(req *authzRequest, p map[string][]string) *Error {
+	get := func(k string) string {
+		if v := p[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	switch req.responseType {
+	case "":
+		return errMissingParameter("response_type")
+	case "code":
+	case "id_token", "code id_token":
+		if !req.app.Web.ImplicitGrantSettings.EnableIDTokenIssuance {
+			return errResponseTypeDisabled("id_token")
+		}
+		if req.nonce == "" {
+			return errMissingParameter("nonce")
+		}
+	case "token", "id_token token", "code id_token token", "code token":
+		if !req.app.Web.ImplicitGrantSettings.EnableAccessTokenIssuance {
+			return errResponseTypeDisabled("token")
+		}
+		return errUnsupportedResponseType(req.responseType) // implicit access tokens are not modelled
+	default:
+		return errUnsupportedResponseType(truncate(req.responseType, 64))
+	}
+	scope := get("scope")
+	if scope == "" {
+		return errMissingParameter("scope")
+	}
+	ss, e := parseScope(scope)
+	if e != nil {
+		return e
+	}
+	if strings.Contains(req.responseType, "id_token") && !slices.Contains(ss.oidc, "openid") {
+		return errInvalidScope("openid")
+	}
+	if _, e := s.resolveResource(ss); e != nil {
+		return e
+	}
+	req.scopes = ss
+	switch req.method {
+	case "":
+		if req.challenge != "" {
+			req.method = "plain"
+		}
+	case "plain", "S256":
+		if req.challenge == "" {
+			return errMissingParameter("code_challenge")
+		}
+	default:
+		return errInvalidCodeChallengeMethod(truncate(req.method, 32))
+	}
+	if req.challenge != "" && (len(req.challenge) < 43 || len(req.challenge) > 128) {
+		return errInvalidCodeChallengeMethod(req.method)
+	}
+	if req.platform == platformSPA && req.challenge == "" && strings.Contains(req.responseType, "code") {
+		return errSPAPKCERequired()
+	}
+	return nil
+}
+
+// finishAuthorize runs once the user is known: tenant, assignment and consent checks, then
+// the code and/or ID token go to the redirect URI.
+func (s *Server) finishAuthorize(w http.ResponseWriter, r *http.Request, req *authzRequest, sess *Session, t *Tenant, u *User) {
+	ev := req.ev
+	ev.ID, ev.Time, ev.Status = "", time.Time{}, ""
+	ev.TenantID, ev.UserID, ev.UserPrincipalName = t.ID, u.ID, u.UserPrincipalName
+	app := req.app
+	if t != req.appTenant && !app.multiTenant() {
+		s.oidcErrorPage(w, r, errUserNotInTenant(u.UserPrincipalName, t.ID, req.appTenant.DisplayName, app.AppID, app.DisplayName), &ev)
+		return
+	}
+	if t == req.appTenant && !t.assigned(u, app.AssignmentRequired, app.Assignments) {
+		s.oidcErrorPage(w, r, errUserNotAssigned(app.DisplayName, app.AppID, u.UserPrincipalName), &ev)
+		return
+	}
+	if !app.consented() {
+		s.redirectError(w, r, req.to, errConsentRequired(app.AppID, app.DisplayName), &ev)
+		return
+	}
+	sid := ""
+	if sess != nil {
+		sid = sess.SID
+		s.oidc.mu.Lock()
+		if !slices.Contains(s.oidc.apps[sess.ID], app) {
+			s.oidc.apps[sess.ID] = append(s.oidc.apps[sess.ID], app)
+		}
+		s.oidc.mu.Unlock()
+	}
+	now := s.clock.Now()
+	authTime := now
+	if sess != nil {
+		authTime = sess.AuthnInstant
+	}
+	g := &oauthGrant{app: app, tenant: t, user: u, sid: sid, authTime: authTime, scopes: req.scopes.all, nonce: req.nonce,
+		redirect: req.to.uri, platform: req.platform, challenge: req.challenge, method: req.method,
+		expires: now.Add(codeLifetime), corr: ev.CorrelationID}
+	var params [][2]string
+	code := ""
+	if strings.Contains(req.responseType, "code") {
+		code = "1.A" + s.opaque(96)
+		s.oidc.mu.Lock()
+		for k, old := range s.oidc.codes {
+			if now.After(old.expires.Add(codeLifetime)) {
+				delete(s.oidc.codes, k)
+			}
+		}
+		s.oidc.codes[code] = g
+		s.oidc.mu.Unlock()
+		params = append(params, [2]string{"code", code})
+	}
+	if strings.Contains(req.responseType, "id_token") {
+		idt, err := s.idToken(g, code, "", true)
+		if err != nil {
+			s.redirectError(w, r, req.to, asError(err), &ev)
+			return
+		}
+		params = append(params, [2]string{"id_token", idt})
+	}
+	if code != "" {
+		params = append(params, [2]string{"session_state", sid})
+	}
+	s.prepareEvent(&ev)
+	ev.Response = map[string]string{"redirect_uri": req.to.uri, "response_mode": req.to.mode, "response_type": req.responseType}
+	s.record(&ev)
+	w.Header().Set("x-ms-request-id", ev.ID)
+	s.sendRedirect(w, r, req.to, params)
+}

@@ -1,0 +1,117 @@
+package idp
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// jwk is one key of the JWKS, in Entra's member order (samples/jwks-v2-common.json).
+type jwk struct {
+	Kty    string   `json:"kty"`
+	Use    string   `json:"use"`
+	Kid    string   `json:"kid"`
+	X5t    string   `json:"x5t"`
+	N      string   `json:"n"`
+	E      string   `json:"e"`
+	X5c    []string `json:"x5c"`
+	Issuer string   `json:"issuer,omitempty"`
+}
+
+// jwks is the key set document.
+type jwks struct {
+	Keys []jwk `json:"keys"`
+}
+
+// handleKeys is /{tenant}/discovery/v2.0/keys (with a per-key issuer) and the v1
+// /{tenant}/discovery/keys (without). For common/organizations it publishes every tenant's
+// keys, as Entra's shared key set serves all tenants.
+func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
+	ev := &Event{Protocol: "OIDC", Kind: "keys", Binding: "GET"}
+	t, _, ok := s.oidcTenant(r)
+	if !ok {
+		s.writeTokenError(w, errUnknownTenant(r.PathValue("tenant")), ev)
+		return
+	}
+	v2 := strings.Contains(r.URL.Path, "/v2.0/")
+	tenants := s.cfg.Tenants
+	issuerTID := "{tenantid}"
+	if t != nil {
+		tenants, issuerTID = []*Tenant{t}, t.ID
+		ev.TenantID = t.ID
+	}
+	out := jwks{Keys: []jwk{}}
+	seen := map[string]bool{}
+	for _, tt := range tenants {
+		for _, k := range s.OIDCKeys(tt.ID) {
+			if !k.Published || seen[kid(k)] {
+				continue
+			}
+			seen[kid(k)] = true
+			j := jwk{Kty: "RSA", Use: "sig", Kid: kid(k), X5t: kid(k),
+				N: b64(k.Key.N.Bytes()), E: b64(big.NewInt(int64(k.Key.E)).Bytes()),
+				X5c: []string{base64.StdEncoding.EncodeToString(k.Cert.Raw)}}
+			if v2 {
+				j.Issuer = s.issuerV2(issuerTID)
+			}
+			out.Keys = append(out.Keys, j)
+		}
+	}
+	s.writeDiscovery(w, out, ev)
+}
+
+// OIDCKeys returns a tenant's token-signing keys (by GUID or domain), active first.
+func (s *Server) OIDCKeys(tenant string) []*SigningKey {
+	t := s.dir.tenant(tenant)
+	if t == nil {
+		return nil
+	}
+	s.oidc.mu.Lock()
+	defer s.oidc.mu.Unlock()
+	return append([]*SigningKey(nil), s.oidc.keys[t.ID]...)
+}
+
+// RotateOIDCKey makes a new token-signing key active for the tenant (GUID or domain). The
+// previous active key stays published (the overlap in which RPs that cached it still accept
+// tokens and RPs that see an unknown kid refetch the key set); keys older than that are
+// unpublished. It returns the new key.
+func (s *Server) RotateOIDCKey(tenant string) (*SigningKey, error) {
+	t := s.dir.tenant(tenant)
+	if t == nil {
+		return nil, fmt.Errorf("idp: no tenant %q", tenant)
+	}
+	s.oidc.mu.Lock()
+	s.oidc.rotated[t.ID]++
+	n := s.oidc.rotated[t.ID]
+	s.oidc.mu.Unlock()
+	keys, err := s.loadKeys(fmt.Sprintf("%s-oidc-rot%d", t.ID, n), []*Certificate{{Active: true, Subject: oidcSubject, NotAfter: In(5 * 365 * 24 * time.Hour)}})
+	if err != nil {
+		return nil, err
+	}
+	nk := keys[0]
+	s.oidc.mu.Lock()
+	defer s.oidc.mu.Unlock()
+	old := s.oidc.keys[t.ID]
+	for _, k := range old {
+		k.Published = k.Active // the previous active key overlaps; older ones retire
+		k.Active = false
+	}
+	s.oidc.keys[t.ID] = append([]*SigningKey{nk}, old...)
+	return nk, nil
+}
+
+// RetireOIDCKeys ends the rotation overlap: only the active key stays published.
+func (s *Server) RetireOIDCKeys(tenant string) {
+	t := s.dir.tenant(tenant)
+	if t == nil {
+		return
+	}
+	s.oidc.mu.Lock()
+	defer s.oidc.mu.Unlock()
+	for _, k := range s.oidc.keys[t.ID] {
+		k.Published = k.Active
+	}
+}

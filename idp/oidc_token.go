@@ -1,0 +1,402 @@
+package idp
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// tokenResponse is the token endpoint's success body, in Entra's field order.
+type tokenResponse struct {
+	TokenType    string `json:"token_type"`
+	Scope        string `json:"scope,omitempty"`
+	ExpiresIn    int    `json:"expires_in"`
+	ExtExpiresIn int    `json:"ext_expires_in"`
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	IDToken      string `json:"id_token,omitempty"`
+	ClientInfo   string `json:"client_info,omitempty"`
+}
+
+// tokenRequest is a token request after client identification.
+type tokenRequest struct {
+	p       url.Values
+	app     *AppRegistration
+	tenant  *Tenant // path tenant, nil for common/organizations
+	secret  string
+	hasAuth bool // a client secret was presented (basic or post)
+	origin  string
+	ev      *Event
+}
+
+// handleToken is /{tenant}/oauth2/v2.0/token.
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	ev := &Event{Protocol: "OIDC", Kind: "token", Binding: r.Method, CorrelationID: s.rand.guid()}
+	if r.Method != http.MethodPost {
+		s.writeTokenError(w, errPostOnly(r.Method), ev)
+		return
+	}
+	t, _, ok := s.oidcTenant(r)
+	if !ok {
+		s.writeTokenError(w, errUnknownTenant(truncate(r.PathValue("tenant"), 128)), ev)
+		return
+	}
+	if t != nil {
+		ev.TenantID = t.ID
+	}
+	p, e := oauthParams(r)
+	if e != nil {
+		s.writeTokenError(w, e, ev)
+		return
+	}
+	if c := p.Get("client-request-id"); IsGUID(c) {
+		ev.CorrelationID = c // MSAL's correlation ID is echoed as Entra does
+	}
+	gt := p.Get("grant_type")
+	ev.Request = map[string]string{"grant_type": truncate(gt, 64), "client_id": truncate(p.Get("client_id"), 128), "scope": truncate(p.Get("scope"), 512)}
+	if gt == "" {
+		s.writeTokenError(w, errMissingParameter("grant_type"), ev)
+		return
+	}
+	tr := &tokenRequest{p: p, tenant: t, origin: r.Header.Get("Origin"), ev: ev}
+	clientID := p.Get("client_id")
+	if h := r.Header.Get("Authorization"); h != "" {
+		id, secret, e := parseBasic(h)
+		if e != nil {
+			s.writeTokenError(w, e, ev)
+			return
+		}
+		if clientID != "" && clientID != id {
+			s.writeTokenError(w, errMalformedRequest("The client_id in the Authorization header and in the body differ."), ev)
+			return
+		}
+		clientID, tr.secret, tr.hasAuth = id, secret, true
+		ev.Binding = "client_secret_basic"
+	} else if sec, ok := p["client_secret"]; ok {
+		tr.secret, tr.hasAuth = sec[0], true
+		ev.Binding = "client_secret_post"
+	} else if p.Get("client_assertion") != "" {
+		s.writeTokenError(w, errMalformedRequest("client_assertion (private_key_jwt) is not supported by the mock"), ev)
+		return
+	}
+	if clientID == "" {
+		s.writeTokenError(w, errMissingParameter("client_id"), ev)
+		return
+	}
+	app, _ := s.findClient(t, clientID)
+	if app == nil {
+		where := r.PathValue("tenant")
+		if t != nil {
+			where = t.ID
+		}
+		s.writeTokenError(w, errAppNotFound(truncate(clientID, 128), where), ev)
+		return
+	}
+	tr.app = app
+	ev.AppID, ev.AppName = app.AppID, app.DisplayName
+	switch gt {
+	case "authorization_code":
+		s.redeemCode(w, tr)
+	case "refresh_token":
+		s.redeemRefresh(w, tr)
+	case "client_credentials":
+		s.clientCredentials(w, tr)
+	default:
+		s.writeTokenError(w, errUnsupportedGrantType(truncate(gt, 64)), ev)
+	}
+}
+
+// parseBasic decodes client_secret_basic: base64(urlencode(id):urlencode(secret)).
+func parseBasic(h string) (id, secret string, e *Error) {
+	scheme, val, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Basic") {
+		return "", "", errMalformedRequest("Only the Basic scheme is accepted in the Authorization header.")
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(val))
+	if err != nil {
+		return "", "", errMalformedRequest("The Authorization header is not valid base64.").withCause(err)
+	}
+	i, s, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return "", "", errMalformedRequest("The Authorization header has no ':' between client ID and secret.")
+	}
+	if id, err = url.QueryUnescape(i); err != nil {
+		return "", "", errMalformedRequest("The client ID in the Authorization header is not URL-encoded.").withCause(err)
+	}
+	if secret, err = url.QueryUnescape(s); err != nil {
+		return "", "", errMalformedRequest("The client secret in the Authorization header is not URL-encoded.").withCause(err)
+	}
+	return id, secret, nil
+}
+
+// authenticate checks the client secret of a confidential client.
+func (s *Server) authenticate(tr *tokenRequest) *Error {
+	if !tr.hasAuth {
+		return errMissingClientSecret()
+	}
+	now := s.clock.Now()
+	expired := false
+	for _, c := range tr.app.PasswordCredentials {
+		if subtle.ConstantTimeCompare([]byte(c.SecretText), []byte(tr.secret)) == 1 {
+			if now.Before(c.end) && !now.Before(c.start) {
+				return nil
+			}
+			expired = true
+		}
+	}
+	if expired {
+		return errExpiredClientSecret(tr.app.AppID)
+	}
+	return errInvalidClientSecret(tr.app.AppID)
+}
+
+// redeemCode is grant_type=authorization_code.
+func (s *Server) redeemCode(w http.ResponseWriter, tr *tokenRequest) {
+	p, ev := tr.p, tr.ev
+	code := p.Get("code")
+	if code == "" {
+		s.writeTokenError(w, errMissingParameter("code"), ev)
+		return
+	}
+	s.oidc.mu.Lock()
+	g := s.oidc.codes[code]
+	used := g != nil && g.used
+	if g != nil {
+		g.used = true // single use, even when the redemption fails below
+	}
+	s.oidc.mu.Unlock()
+	if g == nil || g.app != tr.app {
+		s.writeTokenError(w, errInvalidGrant("code"), ev)
+		return
+	}
+	ev.CorrelationID = g.corr
+	ev.TenantID, ev.UserID, ev.UserPrincipalName = g.tenant.ID, g.user.ID, g.user.UserPrincipalName
+	if used {
+		s.writeTokenError(w, errCodeRedeemed(), ev)
+		return
+	}
+	if s.clock.Now().After(g.expires) {
+		s.writeTokenError(w, errGrantExpired(), ev)
+		return
+	}
+	redirect := p.Get("redirect_uri")
+	if redirect == "" {
+		s.writeTokenError(w, errMissingParameter("redirect_uri"), ev)
+		return
+	}
+	if redirect != g.redirect {
+		s.writeTokenError(w, errRedirectURIMismatched(truncate(redirect, 512), g.redirect), ev)
+		return
+	}
+	if e := s.clientRules(tr, g.platform); e != nil {
+		s.writeTokenError(w, e, ev)
+		return
+	}
+	if e := checkPKCE(g, p.Get("code_verifier")); e != nil {
+		s.writeTokenError(w, e, ev)
+		return
+	}
+	s.issueTokens(w, tr, g)
+}
+
+// clientRules applies the platform rules of a redemption: SPA codes only cross-origin and
+// without a secret, web codes only server-side and with a secret (AUTHCODE).
+func (s *Server) clientRules(tr *tokenRequest, platform string) *Error {
+	switch platform {
+	case platformSPA:
+		if tr.origin == "" {
+			return errSPANotCrossOrigin()
+		}
+		return nil
+	case platformPublic:
+		if tr.origin != "" {
+			return errCrossOriginNotSPA(tr.origin)
+		}
+		if tr.hasAuth {
+			return s.authenticate(tr)
+		}
+		return nil
+	default:
+		if tr.origin != "" {
+			return errCrossOriginNotSPA(tr.origin)
+		}
+		return s.authenticate(tr)
+	}
+}
+
+// checkPKCE verifies code_verifier against the code's challenge (RFC 7636).
+func checkPKCE(g *oauthGrant, verifier string) *Error {
+	if g.challenge == "" {
+		if verifier != "" {
+			return errPKCEInvalidVerifier()
+		}
+		return nil
+	}
+	if len(verifier) < 43 || len(verifier) > 128 || strings.IndexFunc(verifier, func(c rune) bool {
+		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-._~", c))
+	}) >= 0 {
+		return errPKCEInvalidVerifier()
+	}
+	want := verifier
+	if g.method == "S256" {
+		h := sha256.Sum256([]byte(verifier))
+		want = b64(h[:])
+	}
+	if subtle.ConstantTimeCompare([]byte(want), []byte(g.challenge)) != 1 {
+		return errPKCEMismatch()
+	}
+	return nil
+}
+
+// redeemRefresh is grant_type=refresh_token. Refresh tokens rotate: each use returns a new
+// one and the old one stays valid until it expires, as Entra's do.
+func (s *Server) redeemRefresh(w http.ResponseWriter, tr *tokenRequest) {
+	p, ev := tr.p, tr.ev
+	rt := p.Get("refresh_token")
+	if rt == "" {
+		s.writeTokenError(w, errMissingParameter("refresh_token"), ev)
+		return
+	}
+	s.oidc.mu.Lock()
+	g := s.oidc.refresh[rt]
+	s.oidc.mu.Unlock()
+	if g == nil {
+		s.writeTokenError(w, errMalformedRequest("The refresh token is malformed or not valid."), ev)
+		return
+	}
+	if g.app != tr.app {
+		s.writeTokenError(w, errInvalidGrant("refresh_token"), ev)
+		return
+	}
+	ev.TenantID, ev.UserID, ev.UserPrincipalName = g.tenant.ID, g.user.ID, g.user.UserPrincipalName
+	if s.clock.Now().After(g.expires) {
+		s.writeTokenError(w, errGrantExpired(), ev)
+		return
+	}
+	if e := s.clientRules(tr, g.platform); e != nil {
+		s.writeTokenError(w, e, ev)
+		return
+	}
+	ng := *g
+	if sc := p.Get("scope"); sc != "" {
+		ss, e := parseScope(sc)
+		if e != nil {
+			s.writeTokenError(w, e, ev)
+			return
+		}
+		ng.scopes = ss.all
+	}
+	ng.nonce = ""
+	s.issueTokens(w, tr, &ng)
+}
+
+// clientCredentials is grant_type=client_credentials: an app-only token for <resource>/.default.
+func (s *Server) clientCredentials(w http.ResponseWriter, tr *tokenRequest) {
+	ev := tr.ev
+	if tr.origin != "" {
+		s.writeTokenError(w, errCrossOriginNotSPA(tr.origin), ev)
+		return
+	}
+	if e := s.authenticate(tr); e != nil {
+		s.writeTokenError(w, e, ev)
+		return
+	}
+	scope := tr.p.Get("scope")
+	if scope == "" {
+		s.writeTokenError(w, errMissingParameter("scope"), ev)
+		return
+	}
+	ss, e := parseScope(scope)
+	if e != nil {
+		s.writeTokenError(w, e, ev)
+		return
+	}
+	if len(ss.all) != 1 || !strings.HasSuffix(ss.all[0], "/.default") {
+		s.writeTokenError(w, errInvalidScope(truncate(scope, 256)), ev)
+		return
+	}
+	res, e := s.resolveResource(ss)
+	if e != nil {
+		s.writeTokenError(w, e, ev)
+		return
+	}
+	t := tr.tenant
+	if t == nil {
+		t = s.dir.tenantOf[tr.app]
+	}
+	g := &oauthGrant{app: tr.app, tenant: t}
+	at, exp, err := s.accessToken(g, res, "1")
+	if err != nil {
+		s.writeTokenError(w, asError(err), ev)
+		return
+	}
+	ev.TenantID = t.ID
+	s.writeTokenSuccess(w, tr, tokenResponse{TokenType: "Bearer", ExpiresIn: exp, ExtExpiresIn: exp, AccessToken: at})
+}
+
+// issueTokens answers a code or refresh redemption: access token, ID token (with openid),
+// refresh token (with offline_access), client_info (when asked, as MSAL does).
+func (s *Server) issueTokens(w http.ResponseWriter, tr *tokenRequest, g *oauthGrant) {
+	ev := tr.ev
+	ss, _ := parseScope(strings.Join(g.scopes, " "))
+	res, e := s.resolveResource(ss)
+	if e != nil {
+		s.writeTokenError(w, e, ev)
+		return
+	}
+	acr := "0"
+	if tr.hasAuth {
+		acr = "1"
+	}
+	at, exp, err := s.accessToken(g, res, acr)
+	if err != nil {
+		s.writeTokenError(w, asError(err), ev)
+		return
+	}
+	resp := tokenResponse{TokenType: "Bearer", Scope: grantedScope(res, ss), ExpiresIn: exp, ExtExpiresIn: exp, AccessToken: at}
+	if slices.Contains(ss.oidc, "openid") {
+		if resp.IDToken, err = s.idToken(g, "", "", false); err != nil {
+			s.writeTokenError(w, asError(err), ev)
+			return
+		}
+	}
+	if slices.Contains(ss.oidc, "offline_access") {
+		rg := *g
+		rg.expires = s.clock.Now().Add(refreshLifetime)
+		if g.platform == platformSPA {
+			rg.expires = s.clock.Now().Add(spaRefreshLifetime)
+		}
+		resp.RefreshToken = "1.A" + s.opaque(192)
+		s.oidc.mu.Lock()
+		s.oidc.refresh[resp.RefreshToken] = &rg
+		s.oidc.mu.Unlock()
+	}
+	if tr.p.Get("client_info") == "1" {
+		resp.ClientInfo = clientInfo(g.user, g.tenant.ID)
+	}
+	s.writeTokenSuccess(w, tr, resp)
+}
+
+func (s *Server) writeTokenSuccess(w http.ResponseWriter, tr *tokenRequest, resp tokenResponse) {
+	ev := tr.ev
+	s.prepareEvent(ev)
+	ev.Response = map[string]string{"scope": resp.Scope, "refresh_token": boolStr(resp.RefreshToken != ""), "id_token": boolStr(resp.IDToken != "")}
+	s.record(ev)
+	h := w.Header()
+	h.Set("x-ms-request-id", ev.ID)
+	if tr.origin != "" {
+		h.Set("Access-Control-Allow-Origin", tr.origin)
+	}
+	writeJSON(w, http.StatusOK, resp, true)
+}
+
+func boolStr(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
