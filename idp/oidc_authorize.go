@@ -142,7 +142,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	s.prepareEvent(ev)
 	ev.Status = StatusInterrupted
 	s.record(ev)
-	flow := &pendingFlow{tenant: pathTenant, appName: app.DisplayName, loginHint: p.Get("login_hint"), correlation: ev.CorrelationID,
+	flow := &pendingFlow{tenant: pathTenant, appName: app.DisplayName, appID: app.AppID, loginHint: p.Get("login_hint"), correlation: ev.CorrelationID,
 		finish: func(w http.ResponseWriter, r *http.Request, sess *Session, t *Tenant, u *User) {
 			s.finishAuthorize(w, r, req, sess, t, u)
 		}}

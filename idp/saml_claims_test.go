@@ -304,3 +304,27 @@ func TestSAMLForceAuthn(t *testing.T) {
 		t.Fatal("ForceAuthn did not show the sign-in page")
 	}
 }
+
+// TestSignInFormErrors: a sign-in post without its fields is AADSTS90014; a member of another
+// tenant at a tenant-specific sign-in is AADSTS50020.
+func TestSignInFormErrors(t *testing.T) {
+	cfg := idp.DefaultConfig()
+	cfg.Tenants = append(cfg.Tenants, &idp.Tenant{ID: "5b1c7d3e-2f4a-4b6c-8d9e-0a1b2c3d4e5f", DisplayName: "Fabrikam",
+		VerifiedDomains: []string{"fabrikam.onmicrosoft.com"},
+		Users:           []*idp.User{{ID: "6c2d8e4f-3a5b-4c7d-9e0f-1a2b3c4d5e6f", UserPrincipalName: "ann@fabrikam.onmicrosoft.com", Password: "x"}}})
+	srv := idptest.Start(t, idp.WithConfig(cfg))
+	tenant := srv.Config().Tenants[0]
+	start := func(b *browser) *page {
+		return b.get(srv.UserAccessURL(tenant, tenant.EnterpriseApps[0]))
+	}
+	b := newBrowser(t)
+	f, _ := start(b).form("email-form")
+	p := b.post(f.Action, url.Values{"ctx": {f.Fields.Get("ctx")}, "step": {"email"}})
+	mustContain(t, p, "AADSTS90014", "The required field 'login' is missing")
+	p = b.submit(start(b), "email-form", map[string]string{"login": "B.Simon@contoso.com"})
+	f, _ = p.form("password-form")
+	f.Fields.Del("passwd")
+	mustContain(t, b.post(f.Action, f.Fields), "AADSTS90014", "The required field 'password' is missing")
+	p = b.submit(start(b), "email-form", map[string]string{"login": "ann@fabrikam.onmicrosoft.com"})
+	mustContain(t, p, "AADSTS50020", "User account 'ann@fabrikam.onmicrosoft.com' from identity provider 'https://sts.windows.net/5b1c7d3e-2f4a-4b6c-8d9e-0a1b2c3d4e5f/' does not exist in tenant 'Contoso'", "'9a4c7e1f-6b2d-4e8a-b3c5-d7e9f1a2b4c6'(Contoso SAML App)")
+}

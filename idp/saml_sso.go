@@ -210,7 +210,7 @@ func (s *Server) handleAuthnRequest(w http.ResponseWriter, r *http.Request, t *T
 // beginSAMLSignIn shows the sign-in page (or uses the session) and then answers a.
 func (s *Server) beginSAMLSignIn(w http.ResponseWriter, r *http.Request, a *samlAuthn, loginHint string, force bool) {
 	f := &pendingFlow{
-		tenant: a.tenant, appName: a.app.DisplayName, loginHint: loginHint, correlation: a.ev.CorrelationID,
+		tenant: a.tenant, appName: a.app.DisplayName, appID: a.app.AppID, loginHint: loginHint, correlation: a.ev.CorrelationID,
 		finish: func(w http.ResponseWriter, r *http.Request, sess *Session, t *Tenant, u *User) {
 			s.sendSAMLResponse(w, r, a, sess, u)
 		},

@@ -39,6 +39,7 @@ type pendingFlow struct {
 	id          string
 	tenant      *Tenant // nil: the user's home tenant, found from the login's domain
 	appName     string
+	appID       string
 	loginHint   string
 	correlation string
 	created     time.Time
@@ -176,9 +177,22 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	login := strings.TrimSpace(r.PostForm.Get("login"))
 	ev.UserPrincipalName = login
 	page := loginPage{Action: s.loginPath(f), Ctx: f.id, AppName: f.appName, Login: login, Step: "email"}
+	if _, ok := r.PostForm["login"]; !ok {
+		s.renderErrorPage(w, r, errMissingField("login"), ev)
+		return
+	}
 	t, u := s.lookupLogin(f, login)
 	if t != nil {
 		ev.TenantID = t.ID
+	}
+	if u == nil && f.tenant != nil {
+		// A member of another tenant at a tenant-specific authority: Entra's AADSTS50020.
+		if _, domain, ok := strings.Cut(login, "@"); ok {
+			if home := s.dir.tenant(domain); home != nil && home != f.tenant && home.userByLogin(login) != nil {
+				s.renderErrorPage(w, r, errUserNotInTenant(login, home.ID, f.tenant.DisplayName, f.appID, f.appName), ev)
+				return
+			}
+		}
 	}
 	if u == nil {
 		tenantName := "this"
@@ -198,6 +212,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	page.Step = "password"
 	if r.PostForm.Get("step") != "password" {
 		s.renderPage(w, http.StatusOK, "login.html", page)
+		return
+	}
+	if _, ok := r.PostForm["passwd"]; !ok {
+		s.renderErrorPage(w, r, errMissingField("password"), ev)
 		return
 	}
 	if r.PostForm.Get("passwd") != u.Password {
@@ -234,10 +252,7 @@ func errFlowExpired() *Error {
 		"Authentication failed due to flow token expired. Please sign in again.")
 }
 
-func errMalformedForm(err error) *Error {
-	return newError(90014, "invalid_request", http.StatusBadRequest,
-		"The required field 'login' is missing from the credential. Ensure that you have all the necessary parameters for the login request.").withCause(err)
-}
+func errMalformedForm(err error) *Error { return errMissingField("login").withCause(err) }
 
 // absURL reports whether u is an absolute http(s) URL.
 func absURL(u string) bool {
