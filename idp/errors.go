@@ -145,8 +145,8 @@ func errSessionExpired() *Error {
 		"A silent sign-in request was sent but no user is signed in.")
 }
 
-// errorf wraps a non-AADSTS failure of request handling (e.g. a body too large) as 90014-style
-// malformed input so that nothing reaches the wire as a bare 500.
+// asError keeps an *Error as is and wraps any other failure of request handling (e.g. a body
+// too large) as AADSTS900561, so that nothing reaches the wire as a bare 500.
 func asError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {

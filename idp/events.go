@@ -53,15 +53,11 @@ const (
 type eventLog struct {
 	mu     sync.Mutex
 	events []Event
-	cond   *sync.Cond
 }
 
 func (l *eventLog) add(e Event) {
 	l.mu.Lock()
 	l.events = append(l.events, e)
-	if l.cond != nil {
-		l.cond.Broadcast()
-	}
 	l.mu.Unlock()
 }
 
