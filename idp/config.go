@@ -27,6 +27,19 @@ type Config struct {
 	SAML SAMLTimings `json:"saml,omitempty"`
 	// Tenants is the directory. The first tenant is the "home" tenant of the printed values.
 	Tenants []*Tenant `json:"tenants"`
+	// Faults are armed when the server starts: each applies to the next Count sign-ins of its
+	// user and app (see `mockidp faults` for the catalog).
+	Faults []Arming `json:"faults,omitempty"`
+	// ControlAPI enables the control API under /_mockidp/ (arm and disarm faults, read the
+	// catalog) for a harness in another process. Off unless set.
+	ControlAPI *ControlAPI `json:"controlApi,omitempty"`
+}
+
+// ControlAPI configures the authenticated control API.
+type ControlAPI struct {
+	// Token is the bearer token the API requires (Authorization: Bearer <token>). Required:
+	// the API arms faults that make the IdP mint forged responses.
+	Token string `json:"token"`
 }
 
 // SAMLTimings are the validity windows written into SAML responses, relative to IssueInstant.

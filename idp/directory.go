@@ -32,6 +32,17 @@ func (c *Config) Normalize() error {
 		}
 		c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 	}
+	if c.ControlAPI != nil && len(c.ControlAPI.Token) < 16 {
+		return fmt.Errorf("controlApi.token: a bearer token of at least 16 characters is required (e.g. from `openssl rand -hex 16`)")
+	}
+	for i, a := range c.Faults {
+		if faultByID(a.Fault) == nil {
+			return fmt.Errorf("faults[%d].fault %q: not in the catalog (run `mockidp faults`)", i, a.Fault)
+		}
+		if a.Count < 0 {
+			return fmt.Errorf("faults[%d].count %d: must be 0 (the fault's own number of sign-ins) or more", i, a.Count)
+		}
+	}
 	seenTenant := map[string]string{}
 	for ti, t := range c.Tenants {
 		p := fmt.Sprintf("tenants[%d]", ti)

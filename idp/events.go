@@ -41,6 +41,8 @@ type Event struct {
 	FailureReason string `json:"failureReason,omitempty"`
 	// Detail is an internal cause (parse error, signature error), never shown to the browser.
 	Detail string `json:"detail,omitempty"`
+	// Fault is the fault minted into this response, if one was armed for it.
+	Fault *MintedFault `json:"fault,omitempty"`
 }
 
 // Event status values.

@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -248,6 +249,23 @@ func (s *Server) finishAuthorize(w http.ResponseWriter, r *http.Request, req *au
 	g := &oauthGrant{app: app, tenant: t, user: u, sid: sid, authTime: authTime, scopes: req.scopes.all, nonce: req.nonce,
 		redirect: req.to.uri, platform: req.platform, challenge: req.challenge, method: req.method,
 		expires: now.Add(codeLifetime), corr: ev.CorrelationID}
+	if use := s.takeFault(r, ProtocolOIDC, req.appTenant, app.faultKeys(), u); use != nil {
+		m := &oidcMint{fault: use.fault, step: use.step}
+		if err := use.fault.oidc(m, use.step); err != nil {
+			s.redirectError(w, r, req.to, asError(fmt.Errorf("fault %s: %w", use.fault.ID, err)), &ev)
+			return
+		}
+		if m.foreign {
+			g.tenant, g.user = s.foreignUser(t, u, m.sameMail)
+			g.signTID = t.ID
+		}
+		if m.state != "" {
+			req.to.state = m.state
+		}
+		g.mint = m
+		g.fault = use.record(m.changed)
+		ev.Fault = g.fault
+	}
 	var params [][2]string
 	code := ""
 	if strings.Contains(req.responseType, "code") {

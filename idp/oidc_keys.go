@@ -46,7 +46,11 @@ func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
 	out := jwks{Keys: []jwk{}}
 	seen := map[string]bool{}
 	for _, tt := range tenants {
-		for _, k := range s.OIDCKeys(tt.ID) {
+		keys := s.OIDCKeys(tt.ID)
+		if k := s.faultJWKS(tt.ID); k != nil {
+			keys = append(keys, &SigningKey{Cert: k.Cert, Key: k.Key, Published: true}) // oidc.key.rotation
+		}
+		for _, k := range keys {
 			if !k.Published || seen[kid(k)] {
 				continue
 			}

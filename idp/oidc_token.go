@@ -291,6 +291,7 @@ func (s *Server) redeemRefresh(w http.ResponseWriter, tr *tokenRequest) {
 		ng.scopes = ss.all
 	}
 	ng.nonce = ""
+	ng.mint, ng.fault = nil, nil // a fault is for one sign-in, not for the tokens refreshed later
 	s.issueTokens(w, tr, &ng)
 }
 
@@ -342,6 +343,7 @@ func (s *Server) clientCredentials(w http.ResponseWriter, tr *tokenRequest) {
 // refresh token (with offline_access), client_info (when asked, as MSAL does).
 func (s *Server) issueTokens(w http.ResponseWriter, tr *tokenRequest, g *oauthGrant) {
 	ev := tr.ev
+	ev.Fault = g.fault
 	ss, _ := parseScope(strings.Join(g.scopes, " "))
 	res, e := s.resolveResource(ss)
 	if e != nil {

@@ -48,6 +48,19 @@ type oauthGrant struct {
 	expires   time.Time
 	used      bool
 	corr      string
+	// signTID is the tenant whose key signs (a fault's foreign identity); "" = tenant.
+	signTID string
+	// mint is the fault armed for this sign-in, fault what the sign-in log records of it.
+	mint  *oidcMint
+	fault *MintedFault
+}
+
+// now is the IdP's time for the grant's tokens: the server clock, plus a clock fault's offset.
+func (s *Server) grantNow(g *oauthGrant) time.Time {
+	if g.mint != nil {
+		return s.clock.Now().Add(g.mint.offset)
+	}
+	return s.clock.Now()
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
@@ -158,7 +171,7 @@ func (s *Server) opaque(n int) string {
 // idToken mints the ID token of a grant. hashes are c_hash/at_hash for tokens from
 // /authorize; implicit says the token travels in a URL (overage becomes hasgroups).
 func (s *Server) idToken(g *oauthGrant, code, accessToken string, implicit bool) (string, error) {
-	now := s.clock.Now()
+	now := s.grantNow(g)
 	tid := g.tenant.ID
 	c := idTokenClaims{
 		Aud: g.app.AppID, Iss: s.issuerV2(tid),
@@ -196,6 +209,9 @@ func (s *Server) idToken(g *oauthGrant, code, accessToken string, implicit bool)
 			c.ClaimNames = map[string]string{"groups": "src1"}
 			c.ClaimSources = map[string]jsonObj{"src1": {"endpoint": "https://graph.microsoft.com/v1.0/users/" + g.user.ID + "/getMemberObjects"}}
 		}
+	}
+	if g.mint != nil {
+		return s.signMinted(g, c, g.mint)
 	}
 	return s.signJWT(tid, c, false)
 }
@@ -291,7 +307,7 @@ type resource struct {
 // accessToken mints an access token for res; user is nil for client credentials. It returns
 // the token and its lifetime in seconds.
 func (s *Server) accessToken(g *oauthGrant, res resource, appAcr string) (string, int, error) {
-	now := s.clock.Now()
+	now := s.grantNow(g)
 	var b [1]byte
 	s.rand.read(b[:])
 	life := time.Duration(accessTokenMinutes+int(b[0])%accessTokenJitterMn) * time.Minute
@@ -336,7 +352,15 @@ func (s *Server) accessToken(g *oauthGrant, res resource, appAcr string) (string
 		}
 		claims = c
 	}
-	tok, err := s.signJWT(tid, claims, res.version != 2)
+	tok, err := s.signJWT(g.signingTenant(), claims, res.version != 2)
+	if err == nil && g.mint != nil && g.mint.userinfoSub != "" {
+		s.faults.mu.Lock()
+		if len(s.faults.tokens) > 4096 {
+			clear(s.faults.tokens) // bounded: only the last sign-ins' userinfo calls matter
+		}
+		s.faults.tokens[tok] = g.mint
+		s.faults.mu.Unlock()
+	}
 	return tok, int(life/time.Second) - 1, err
 }
 

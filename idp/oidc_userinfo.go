@@ -54,7 +54,7 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		s.userInfoError(w, ev, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.", err)
 		return
 	}
-	t := s.dir.tenant(c.Tid)
+	t := s.tenantForToken(c.Tid)
 	var u *User
 	if t != nil {
 		u = t.userByID(c.Oid)
@@ -66,6 +66,13 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 	ev.TenantID, ev.UserID, ev.UserPrincipalName, ev.AppID = t.ID, u.ID, u.UserPrincipalName, c.AppID
 	ui := userInfo{Sub: pairwiseSub(t.ID, c.AppID, u.ID), Name: u.DisplayName, FamilyName: u.Surname, GivenName: u.GivenName,
 		Picture: "https://graph.microsoft.com/v1.0/me/photo/$value", Email: u.Mail}
+	s.faults.mu.Lock()
+	m := s.faults.tokens[strings.TrimSpace(tok)]
+	s.faults.mu.Unlock()
+	if m != nil {
+		ui.Sub = m.userinfoSub
+		ev.Fault = &MintedFault{ID: m.fault.ID, Step: m.step, Changed: []string{"userinfo sub " + m.userinfoSub}}
+	}
 	s.prepareEvent(ev)
 	s.record(ev)
 	h.Set("request-id", ev.ID)

@@ -62,7 +62,7 @@ func (s *Server) CertificateURL(app *EnterpriseApp) string {
 // Metadata renders an app's signed federation metadata document, with the UTF-8 BOM and XML
 // declaration Entra sends, listing every published (active and rollover) certificate.
 func (s *Server) Metadata(t *Tenant, app *EnterpriseApp) ([]byte, error) {
-	keys := s.appKeys[app]
+	keys := s.publishedKeys(app)
 	tid := t.ID
 	wsfed := s.base() + "/" + tid + "/wsfed"
 	saml2 := s.LoginURL(t)

@@ -70,6 +70,12 @@ func (s *Server) activeKey(app *EnterpriseApp) *SigningKey {
 
 // BuildSAMLResponse makes the Response Entra would send, signed as the app is configured.
 func (s *Server) BuildSAMLResponse(in SAMLResponseInput) (*SAMLResponse, error) {
+	return s.buildSAMLResponse(in, nil)
+}
+
+// buildSAMLResponse builds the Response; a fault's mint (m, may be nil) changes what it names
+// before signing (values, signing key and option) and after (wrapping, tampering).
+func (s *Server) buildSAMLResponse(in SAMLResponseInput, m *samlMint) (*SAMLResponse, error) {
 	t, app, u := in.Tenant, in.App, in.User
 	if in.IssueInstant.IsZero() {
 		in.IssueInstant = s.clock.Now()
@@ -141,23 +147,45 @@ func (s *Server) BuildSAMLResponse(in SAMLResponseInput) (*SAMLResponse, error) 
 	authn.CreateElement("AuthnContext").CreateElement("AuthnContextClassRef").SetText(AuthnContextPassword)
 
 	key := s.activeKey(app)
+	opt, alg := app.SAML.Signing.Option, app.SAML.Signing.Algorithm
+	if m != nil {
+		for _, edit := range m.edits {
+			edit(resp, a)
+		}
+		if m.key != nil {
+			key = m.key
+		}
+		if m.option != "" {
+			opt = m.option
+		}
+		if m.algorithm != "" {
+			alg = m.algorithm
+		}
+		out.Signing = opt
+	}
 	if key == nil {
 		return nil, fmt.Errorf("app %q has no signing certificate", app.DisplayName)
 	}
-	opt := app.SAML.Signing.Option
 	if opt == SignAssertion || opt == SignResponseAndAssertion {
-		if err := signAfterIssuer(a, key, app.SAML.Signing.Algorithm); err != nil {
+		if err := signAfterIssuer(a, key, alg); err != nil {
 			return nil, err
 		}
 	}
 	if opt == SignResponse || opt == SignResponseAndAssertion {
-		if err := signAfterIssuer(resp, key, app.SAML.Signing.Algorithm); err != nil {
+		if err := signAfterIssuer(resp, key, alg); err != nil {
 			return nil, err
 		}
 	}
 	doc := etree.NewDocument()
 	doc.SetRoot(resp)
 	out.Doc = doc
+	if m != nil {
+		for _, after := range m.after {
+			if err := after(doc, resp); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return out, nil
 }
 

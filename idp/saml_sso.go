@@ -200,7 +200,7 @@ func (s *Server) handleAuthnRequest(w http.ResponseWriter, r *http.Request, t *T
 	if m.isPassive() {
 		if _, u := s.sessionUser(s.session(r)); u == nil {
 			s.sendSAMLStatus(w, a, "urn:oasis:names:tc:SAML:2.0:status:Responder", "urn:oasis:names:tc:SAML:2.0:status:NoPassive",
-				errSessionExpired())
+				errSessionExpired(), nil)
 			return
 		}
 	}
@@ -249,10 +249,29 @@ func (s *Server) sendSAMLResponse(w http.ResponseWriter, r *http.Request, a *sam
 		s.renderErrorPage(w, r, errUserNotAssigned(a.app.DisplayName, a.app.AppID, u.UserPrincipalName), &ev)
 		return
 	}
-	resp, err := s.BuildSAMLResponse(SAMLResponseInput{
+	in := SAMLResponseInput{
 		Tenant: a.tenant, App: a.app, User: u, Destination: a.acs, InResponseTo: a.requestID,
 		NameIDFormat: a.nameIDFormat, AuthnInstant: sess.AuthnInstant,
-	})
+	}
+	var m *samlMint
+	use := s.takeFault(r, ProtocolSAML, a.tenant, a.app.faultKeys(), u)
+	if use != nil {
+		m = &samlMint{s: s, t: a.tenant, app: a.app, user: u}
+		if err := use.fault.saml(m, use.step); err != nil {
+			s.renderErrorPage(w, r, asError(fmt.Errorf("fault %s: %w", use.fault.ID, err)), &ev)
+			return
+		}
+		// The clock fault: this context's IdP runs ahead or behind; the server clock does not move.
+		m.now = s.clock.Now().Add(m.offset)
+		in.IssueInstant, in.AuthnInstant = m.now, in.AuthnInstant.Add(m.offset)
+		ev.Fault = use.record(m.changed)
+		if m.deliver == deliverStatus {
+			s.sendSAMLStatus(w, a, "urn:oasis:names:tc:SAML:2.0:status:Requester", "urn:oasis:names:tc:SAML:2.0:status:RequestDenied",
+				errUserNotAssigned(a.app.DisplayName, a.app.AppID, u.UserPrincipalName), ev.Fault)
+			return
+		}
+	}
+	resp, err := s.buildSAMLResponse(in, m)
 	if err != nil {
 		s.renderErrorPage(w, r, asError(err), &ev)
 		return
@@ -270,18 +289,14 @@ func (s *Server) sendSAMLResponse(w http.ResponseWriter, r *http.Request, a *sam
 		"NameID": resp.NameID, "NameIDFormat": resp.NameIDFormat, "Signing": resp.Signing, "RelayState": a.relayState,
 	}
 	s.record(&ev)
-	fields := []formField{{"SAMLResponse", base64.StdEncoding.EncodeToString(b)}}
-	if a.relayState != "" {
-		fields = append(fields, formField{"RelayState", a.relayState})
-	}
-	s.renderPostForm(w, a.acs, fields...)
+	s.sendMintedSAML(w, r, m, a.acs, a.relayState, b)
 }
 
 // sendSAMLStatus posts an error Response (no assertion) to the ACS, as Entra does for
 // failures it reports to the SP rather than on its own page.
-func (s *Server) sendSAMLStatus(w http.ResponseWriter, a *samlAuthn, top, sub string, e *Error) {
+func (s *Server) sendSAMLStatus(w http.ResponseWriter, a *samlAuthn, top, sub string, e *Error, fault *MintedFault) {
 	ev := a.ev
-	ev.Status, ev.ErrorCode, ev.FailureReason = StatusFailure, e.Code, e.Message
+	ev.Status, ev.ErrorCode, ev.FailureReason, ev.Fault = StatusFailure, e.Code, e.Message, fault
 	s.record(&ev)
 	now := s.clock.Now()
 	msg := fmt.Sprintf("AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s",

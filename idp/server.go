@@ -48,6 +48,7 @@ type Server struct {
 	flows    map[string]*pendingFlow
 
 	events eventLog
+	faults faultState
 
 	srv     *http.Server
 	caPEM   []byte
@@ -95,6 +96,7 @@ func New(opts ...Option) (*Server, error) {
 	s.sessions = map[string]*Session{}
 	s.flows = map[string]*pendingFlow{}
 	s.appKeys = map[*EnterpriseApp][]*SigningKey{}
+	s.faults.init()
 	for _, t := range s.cfg.Tenants {
 		for _, a := range t.EnterpriseApps {
 			keys, err := s.loadKeys(t.ID+"-"+a.AppID, a.SAML.Certificates)
@@ -113,6 +115,9 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s.URL = s.cfg.PublicURL
 	s.routes()
+	if err := s.armConfigFaults(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
 	return s, nil
 }
 
@@ -318,6 +323,7 @@ func (s *Server) routes() {
 			"The endpoint '%s' does not exist.", r.URL.Path), &Event{Protocol: "HTTP", Kind: "not-found"})
 	})
 	s.oidcRoutes(m)
+	s.controlRoutes(m)
 	s.mux = m
 }
 

@@ -35,15 +35,17 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 const usageText = `mockidp: a mock Microsoft Entra ID (ssoharness)
 
 Usage:
-  mockidp serve    [--config FILE] [--addr 127.0.0.1:7443] [--public-url URL] [--tls] [--ca-out FILE] [--key-dir DIR]
+  mockidp serve    [--config FILE] [--addr 127.0.0.1:7443] [--public-url URL] [--tls] [--ca-out FILE] [--key-dir DIR] [--control-token TOKEN]
   mockidp metadata [--config FILE] --app NAME|APPID [--tenant ID|DOMAIN] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
   mockidp values   [--config FILE] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
+  mockidp faults   [--json] [--protocol SAML|OIDC] [PATTERN]
   mockidp version
 
 serve     serves the directory (the embedded default without --config) and prints, per app,
           the values an admin copies into a service provider, and the users
 metadata  prints an app's federation metadata without serving, for the URL serve would use
 values    prints what serve prints, without serving
+faults    prints the fault catalog: check ID, protocol, expected verdict, description
 
 Run "mockidp COMMAND -h" for the flags of a command.
 `
@@ -68,13 +70,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		err = cmdMetadata(args[1:], stdout, stderr)
 	case "values":
 		err = cmdValues(args[1:], stdout, stderr)
+	case "faults":
+		err = cmdFaults(args[1:], stdout, stderr)
 	case "version":
 		err = cmdVersion(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usageText)
 		return exitOK
 	default:
-		err = usagef("unknown command %q (want serve, metadata, values or version; see mockidp -h)", args[0])
+		err = usagef("unknown command %q (want serve, metadata, values, faults or version; see mockidp -h)", args[0])
 	}
 	var ue *usageError
 	switch {
@@ -98,6 +102,7 @@ type common struct {
 	publicURL string
 	keyDir    string
 	tls       bool
+	control   string
 	fs        *flag.FlagSet
 }
 
@@ -167,6 +172,9 @@ func (c *common) loadConfig() (*idp.Config, error) {
 	}
 	if c.publicURL != "" {
 		cfg.PublicURL = c.publicURL
+	}
+	if c.control != "" {
+		cfg.ControlAPI = &idp.ControlAPI{Token: c.control}
 	}
 	if err := cfg.Normalize(); err != nil {
 		if c.config == "" {

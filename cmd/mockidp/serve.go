@@ -17,8 +17,9 @@ const caFileName = "mockidp-ca.pem"
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
-	fs := newFlagSet("serve", "[--config FILE] [--addr 127.0.0.1:7443] [--public-url URL] [--tls] [--ca-out FILE] [--key-dir DIR]", stderr)
+	fs := newFlagSet("serve", "[--config FILE] [--addr 127.0.0.1:7443] [--public-url URL] [--tls] [--ca-out FILE] [--key-dir DIR] [--control-token TOKEN]", stderr)
 	c.register(fs)
+	fs.StringVar(&c.control, "control-token", os.Getenv("MOCKIDP_CONTROL_TOKEN"), "enable the control API under /_mockidp/faults with this bearer `token` (default $MOCKIDP_CONTROL_TOKEN; off when empty)")
 	caOut := fs.String("ca-out", "", "with --tls, `file` to write the local CA certificate (PEM) to (default: "+caFileName+" in the key directory, else in the working directory)")
 	if err := c.parse(args); err != nil {
 		return err

@@ -1,0 +1,632 @@
+package idp
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/beevik/etree"
+)
+
+// Reference strings of the catalog.
+const (
+	refEntraSAML    = "Microsoft Entra: Single sign-on SAML protocol (learn.microsoft.com/entra/identity-platform/single-sign-on-saml-protocol)"
+	refEntraSigning = "Microsoft Entra: Advanced SAML token certificate signing options"
+	refEntraCerts   = "Microsoft Entra: Manage certificates for federated single sign-on"
+	refSAMLProfile  = "SAML 2.0 Profiles §4.1.4 (Web Browser SSO: Response usage and processing rules)"
+	refSAMLCore     = "SAML 2.0 Core §2.5 (Conditions), §3.2.2 (Response)"
+	refSomorovsky   = "Somorovsky et al., On Breaking SAML: Be Whoever You Want to Be, USENIX Security 2012"
+	refSAMLRaider   = "SAML Raider (CompassSecurity/SAMLRaider, XSWHelpers.java)"
+	refDuo          = "Duo Labs 2018: Duo finds SAML vulnerabilities affecting multiple implementations (CVE-2017-11427 …)"
+	refOIDCCore     = "OpenID Connect Core 1.0 §3.1.3.7 (ID Token validation)"
+	refOIDFRP       = "OpenID Foundation RP certification tests (rp-id_token-*, rp-userinfo-*, rp-key-rotation-*)"
+	refFAPI         = "FAPI 1.0 / 2.0 client conformance tests"
+	refRFC8725      = "RFC 8725 JSON Web Token Best Current Practices §2.1, §3.1"
+	refNOAuth       = "Descope 2023: nOAuth — how Microsoft OAuth misconfiguration can lead to full account takeover"
+	refEntraClaims  = "Microsoft Entra: ID token claims reference (iss {tenantid} template, tid, oid, email)"
+	refEntraKeys    = "Microsoft Entra: Signing key rollover in the Microsoft identity platform"
+	refRFC6749      = "RFC 6749 §10.12 (CSRF, state)"
+)
+
+// Re-used SAML hooks.
+func signWith(option, algorithm string) func(m *samlMint, step int) error {
+	return func(m *samlMint, _ int) error {
+		m.option, m.algorithm = option, algorithm
+		if option != "" {
+			m.note("signing option %q", option)
+		}
+		if algorithm != "" {
+			m.note("signature algorithm %s", algorithm)
+		}
+		return nil
+	}
+}
+
+func samlClockSkew(m *samlMint, step int) error {
+	m.offset = 2 * time.Minute
+	if step%2 == 1 {
+		m.offset = -2 * time.Minute
+	}
+	m.note("IdP clock %+v", m.offset)
+	return nil
+}
+
+func samlXSW(n int) func(m *samlMint, step int) error {
+	return func(m *samlMint, _ int) error {
+		// SAML Raider's first two shapes wrap a signed Response, the others a signed Assertion.
+		m.option = SignAssertion
+		if n <= 2 {
+			m.option = SignResponse
+		}
+		m.then(func(doc *etree.Document, resp *etree.Element) error { return m.xsw(n, doc, resp) })
+		m.note("XML Signature Wrapping shape %d (evil content names %s)", n, m.s.victim(m.t, m.user).UserPrincipalName)
+		return nil
+	}
+}
+
+func certFault(kind string) func(m *samlMint, step int) error {
+	return func(m *samlMint, _ int) error {
+		k, err := m.s.appFaultCert(m.app, kind)
+		if err != nil {
+			return err
+		}
+		m.key = k
+		m.note("signed with the %s certificate %s (valid %s – %s)", kind, k.Thumbprint(),
+			k.Cert.NotBefore.Format(time.DateOnly), k.Cert.NotAfter.Format(time.DateOnly))
+		return nil
+	}
+}
+
+func noop(*samlMint, int) error { return nil }
+
+func oidcNoop(*oidcMint, int) error { return nil }
+
+func oidcSign(mode, what string) func(m *oidcMint, step int) error {
+	return func(m *oidcMint, _ int) error {
+		m.sign = mode
+		m.note("%s", what)
+		return nil
+	}
+}
+
+// catalog is every fault, in checks.md order. Each hook changes exactly what its row names.
+var catalog = []*Fault{
+	// ---- SAML: good responses, by every binding and option ---------------------------------
+	{ID: "saml.sp.redirect", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "SP-initiated sign-in, AuthnRequest by HTTP-Redirect, Entra defaults (assertion signed, RSA-SHA256, exc-c14n)",
+		Expect:      Expectation{Verdict: VerdictAccept}, References: []string{refEntraSAML},
+		Weakness: "cannot complete a standard Entra sign-in", Fix: "compare the SP's values with `mockidp values`: Identifier, Reply URL, certificate",
+		saml: noop},
+	{ID: "saml.sp.post", Protocol: ProtocolSAML, Flow: FlowSPInitiated, Requires: []Requirement{RequiresPOSTBinding},
+		Description: "SP-initiated sign-in, AuthnRequest by HTTP-POST",
+		Expect:      Expectation{Verdict: VerdictAccept}, References: []string{refEntraSAML},
+		Weakness: "cannot complete a sign-in started by HTTP-POST", saml: noop},
+	{ID: "saml.idp-initiated", Protocol: ProtocolSAML, Flow: FlowIdPInitiated,
+		Description: "unsolicited Response (no InResponseTo) from the User access URL, with the app's Relay State",
+		Expect: Expectation{Verdict: VerdictProfile, Default: VerdictAccept,
+			Note: "accept when the target allows IdP-initiated sign-in (My Apps, \"Test this application\"), else reject"},
+		References: []string{refEntraSAML, "Entra \"Test this application\", My Apps"},
+		Weakness:   "does not handle IdP-initiated sign-in as the target says", saml: noop},
+	{ID: "saml.sign.response", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "\"Sign SAML response\": the Response is signed, the Assertion is not",
+		Expect:      Expectation{Verdict: VerdictAccept}, References: []string{refEntraSigning},
+		Weakness: "requires a signed Assertion", Fix: "accept a signed Response as covering its Assertion, or set Entra's signing option to \"Sign SAML assertion\"",
+		saml: signWith(SignResponse, "")},
+	{ID: "saml.sign.both", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "\"Sign SAML response and assertion\": both signed",
+		Expect:      Expectation{Verdict: VerdictAccept}, References: []string{refEntraSigning},
+		Weakness: "cannot handle two signatures", saml: signWith(SignResponseAndAssertion, "")},
+	{ID: "saml.sign.sha1", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "RSA-SHA1 signature with SHA-1 digest (Entra's \"SHA-1\" signing algorithm)",
+		Expect:      Expectation{Verdict: VerdictProfile, Default: VerdictAccept, Note: "an SP may refuse SHA-1 by policy; say so in a waiver"},
+		References:  []string{refEntraSigning, "NIST SP 800-131A (SHA-1 deprecation)"},
+		Weakness:    "refuses RSA-SHA1", saml: signWith("", AlgorithmSHA1)},
+	{ID: "saml.clock.skew-ok", Protocol: ProtocolSAML, Flow: FlowSPInitiated, SignIns: 2,
+		Description: "IdP clock 2 min ahead for the first sign-in, 2 min behind for the second",
+		Expect:      Expectation{Verdict: VerdictAccept}, References: []string{refEntraSAML, "Entra SAML token reference: allow up to 5 min of clock skew"},
+		Weakness: "allows less than 2 minutes of clock skew", Fix: "allow about 5 minutes of clock skew on NotBefore / NotOnOrAfter / IssueInstant",
+		saml: samlClockSkew},
+	{ID: "saml.cert.rollover", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "metadata lists the old and a new certificate; the Response is signed with the new one",
+		Expect:      Expectation{Verdict: VerdictAccept, Note: "an SP that refreshes the IdP metadata (or was given both certificates)"},
+		References:  []string{refEntraCerts}, Weakness: "trusts only the certificate it was first given",
+		Fix: "refresh the IdP metadata periodically (or upload the new certificate before making it active in Entra)",
+		saml: certFault(certRollover)},
+	{ID: "saml.slo", Protocol: ProtocolSAML, Flow: FlowLogout, Requires: []Requirement{RequiresSLO},
+		Description: "SP-initiated logout by HTTP-Redirect; LogoutResponse Issuer https://login.microsoftonline.com/{tid}/ as Entra sends it",
+		Expect:      Expectation{Verdict: VerdictAccept}, References: []string{"Microsoft Entra: Single Sign-Out SAML protocol"},
+		Weakness: "rejects Entra's LogoutResponse", Fix: "accept the LogoutResponse Issuer https://login.microsoftonline.com/{tenant}/ (not the metadata's entityID)",
+		saml: noop},
+	// ---- SAML: signatures ---------------------------------------------------------------------
+	{ID: "saml.sig.none", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "every signature removed",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refSAMLRaider, "signature exclusion"},
+		Weakness: "accepts an unsigned Response", Fix: "require a valid signature on the Response or on every Assertion",
+		saml: func(m *samlMint, _ int) error { m.option = signNone; m.note("no signature"); return nil }},
+	{ID: "saml.sig.untrusted-key", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "signed by a key that is not in the metadata the SP trusts (its certificate in KeyInfo)",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refSAMLRaider, "signature spoofing"},
+		Weakness: "verifies the signature with the certificate in the message's KeyInfo", Fix: "verify only with the certificates of the IdP metadata / the uploaded certificate",
+		saml: func(m *samlMint, _ int) error {
+			k, err := m.s.untrustedKey()
+			m.key = k
+			if k != nil {
+				m.note("signed by untrusted key %s", k.Thumbprint())
+			}
+			return err
+		}},
+	{ID: "saml.sig.cloned-cert", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "signed by a new key whose self-signed certificate clones the IdP's (same subject, issuer, serial, validity)",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refSAMLRaider, "certificate cloning"},
+		Weakness: "trusts a certificate by its subject or serial, or the one in KeyInfo", Fix: "compare the signing key (or the whole certificate) with the metadata's",
+		saml: func(m *samlMint, _ int) error {
+			k, err := m.s.clonedKey(m.app)
+			m.key = k
+			if k != nil {
+				m.note("signed by a clone of the IdP certificate (serial %s)", k.Cert.SerialNumber.Text(16))
+			}
+			return err
+		}},
+	{ID: "saml.sig.tampered", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "correctly signed, then the NameID is changed to another user's",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{"XML-DSig Core §3.2.1 (reference validation: digest mismatch)"},
+		Weakness: "does not verify the signature's digest", Fix: "verify the signature (references and value) before reading anything",
+		saml: func(m *samlMint, _ int) error {
+			v := m.s.victim(m.t, m.user)
+			m.then(func(doc *etree.Document, resp *etree.Element) error {
+				nid := resp.FindElement("./Assertion/Subject/NameID")
+				if nid == nil {
+					return fmt.Errorf("no NameID")
+				}
+				id, _ := m.s.nameID(m.t, m.app, v, nid.SelectAttrValue("Format", ""))
+				nid.SetText(id)
+				return nil
+			})
+			m.note("NameID changed to %s after signing", v.UserPrincipalName)
+			return nil
+		}},
+	{ID: "saml.cert.expired", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "signed with a certificate of the app's metadata whose NotAfter is past",
+		Expect:      Expectation{Verdict: VerdictProfile, Default: VerdictWarn, Note: "many SPs pin the key and ignore the certificate's validity"},
+		References:  []string{refEntraCerts, "seed guides: \"make sure the certificate is current and not expired\""},
+		Weakness:    "accepts a signature by an expired certificate", Fix: "renew the certificate in Entra (New Certificate, make active) and upload it to the SP",
+		saml: certFault(certExpired)},
+	{ID: "saml.cert.not-yet-valid", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "signed with a certificate of the app's metadata whose NotBefore is tomorrow",
+		Expect:      Expectation{Verdict: VerdictProfile, Default: VerdictWarn, Note: "many SPs pin the key and ignore the certificate's validity"},
+		References:  []string{refEntraCerts}, Weakness: "accepts a signature by a certificate that is not yet valid",
+		saml: certFault(certNotYetValid)},
+	// ---- SAML: XML Signature Wrapping -----------------------------------------------------------
+	{ID: "saml.xsw.1", Protocol: ProtocolSAML, Flow: FlowSPInitiated, Description: "XSW1: signed Response moved inside its own Signature; a new evil Response (new ID) around it",
+		Expect: Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSomorovsky, refSAMLRaider},
+		Weakness: "verifies a signature over one element and reads another (XML Signature Wrapping)", Fix: "read only the element the verified signature references (by position, not by searching for the ID)",
+		saml: samlXSW(1)},
+	{ID: "saml.xsw.2", Protocol: ProtocolSAML, Flow: FlowSPInitiated, Description: "XSW2: signed Response copied before its detached Signature; evil Response (new ID) as root",
+		Expect: Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSomorovsky, refSAMLRaider},
+		Weakness: "verifies a signature over one element and reads another (XML Signature Wrapping)", saml: samlXSW(2)},
+	{ID: "saml.xsw.3", Protocol: ProtocolSAML, Flow: FlowSPInitiated, Description: "XSW3: unsigned evil Assertion (new ID) inserted before the signed one",
+		Expect: Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSomorovsky, refSAMLRaider},
+		Weakness: "verifies a signature over one element and reads another (XML Signature Wrapping)", saml: samlXSW(3)},
+	{ID: "saml.xsw.4", Protocol: ProtocolSAML, Flow: FlowSPInitiated, Description: "XSW4: the signed Assertion moved inside an unsigned evil Assertion (new ID)",
+		Expect: Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSomorovsky, refSAMLRaider},
+		Weakness: "verifies a signature over one element and reads another (XML Signature Wrapping)", saml: samlXSW(4)},
+	{ID: "saml.xsw.5", Protocol: ProtocolSAML, Flow: FlowSPInitiated, Description: "XSW5: evil Assertion (new ID) keeps the Signature; an unsigned copy of the original appended to the Response",
+		Expect: Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSomorovsky, refSAMLRaider},
+		Weakness: "verifies a signature over one element and reads another (XML Signature Wrapping)", saml: samlXSW(5)},
+	{ID: "saml.xsw.6", Protocol: ProtocolSAML, Flow: FlowSPInitiated, Description: "XSW6: evil Assertion (new ID) keeps the Signature; the unsigned original inside that Signature",
+		Expect: Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSomorovsky, refSAMLRaider},
+		Weakness: "verifies a signature over one element and reads another (XML Signature Wrapping)", saml: samlXSW(6)},
+	{ID: "saml.xsw.7", Protocol: ProtocolSAML, Flow: FlowSPInitiated, Description: "XSW7: an Extensions element with an unsigned evil copy (same ID) before the signed Assertion",
+		Expect: Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSomorovsky, refSAMLRaider},
+		Weakness: "verifies a signature over one element and reads another (XML Signature Wrapping)", saml: samlXSW(7)},
+	{ID: "saml.xsw.8", Protocol: ProtocolSAML, Flow: FlowSPInitiated, Description: "XSW8: evil Assertion (same ID) keeps the Signature; the unsigned original inside a ds:Object of it",
+		Expect: Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSomorovsky, refSAMLRaider},
+		Weakness: "verifies a signature over one element and reads another (XML Signature Wrapping)", saml: samlXSW(8)},
+	// ---- SAML: content ------------------------------------------------------------------------
+	{ID: "saml.assertion.multiple", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "the signed Assertion followed by an unsigned one for another user",
+		Expect:      Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSAMLProfile, "multiple-assertion class of bug"},
+		Weakness: "verifies one Assertion and reads another", Fix: "refuse Responses with more than one Assertion, or read only the verified one",
+		saml: func(m *samlMint, _ int) error {
+			m.then(func(doc *etree.Document, resp *etree.Element) error {
+				a := firstAssertion(resp)
+				evil := a.Copy()
+				removeSignature(evil)
+				evil.CreateAttr("ID", "_"+m.s.rand.guid())
+				m.evilize(evil)
+				resp.InsertChildAt(a.Index()+1, evil)
+				return nil
+			})
+			m.note("unsigned second Assertion for %s", m.s.victim(m.t, m.user).UserPrincipalName)
+			return nil
+		}},
+	{ID: "saml.nameid.comment", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "an XML comment inside the NameID text (b.simon@contoso<!---->.com): exclusive c14n drops it, the signature stays valid",
+		Expect:      Expectation{Verdict: VerdictReject, OrSignedIdentity: true, Note: "or the identity is the full NameID"}, References: []string{refDuo},
+		Weakness: "reads only the first text node of NameID (comment injection)", Fix: "read the whole text content of NameID (all text nodes), as the signature covers it",
+		saml: func(m *samlMint, _ int) error {
+			m.then(func(doc *etree.Document, resp *etree.Element) error {
+				for _, a := range resp.FindElements("./Assertion") {
+					nid := a.FindElement("./Subject/NameID")
+					if nid == nil {
+						continue
+					}
+					text := nid.Text()
+					cut := len(text) / 2
+					for i := len(text) - 1; i > 0; i-- {
+						if text[i] == '.' || text[i] == '@' {
+							cut = i
+							break
+						}
+					}
+					for _, c := range append([]etree.Token(nil), nid.Child...) {
+						nid.RemoveChild(c)
+					}
+					nid.CreateText(text[:cut])
+					nid.CreateComment("")
+					nid.CreateText(text[cut:])
+				}
+				return nil
+			})
+			m.note("comment inserted into NameID")
+			return nil
+		}},
+	{ID: "saml.xml.doctype", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "a DOCTYPE with an entity declaration before the (validly signed) Response",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{"SAML 2.0 Bindings §3.5.4 / security considerations: no DTDs", "OWASP XXE"},
+		Weakness: "parses a SAML message that carries a DTD (XXE / entity expansion exposure)", Fix: "refuse any SAML message with a DOCTYPE; disable DTD processing in the XML parser",
+		saml: func(m *samlMint, _ int) error {
+			m.then(func(doc *etree.Document, resp *etree.Element) error {
+				d := etree.NewDirective(`DOCTYPE samlp:Response [<!ENTITY ssoharness "entity expanded by the SP">]`)
+				doc.InsertChildAt(0, d)
+				return nil
+			})
+			m.note("DOCTYPE with an ENTITY declaration")
+			return nil
+		}},
+	{ID: "saml.time.expired", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "Conditions and SubjectConfirmationData NotOnOrAfter 10 minutes in the past (the window opened 80 minutes ago)",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refSAMLCore, refSAMLProfile},
+		Weakness: "does not check NotOnOrAfter", Fix: "refuse assertions past Conditions/SubjectConfirmationData NotOnOrAfter (with at most a few minutes of skew)",
+		saml: func(m *samlMint, _ int) error {
+			m.edit(func(resp, a *etree.Element) {
+				end := m.now.Add(-10 * time.Minute).Format(samlTime)
+				if c := a.FindElement("./Conditions"); c != nil {
+					c.CreateAttr("NotBefore", m.now.Add(-80*time.Minute).Format(samlTime))
+					c.CreateAttr("NotOnOrAfter", end)
+				}
+				if d := a.FindElement("./Subject/SubjectConfirmation/SubjectConfirmationData"); d != nil {
+					d.CreateAttr("NotOnOrAfter", end)
+				}
+			})
+			m.note("NotOnOrAfter 10 min in the past")
+			return nil
+		}},
+	{ID: "saml.time.not-yet-valid", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "Conditions NotBefore 10 minutes in the future",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refSAMLCore},
+		Weakness: "does not check NotBefore", Fix: "refuse assertions before Conditions NotBefore (with at most a few minutes of skew)",
+		saml: func(m *samlMint, _ int) error {
+			m.edit(func(resp, a *etree.Element) {
+				if c := a.FindElement("./Conditions"); c != nil {
+					c.CreateAttr("NotBefore", m.now.Add(10*time.Minute).Format(samlTime))
+				}
+			})
+			m.note("NotBefore 10 min in the future")
+			return nil
+		}},
+	{ID: "saml.audience.wrong", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "Audience is another app's identifier (" + otherAppURL + ")",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refSAMLProfile, refSAMLCore},
+		Weakness: "does not check AudienceRestriction (accepts assertions issued to other apps)", Fix: "require an Audience equal to the SP's entity ID",
+		saml: func(m *samlMint, _ int) error {
+			m.edit(func(resp, a *etree.Element) {
+				if au := a.FindElement("./Conditions/AudienceRestriction/Audience"); au != nil {
+					au.SetText(otherAppURL)
+				}
+			})
+			m.note("Audience %s", otherAppURL)
+			return nil
+		}},
+	{ID: "saml.audience.missing", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "no AudienceRestriction at all",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refSAMLProfile + ": bearer assertions MUST contain an AudienceRestriction"},
+		Weakness: "accepts an assertion without AudienceRestriction", Fix: "require an AudienceRestriction naming the SP",
+		saml: func(m *samlMint, _ int) error {
+			m.edit(func(resp, a *etree.Element) {
+				if c := a.FindElement("./Conditions"); c != nil {
+					if ar := c.FindElement("./AudienceRestriction"); ar != nil {
+						c.RemoveChild(ar)
+					}
+				}
+			})
+			m.note("AudienceRestriction removed")
+			return nil
+		}},
+	{ID: "saml.destination.wrong", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "Response Destination is another app's ACS (" + otherAppURL + ")",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{"SAML 2.0 Bindings §3.5.5.2 (Destination)", refSAMLProfile},
+		Weakness: "does not check the Response's Destination", Fix: "require Destination to equal the URL the Response was received at",
+		saml: func(m *samlMint, _ int) error {
+			m.edit(func(resp, a *etree.Element) { resp.CreateAttr("Destination", otherAppURL) })
+			m.note("Destination %s", otherAppURL)
+			return nil
+		}},
+	{ID: "saml.recipient.wrong", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "SubjectConfirmationData Recipient is another app's ACS (" + otherAppURL + ")",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refSAMLProfile},
+		Weakness: "does not check SubjectConfirmationData Recipient", Fix: "require Recipient to equal the SP's ACS URL",
+		saml: func(m *samlMint, _ int) error {
+			m.edit(func(resp, a *etree.Element) {
+				if d := a.FindElement("./Subject/SubjectConfirmation/SubjectConfirmationData"); d != nil {
+					d.CreateAttr("Recipient", otherAppURL)
+				}
+			})
+			m.note("Recipient %s", otherAppURL)
+			return nil
+		}},
+	{ID: "saml.inresponseto.wrong", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "InResponseTo (Response and SubjectConfirmationData) names another AuthnRequest",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refSAMLProfile},
+		Weakness: "does not match InResponseTo against the requests this browser made", Fix: "keep the AuthnRequest ID per browser and require InResponseTo to match it",
+		saml: func(m *samlMint, _ int) error {
+			other := "_" + m.s.rand.guid()
+			m.edit(func(resp, a *etree.Element) {
+				resp.CreateAttr("InResponseTo", other)
+				if d := a.FindElement("./Subject/SubjectConfirmation/SubjectConfirmationData"); d != nil {
+					d.CreateAttr("InResponseTo", other)
+				}
+			})
+			m.note("InResponseTo %s", other)
+			return nil
+		}},
+	{ID: "saml.issuer.wrong", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "Issuer (Response and Assertion) is another tenant's https://sts.windows.net/" + otherTenantID + "/",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refSAMLProfile},
+		Weakness: "does not check the Issuer", Fix: "require Issuer https://sts.windows.net/{your tenant ID}/ (the metadata's entityID)",
+		saml: func(m *samlMint, _ int) error {
+			iss := "https://sts.windows.net/" + otherTenantID + "/"
+			m.edit(func(resp, a *etree.Element) {
+				for _, el := range []*etree.Element{child(resp, "Issuer"), child(a, "Issuer")} {
+					if el != nil {
+						el.SetText(iss)
+					}
+				}
+			})
+			m.note("Issuer %s", iss)
+			return nil
+		}},
+	{ID: "saml.replay", Protocol: ProtocolSAML, Flow: FlowReplay,
+		Description: "the same valid Response posted twice, the second time from a new browser context",
+		Expect:      Expectation{Verdict: VerdictProfile, Default: VerdictReject, Note: "an SP that binds InResponseTo to the browser refuses it too"},
+		References:  []string{refSAMLProfile + " (one-time use of bearer assertions)"},
+		Weakness:    "has no replay cache of assertion IDs", Fix: "remember accepted Assertion IDs until their NotOnOrAfter and refuse a second use",
+		saml: noop},
+	{ID: "saml.status.responder", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "an error Response: Status Requester/RequestDenied with an AADSTS50105 StatusMessage, no assertion",
+		Expect:      Expectation{Verdict: VerdictReject, Note: "with an error page, not a 500"}, References: []string{refEntraSAML + " (error response)"},
+		Weakness: "answers Entra's error Response with a server error", Fix: "show the StatusMessage (AADSTS code) on an error page",
+		saml: func(m *samlMint, _ int) error { m.deliver = deliverStatus; m.note("error Status Response"); return nil }},
+	{ID: "saml.binding.redirect-response", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "the (valid) Response delivered by HTTP-Redirect (GET with a DEFLATE-encoded SAMLResponse)",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refSAMLProfile + " §4.1.2: the Response MUST use HTTP-POST or Artifact"},
+		Weakness: "accepts a Response by HTTP-Redirect", Fix: "take SAMLResponse only from a POST body",
+		saml: func(m *samlMint, _ int) error { m.deliver = deliverRedirect; m.note("delivered by HTTP-Redirect"); return nil }},
+
+	// ---- OIDC: good flows ----------------------------------------------------------------------
+	{ID: "oidc.code.query", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+		Description: "authorization code flow, response_mode=query (GET to the redirect URI)",
+		Expect:      Expectation{Verdict: VerdictAccept}, References: []string{"Microsoft identity platform: OAuth 2.0 authorization code flow"},
+		Weakness: "cannot complete a standard Entra sign-in", oidc: oidcNoop},
+	{ID: "oidc.code.form_post", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, Requires: []Requirement{RequiresFormPost},
+		Description: "response_mode=form_post (POST to the redirect URI)",
+		Expect:      Expectation{Verdict: VerdictAccept}, References: []string{"OAuth 2.0 Form Post Response Mode", "seed guides: \"Method: GET or POST\""},
+		Weakness: "cannot take the authorization response by POST", oidc: oidcNoop},
+	{ID: "oidc.code.pkce", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, Requires: []Requirement{RequiresPKCE},
+		Description: "code flow with an S256 PKCE challenge; the verifier is checked at the token endpoint",
+		Expect:      Expectation{Verdict: VerdictAccept}, References: []string{"RFC 7636", "Entra: SPA redirect URIs require PKCE"},
+		Weakness: "does not complete PKCE", oidc: oidcNoop},
+	{ID: "oidc.userinfo.get", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, Requires: []Requirement{RequiresUserInfoGET},
+		Description: "userinfo called by GET with the bearer access token",
+		Expect:      Expectation{Verdict: VerdictAccept}, References: []string{refOIDFRP + " (rp-userinfo-bearer-header)"}, oidc: oidcNoop},
+	{ID: "oidc.userinfo.post", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, Requires: []Requirement{RequiresUserInfoPOST},
+		Description: "userinfo called by POST with the bearer access token",
+		Expect:      Expectation{Verdict: VerdictAccept}, References: []string{refOIDFRP + " (rp-userinfo-bearer-body)"}, oidc: oidcNoop},
+	{ID: "oidc.kid.absent-single", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, Exclusive: true, Requires: []Requirement{RequiresSingleKeyJWKS},
+		Description: "ID token without kid; the key set has one key",
+		Expect:      Expectation{Verdict: VerdictAccept}, References: []string{refOIDFRP + " (rp-id_token-kid-absent-single-jwks)"},
+		Weakness: "requires a kid even when the key set has a single key", Fix: "when the header has no kid and the key set has one key, use it",
+		oidc: func(m *oidcMint, _ int) error { m.noKid = true; m.note("no kid in the header"); return nil }},
+	{ID: "oidc.key.rotation", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, Exclusive: true, SignIns: 2,
+		Description: "a first sign-in with the current key (the RP caches the key set), then one signed with a new key the key set now also publishes",
+		Expect:      Expectation{Verdict: VerdictAccept}, References: []string{refEntraKeys, refOIDFRP + " (rp-key-rotation-op-sign-key)"},
+		Weakness: "does not refetch the key set on an unknown kid", Fix: "refetch the JWKS when a token's kid is unknown (Entra rotates keys without notice)",
+		oidc: func(m *oidcMint, step int) error {
+			if step%2 == 1 {
+				m.sign = jwtRotatedKey
+				m.note("signed with a newly published key")
+			}
+			return nil
+		}},
+	{ID: "oidc.clock.skew-ok", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, SignIns: 2,
+		Description: "IdP clock 2 min ahead for the first sign-in, 2 min behind for the second",
+		Expect:      Expectation{Verdict: VerdictAccept}, References: []string{refOIDCCore},
+		Weakness: "allows less than 2 minutes of clock skew", Fix: "allow a few minutes of skew on iat / nbf / exp",
+		oidc: func(m *oidcMint, step int) error {
+			m.offset = 2 * time.Minute
+			if step%2 == 1 {
+				m.offset = -2 * time.Minute
+			}
+			m.note("IdP clock %+v", m.offset)
+			return nil
+		}},
+	// ---- OIDC: signatures ----------------------------------------------------------------------
+	{ID: "oidc.id_token.alg-none", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+		Description: "ID token with alg none and no signature",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refOIDFRP + " (rp-id_token-sig-none)", "FAPI null-alg", refRFC8725},
+		Weakness: "accepts an unsigned (alg none) ID token", Fix: "accept only RS256 signed by a key of the tenant's JWKS",
+		oidc: oidcSign(jwtNone, "alg none, empty signature")},
+	{ID: "oidc.id_token.bad-sig", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+		Description: "RS256 ID token whose signature is corrupted",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refOIDFRP + " (rp-id_token-bad-sig-rs256)"},
+		Weakness: "does not verify the ID token's signature", Fix: "verify the signature with the JWKS key named by kid",
+		oidc: oidcSign(jwtCorrupt, "signature corrupted")},
+	{ID: "oidc.id_token.alg-confusion", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, SignIns: 2,
+		Description: "HS256 ID token keyed with the RSA public key (PEM), then one keyed with the client secret",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refRFC8725 + " (key confusion)", "CVE-2015-9235"},
+		Weakness: "lets the token's alg choose the verification (HS256 accepted)", Fix: "pin the algorithm to RS256; never verify with HMAC",
+		oidc: func(m *oidcMint, step int) error {
+			if step%2 == 0 {
+				m.sign = jwtHS256PubKey
+				m.note("HS256 keyed with the public key PEM")
+			} else {
+				m.sign = jwtHS256Secret
+				m.note("HS256 keyed with the client secret")
+			}
+			return nil
+		}},
+	{ID: "oidc.id_token.unknown-kid", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+		Description: "signed by a key that is not in the JWKS (its kid is unknown, no rotation happened)",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refOIDFRP},
+		Weakness: "accepts a token signed by a key the IdP does not publish", Fix: "verify only with keys of the tenant's JWKS",
+		oidc: oidcSign(jwtUnknownKey, "signed by an unpublished key")},
+	// ---- OIDC: claims --------------------------------------------------------------------------
+	{ID: "oidc.id_token.wrong-iss", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+		Description: "iss is another tenant's issuer (everything else unchanged)",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refOIDCCore, refOIDFRP + " (rp-id_token-issuer-mismatch)"},
+		Weakness: "does not check iss", Fix: "require iss == https://login.microsoftonline.com/{your tenant}/v2.0",
+		oidc: func(m *oidcMint, _ int) error {
+			m.edit(func(c *claimSet) {
+				iss := c.str("iss")
+				if tid := c.str("tid"); tid != "" {
+					c.set("iss", replaceOnce(iss, tid, otherTenantID))
+				}
+			})
+			m.note("iss of tenant %s", otherTenantID)
+			return nil
+		}},
+	{ID: "oidc.id_token.wrong-aud", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+		Description: "aud is another client's ID",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refOIDCCore, refOIDFRP + " (rp-id_token-aud)"},
+		Weakness: "does not check aud (accepts tokens issued to other apps)", Fix: "require aud == your client ID",
+		oidc: func(m *oidcMint, _ int) error {
+			m.edit(func(c *claimSet) { c.set("aud", otherClientID) })
+			m.note("aud %s", otherClientID)
+			return nil
+		}},
+	{ID: "oidc.id_token.extra-aud", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+		Description: "aud is an array: the client and another, untrusted client",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refOIDCCore + " step 3", refFAPI + " (secondary audience)"},
+		Weakness: "accepts an aud array with audiences it does not trust", Fix: "refuse tokens whose aud has any value other than your client ID",
+		oidc: func(m *oidcMint, _ int) error {
+			m.edit(func(c *claimSet) { c.set("aud", []string{c.str("aud"), otherClientID}) })
+			m.note("aud [client, %s]", otherClientID)
+			return nil
+		}},
+	{ID: "oidc.id_token.missing-sub", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+		Description: "no sub claim", Expect: Expectation{Verdict: VerdictReject}, References: []string{refOIDCCore, refOIDFRP},
+		Weakness: "does not require sub", Fix: "refuse ID tokens without sub", oidc: dropClaim("sub")},
+	{ID: "oidc.id_token.missing-iat", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+		Description: "no iat claim", Expect: Expectation{Verdict: VerdictReject}, References: []string{refOIDCCore, refOIDFRP},
+		Weakness: "does not require iat", Fix: "refuse ID tokens without iat", oidc: dropClaim("iat")},
+	{ID: "oidc.id_token.missing-exp", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+		Description: "no exp claim", Expect: Expectation{Verdict: VerdictReject}, References: []string{refOIDCCore, refOIDFRP},
+		Weakness: "does not require exp", Fix: "refuse ID tokens without exp", oidc: dropClaim("exp")},
+	{ID: "oidc.id_token.expired", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+		Description: "exp 10 minutes in the past (issued 70 minutes ago)",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refOIDCCore, refFAPI},
+		Weakness: "does not check exp", Fix: "refuse tokens past exp (with at most a few minutes of skew)",
+		oidc: func(m *oidcMint, _ int) error {
+			m.edit(func(c *claimSet) {
+				iat := c.num("iat") + int64(tokenBackdate/time.Second)
+				c.set("iat", iat-70*60)
+				c.set("nbf", iat-70*60)
+				c.set("exp", iat-10*60)
+			})
+			m.note("exp 10 min ago")
+			return nil
+		}},
+	{ID: "oidc.id_token.iat-stale", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+		Description: "iat a week old (exp still in the future)",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refOIDCCore + " step 10", refFAPI},
+		Weakness: "does not bound the token's age (iat)", Fix: "refuse tokens issued too long ago",
+		oidc: func(m *oidcMint, _ int) error {
+			m.edit(func(c *claimSet) { c.set("iat", c.num("iat")-7*24*3600) })
+			m.note("iat 7 days old")
+			return nil
+		}},
+	{ID: "oidc.id_token.nbf-future", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+		Description: "nbf 10 minutes in the future",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{"RFC 7519 §4.1.5", refFAPI},
+		Weakness: "does not check nbf", Fix: "refuse tokens before nbf (with at most a few minutes of skew)",
+		oidc: func(m *oidcMint, _ int) error {
+			m.edit(func(c *claimSet) { c.set("nbf", c.num("nbf")+int64((tokenBackdate+10*time.Minute)/time.Second)) })
+			m.note("nbf 10 min ahead")
+			return nil
+		}},
+	{ID: "oidc.nonce.wrong", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, Requires: []Requirement{RequiresNonce},
+		Description: "the ID token's nonce is not the one the RP sent",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refOIDCCore + " step 11", refOIDFRP + " (rp-nonce-invalid)"},
+		Weakness: "does not check nonce (token replay)", Fix: "store the nonce per browser and require the ID token's nonce to equal it",
+		oidc: func(m *oidcMint, _ int) error {
+			m.edit(func(c *claimSet) { c.set("nonce", "ssoharness-"+c.str("uti")) })
+			m.note("nonce replaced")
+			return nil
+		}},
+	{ID: "oidc.nonce.missing", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, Requires: []Requirement{RequiresNonce},
+		Description: "no nonce in the ID token although the RP sent one",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refOIDCCore + " step 11"},
+		Weakness: "does not require the nonce it sent", Fix: "refuse an ID token without the nonce you sent", oidc: dropClaim("nonce")},
+	{ID: "oidc.state.wrong", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+		Description: "the authorization response carries another state",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refRFC6749, "OAuth 2.0 Security BCP (RFC 9700) §4.7"},
+		Weakness: "does not check state (login CSRF)", Fix: "bind state to the browser (cookie) and require the response's state to equal it",
+		oidc: func(m *oidcMint, _ int) error { m.state = "ssoharness-forged-state"; m.note("state replaced"); return nil }},
+	{ID: "oidc.userinfo.wrong-sub", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, Requires: []Requirement{RequiresUserInfo},
+		Description: "userinfo answers with another sub than the ID token's",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{"OpenID Connect Core 1.0 §5.3.2", refOIDFRP + " (rp-userinfo-bad-sub-claim)"},
+		Weakness: "does not compare the userinfo sub with the ID token's", Fix: "refuse userinfo whose sub differs from the ID token's",
+		oidc: func(m *oidcMint, _ int) error { m.userinfoSub = "ssoharness-other-subject"; m.note("userinfo sub replaced"); return nil }},
+	{ID: "oidc.tenant.foreign", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+		Description: "a valid token for a user of another tenant (iss and tid of that tenant, as a /common sign-in gives) to a single-tenant RP",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refEntraClaims, "Microsoft identity platform: multi-tenant apps must validate tid"},
+		Weakness: "accepts tokens of any tenant (no iss / tid check)", Fix: "require iss (and tid) of your tenant; for multi-tenant apps allow-list tid",
+		oidc: func(m *oidcMint, _ int) error { m.foreign = true; m.note("user of another tenant"); return nil }},
+	{ID: "oidc.email.unverified", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+		Description: "a user of another tenant whose (mutable, unverified) email is the signed-in user's",
+		Expect:      Expectation{Verdict: VerdictReject, OrOtherAccount: true, Note: "or sign the other tenant's account in, never the victim's"},
+		References:  []string{refNOAuth, refEntraClaims},
+		Weakness:    "identifies accounts by the email claim (nOAuth)", Fix: "key accounts on tid + oid (or sub), never on email",
+		oidc: func(m *oidcMint, _ int) error {
+			m.foreign, m.sameMail = true, true
+			m.note("user of another tenant with the victim's email")
+			return nil
+		}},
+}
+
+// otherClientID is the client a wrong audience names.
+const otherClientID = "d3b4c1a2-9e8f-4a7b-b6c5-0f1e2d3c4b5a"
+
+func dropClaim(name string) func(m *oidcMint, step int) error {
+	return func(m *oidcMint, _ int) error {
+		m.edit(func(c *claimSet) { c.del(name) })
+		m.note("%s removed", name)
+		return nil
+	}
+}
+
+func replaceOnce(s, old, repl string) string {
+	for i := 0; i+len(old) <= len(s); i++ {
+		if s[i:i+len(old)] == old {
+			return s[:i] + repl + s[i+len(old):]
+		}
+	}
+	return s
+}
+
+func init() {
+	for _, f := range catalog {
+		if f.SignIns == 0 {
+			f.SignIns = 1
+		}
+	}
+}

@@ -1,0 +1,194 @@
+package idp
+
+import (
+	"slices"
+	"strings"
+)
+
+// FaultID names a fault of the catalog. It is the check ID of the conformance catalog
+// (../shared/reference/checks.md): "saml.xsw.3", "oidc.id_token.wrong-aud", ...
+type FaultID string
+
+// Protocol is the protocol a fault belongs to.
+type Protocol string
+
+// Protocols of the catalog.
+const (
+	ProtocolSAML Protocol = "SAML"
+	ProtocolOIDC Protocol = "OIDC"
+)
+
+// Verdict is what a correct service provider does with a minted response.
+type Verdict string
+
+// Verdict words, as checks.md uses them.
+const (
+	// VerdictAccept: the SP must sign the expected user in; a refusal is broken SSO.
+	VerdictAccept Verdict = "accept"
+	// VerdictReject: the SP must not create a session; an acceptance is a security hole.
+	VerdictReject Verdict = "reject"
+	// VerdictProfile: SPs legitimately differ; Expectation.Default says what is expected
+	// unless a target overrides it with a stated reason.
+	VerdictProfile Verdict = "profile"
+	// VerdictWarn is a profile default: refusing is right, accepting is worth a warning.
+	VerdictWarn Verdict = "warn"
+)
+
+// Expectation is the verdict a correct SP earns for a fault.
+type Expectation struct {
+	// Verdict is accept, reject or profile.
+	Verdict Verdict `json:"verdict"`
+	// Default is a profile's default expectation: accept, reject or warn.
+	Default Verdict `json:"default,omitempty"`
+	// OrSignedIdentity: an SP that signs in exactly the identity the IdP signed, ignoring the
+	// injected part, is also correct (it was not fooled). Set for the wrapping, multiple-
+	// assertion and comment-injection faults, whose danger is signing in someone else.
+	OrSignedIdentity bool `json:"orSignedIdentity,omitempty"`
+	// OrOtherAccount: an SP that signs the token's own (foreign) account in, not the victim's,
+	// is also correct (oidc.email.unverified).
+	OrOtherAccount bool `json:"orOtherAccount,omitempty"`
+	// Note says what a profile depends on.
+	Note string `json:"note,omitempty"`
+}
+
+// Expected is the verdict expected without overrides: Verdict, or Default for a profile.
+func (e Expectation) Expected() Verdict {
+	if e.Verdict == VerdictProfile {
+		return e.Default
+	}
+	return e.Verdict
+}
+
+// Flow is how the harness drives a fault's sign-in.
+type Flow string
+
+// Flows of the catalog.
+const (
+	// FlowSPInitiated: open the SP, sign in at the IdP, follow the response back (the default).
+	FlowSPInitiated Flow = "sp-initiated"
+	// FlowIdPInitiated: start at the app's User access URL (My Apps / "Test this application").
+	FlowIdPInitiated Flow = "idp-initiated"
+	// FlowReplay: sign in, then post the same SAML Response again from a new browser context.
+	FlowReplay Flow = "replay"
+	// FlowLogout: sign in, then sign out from the SP (single logout).
+	FlowLogout Flow = "logout"
+)
+
+// Requirement is a capability the target must have for a fault to apply (else "skip").
+type Requirement string
+
+// Requirements of the catalog.
+const (
+	RequiresPOSTBinding   Requirement = "saml-post-binding"   // the SP sends AuthnRequests by HTTP-POST
+	RequiresSLO           Requirement = "saml-slo"            // the SP has single logout
+	RequiresFormPost      Requirement = "oidc-form-post"      // the RP uses response_mode=form_post
+	RequiresPKCE          Requirement = "oidc-pkce"           // the RP sends a PKCE challenge
+	RequiresUserInfoGET   Requirement = "oidc-userinfo-get"   // the RP calls userinfo by GET
+	RequiresUserInfoPOST  Requirement = "oidc-userinfo-post"  // the RP calls userinfo by POST
+	RequiresUserInfo      Requirement = "oidc-userinfo"       // the RP calls userinfo
+	RequiresNonce         Requirement = "oidc-nonce"          // the RP sends a nonce
+	RequiresClientSecret  Requirement = "oidc-client-secret"  // the RP is a confidential client
+	RequiresSingleKeyJWKS Requirement = "oidc-single-key-jwks" // the tenant publishes one key
+)
+
+// Fault is one way the mock can misbehave (or a benign variation of a good response): a
+// catalog row with its check ID, the verdict a correct SP earns and the sources. The minting
+// itself is in the unexported hooks; faults are values, listed by Faults.
+type Fault struct {
+	// ID is the check ID.
+	ID FaultID `json:"id"`
+	// Protocol is SAML or OIDC.
+	Protocol Protocol `json:"protocol"`
+	// Description says in one line what the mock does.
+	Description string `json:"description"`
+	// Expect is the verdict a correct SP earns.
+	Expect Expectation `json:"expect"`
+	// References are the sources (papers, specifications, Entra documentation, test suites).
+	References []string `json:"references,omitempty"`
+	// Flow is how the harness drives the sign-in.
+	Flow Flow `json:"flow"`
+	// Requires lists the target capabilities the fault needs.
+	Requires []Requirement `json:"requires,omitempty"`
+	// SignIns is how many sign-ins the check makes: each minted response takes the next step
+	// of the fault (e.g. clock +2 min, then −2 min). 1 for most faults.
+	SignIns int `json:"signIns"`
+	// Exclusive faults change state every context sees (the tenant's key set): the harness
+	// runs them alone.
+	Exclusive bool `json:"exclusive,omitempty"`
+	// Weakness is the SP behaviour that makes a correct SP's verdict go wrong: for a reject
+	// fault, the missing check; for an accept fault, the missing capability. Diagnoses quote it.
+	Weakness string `json:"weakness,omitempty"`
+	// Fix says what the SP must do.
+	Fix string `json:"fix,omitempty"`
+
+	saml func(m *samlMint, step int) error
+	oidc func(m *oidcMint, step int) error
+}
+
+// Benign reports whether the fault is a variation a correct SP accepts.
+func (f *Fault) Benign() bool { return f.Expect.Expected() == VerdictAccept }
+
+// Faults returns the whole catalog, SAML then OIDC, in checks.md order. The values are
+// copies; changing them changes nothing.
+func Faults() []Fault {
+	out := make([]Fault, len(catalog))
+	for i, f := range catalog {
+		out[i] = *f
+		out[i].References = slices.Clone(f.References)
+		out[i].Requires = slices.Clone(f.Requires)
+	}
+	return out
+}
+
+// LookupFault returns the catalog entry of id.
+func LookupFault(id FaultID) (Fault, bool) {
+	f := faultByID(id)
+	if f == nil {
+		return Fault{}, false
+	}
+	return *f, true
+}
+
+// MatchFaults returns the catalog entries whose ID matches the glob pattern (path.Match
+// syntax, with "*" also crossing dots: "saml.xsw.*", "oidc.*").
+func MatchFaults(pattern string) []Fault {
+	var out []Fault
+	for _, f := range Faults() {
+		if globMatch(pattern, string(f.ID)) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// globMatch matches s against a pattern where "*" matches any run of characters.
+func globMatch(pattern, s string) bool {
+	if !strings.Contains(pattern, "*") {
+		return pattern == s
+	}
+	parts := strings.Split(pattern, "*")
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	for i, p := range parts[1:] {
+		if i == len(parts)-2 {
+			return strings.HasSuffix(s, p)
+		}
+		j := strings.Index(s, p)
+		if j < 0 {
+			return false
+		}
+		s = s[j+len(p):]
+	}
+	return true
+}
+
+func faultByID(id FaultID) *Fault {
+	for _, f := range catalog {
+		if f.ID == id {
+			return f
+		}
+	}
+	return nil
+}
