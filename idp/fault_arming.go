@@ -75,11 +75,11 @@ type faultState struct {
 	mu       sync.Mutex
 	armed    []*ArmedFault
 	byToken  map[string]*ArmedFault
-	keys     map[string]*SigningKey                // named fault keys (untrusted, cloned, rotation)
-	appCerts map[*EnterpriseApp][]*SigningKey       // certificates published for certificate faults
-	jwks     map[string]*SigningKey                // tenant ID -> rotation key published in its key set
-	tokens   map[string]*oidcMint                  // access token -> the fault of its grant (userinfo)
-	foreign  *Tenant                               // the made-up second tenant
+	keys     map[string]*SigningKey           // named fault keys (untrusted, cloned, rotation)
+	appCerts map[*EnterpriseApp][]*SigningKey // certificates published for certificate faults
+	jwks     map[string]*SigningKey           // tenant ID -> rotation key published in its key set
+	tokens   map[string]*oidcMint             // access token -> the fault of its grant (userinfo)
+	foreign  *Tenant                          // the made-up second tenant
 }
 
 func (f *faultState) init() {

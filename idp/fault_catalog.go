@@ -129,7 +129,7 @@ var catalog = []*Fault{
 		Description: "metadata lists the old and a new certificate; the Response is signed with the new one",
 		Expect:      Expectation{Verdict: VerdictAccept, Note: "an SP that refreshes the IdP metadata (or was given both certificates)"},
 		References:  []string{refEntraCerts}, Weakness: "trusts only the certificate it was first given",
-		Fix: "refresh the IdP metadata periodically (or upload the new certificate before making it active in Entra)",
+		Fix:  "refresh the IdP metadata periodically (or upload the new certificate before making it active in Entra)",
 		saml: certFault(certRollover)},
 	{ID: "saml.slo", Protocol: ProtocolSAML, Flow: FlowLogout, Requires: []Requirement{RequiresSLO},
 		Description: "SP-initiated logout by HTTP-Redirect; LogoutResponse Issuer https://login.microsoftonline.com/{tid}/ as Entra sends it",
@@ -410,7 +410,11 @@ var catalog = []*Fault{
 		Description: "the (valid) Response delivered by HTTP-Redirect (GET with a DEFLATE-encoded SAMLResponse)",
 		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refSAMLProfile + " §4.1.2: the Response MUST use HTTP-POST or Artifact"},
 		Weakness: "accepts a Response by HTTP-Redirect", Fix: "take SAMLResponse only from a POST body",
-		saml: func(m *samlMint, _ int) error { m.deliver = deliverRedirect; m.note("delivered by HTTP-Redirect"); return nil }},
+		saml: func(m *samlMint, _ int) error {
+			m.deliver = deliverRedirect
+			m.note("delivered by HTTP-Redirect")
+			return nil
+		}},
 
 	// ---- OIDC: good flows ----------------------------------------------------------------------
 	{ID: "oidc.code.query", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
@@ -580,12 +584,20 @@ var catalog = []*Fault{
 		Description: "the authorization response carries another state",
 		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refRFC6749, "OAuth 2.0 Security BCP (RFC 9700) §4.7"},
 		Weakness: "does not check state (login CSRF)", Fix: "bind state to the browser (cookie) and require the response's state to equal it",
-		oidc: func(m *oidcMint, _ int) error { m.state = "ssoharness-forged-state"; m.note("state replaced"); return nil }},
+		oidc: func(m *oidcMint, _ int) error {
+			m.state = "ssoharness-forged-state"
+			m.note("state replaced")
+			return nil
+		}},
 	{ID: "oidc.userinfo.wrong-sub", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, Requires: []Requirement{RequiresUserInfo},
 		Description: "userinfo answers with another sub than the ID token's",
 		Expect:      Expectation{Verdict: VerdictReject}, References: []string{"OpenID Connect Core 1.0 §5.3.2", refOIDFRP + " (rp-userinfo-bad-sub-claim)"},
 		Weakness: "does not compare the userinfo sub with the ID token's", Fix: "refuse userinfo whose sub differs from the ID token's",
-		oidc: func(m *oidcMint, _ int) error { m.userinfoSub = "ssoharness-other-subject"; m.note("userinfo sub replaced"); return nil }},
+		oidc: func(m *oidcMint, _ int) error {
+			m.userinfoSub = "ssoharness-other-subject"
+			m.note("userinfo sub replaced")
+			return nil
+		}},
 	{ID: "oidc.tenant.foreign", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
 		Description: "a valid token for a user of another tenant (iss and tid of that tenant, as a /common sign-in gives) to a single-tenant RP",
 		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refEntraClaims, "Microsoft identity platform: multi-tenant apps must validate tid"},

@@ -16,13 +16,13 @@ import (
 
 // Signing modes of a minted ID token.
 const (
-	jwtRS256       = ""              // the tenant's active key (Entra's)
-	jwtNone        = "none"          // alg none, empty signature
-	jwtCorrupt     = "corrupt"       // RS256 with a flipped signature byte
-	jwtHS256PubKey = "hs256-pubkey"  // HS256 keyed with the RSA public key's PEM
-	jwtHS256Secret = "hs256-secret"  // HS256 keyed with the client secret
-	jwtUnknownKey  = "unknown-key"   // RS256 with a key the JWKS does not have
-	jwtRotatedKey  = "rotated-key"   // RS256 with a new key published when first used
+	jwtRS256       = ""             // the tenant's active key (Entra's)
+	jwtNone        = "none"         // alg none, empty signature
+	jwtCorrupt     = "corrupt"      // RS256 with a flipped signature byte
+	jwtHS256PubKey = "hs256-pubkey" // HS256 keyed with the RSA public key's PEM
+	jwtHS256Secret = "hs256-secret" // HS256 keyed with the client secret
+	jwtUnknownKey  = "unknown-key"  // RS256 with a key the JWKS does not have
+	jwtRotatedKey  = "rotated-key"  // RS256 with a new key published when first used
 )
 
 // oidcMint is what an OIDC fault changes in one sign-in: the ID token's header, claims and
@@ -45,7 +45,7 @@ type oidcMint struct {
 	// foreign signs in a user of another tenant instead (sameMail: whose mail is the
 	// signed-in user's).
 	foreign, sameMail bool
-	changed []string
+	changed           []string
 }
 
 func (m *oidcMint) edit(f func(c *claimSet)) { m.claims = append(m.claims, f) }

@@ -79,15 +79,15 @@ type Requirement string
 
 // Requirements of the catalog.
 const (
-	RequiresPOSTBinding   Requirement = "saml-post-binding"   // the SP sends AuthnRequests by HTTP-POST
-	RequiresSLO           Requirement = "saml-slo"            // the SP has single logout
-	RequiresFormPost      Requirement = "oidc-form-post"      // the RP uses response_mode=form_post
-	RequiresPKCE          Requirement = "oidc-pkce"           // the RP sends a PKCE challenge
-	RequiresUserInfoGET   Requirement = "oidc-userinfo-get"   // the RP calls userinfo by GET
-	RequiresUserInfoPOST  Requirement = "oidc-userinfo-post"  // the RP calls userinfo by POST
-	RequiresUserInfo      Requirement = "oidc-userinfo"       // the RP calls userinfo
-	RequiresNonce         Requirement = "oidc-nonce"          // the RP sends a nonce
-	RequiresClientSecret  Requirement = "oidc-client-secret"  // the RP is a confidential client
+	RequiresPOSTBinding   Requirement = "saml-post-binding"    // the SP sends AuthnRequests by HTTP-POST
+	RequiresSLO           Requirement = "saml-slo"             // the SP has single logout
+	RequiresFormPost      Requirement = "oidc-form-post"       // the RP uses response_mode=form_post
+	RequiresPKCE          Requirement = "oidc-pkce"            // the RP sends a PKCE challenge
+	RequiresUserInfoGET   Requirement = "oidc-userinfo-get"    // the RP calls userinfo by GET
+	RequiresUserInfoPOST  Requirement = "oidc-userinfo-post"   // the RP calls userinfo by POST
+	RequiresUserInfo      Requirement = "oidc-userinfo"        // the RP calls userinfo
+	RequiresNonce         Requirement = "oidc-nonce"           // the RP sends a nonce
+	RequiresClientSecret  Requirement = "oidc-client-secret"   // the RP is a confidential client
 	RequiresSingleKeyJWKS Requirement = "oidc-single-key-jwks" // the tenant publishes one key
 )
 
