@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -402,5 +403,37 @@ func TestBrowsableHost(t *testing.T) {
 		if got := isLoopback(in); got != want {
 			t.Errorf("isLoopback(%q) = %v, want %v", in, got, want)
 		}
+	}
+}
+
+// TestFaultsCommand prints the catalog: every fault with its protocol and verdict, filtered
+// by pattern and protocol, and as JSON.
+func TestFaultsCommand(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command(binary, "faults").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, f := range idp.Faults() {
+		if !bytes.Contains(out, []byte(string(f.ID)+" ")) {
+			t.Errorf("faults does not list %s", f.ID)
+		}
+	}
+	if !bytes.Contains(out, []byte("saml.cert.expired")) || !bytes.Contains(out, []byte("profile (warn)")) {
+		t.Errorf("faults output:\n%s", out)
+	}
+	out, err = exec.Command(binary, "faults", "--protocol", "oidc", "oidc.id_token.*").CombinedOutput()
+	if err != nil || bytes.Contains(out, []byte("saml.")) || !bytes.Contains(out, []byte("oidc.id_token.alg-none")) || bytes.Contains(out, []byte("oidc.state.wrong")) {
+		t.Errorf("filtered: %v\n%s", err, out)
+	}
+	out, err = exec.Command(binary, "faults", "--json", "saml.xsw.3").CombinedOutput()
+	var list []idp.Fault
+	if err != nil || json.Unmarshal(out, &list) != nil || len(list) != 1 || len(list[0].References) == 0 {
+		t.Errorf("--json: %v\n%s", err, out)
+	}
+	cmd := exec.Command(binary, "faults", "nothing.matches")
+	out, _ = cmd.CombinedOutput()
+	if cmd.ProcessState.ExitCode() != 2 || !bytes.Contains(out, []byte("no fault matches")) {
+		t.Errorf("no match: exit %d\n%s", cmd.ProcessState.ExitCode(), out)
 	}
 }
