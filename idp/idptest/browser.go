@@ -163,7 +163,11 @@ func (b *Browser) SignIn(startURL, login, password string) (*Page, error) {
 // Continue completes a sign-in from a page the browser is on: the sign-in page (email or
 // password step), an auto-posting form, or anything else (returned as is).
 func (b *Browser) Continue(p *Page, login, password string) (*Page, error) {
-	var err error
+	// An SP that sends its AuthnRequest by HTTP-POST answers with an auto-posting form first.
+	p, err := b.FollowAutoPost(p)
+	if err != nil {
+		return nil, err
+	}
 	if _, ok := p.Form("email-form"); ok {
 		if p, err = b.Submit(p, "email-form", map[string]string{"login": login}); err != nil {
 			return nil, err
