@@ -47,4 +47,18 @@
 // "Sorry, but we're having trouble signing you in." page (with Request Id, Correlation Id,
 // Timestamp and Message), as an OAuth error redirect, or as token-endpoint JSON. Every
 // request is recorded in the sign-in log (Server.Events) with what the SP sent.
+//
+// # Faults
+//
+// Faults (the catalog: Faults, LookupFault; `mockidp faults`) make the server mint one bad
+// or benignly different response on top of a perfect one, for the conformance checks:
+//
+//	af, _ := srv.ArmContext("saml.xsw.3")           // this browser context only
+//	jar.SetCookies(idpURL, []*http.Cookie{af.Cookie()})
+//	srv.Arm(idp.Arming{Fault: "oidc.nonce.wrong", User: "B.Simon@contoso.com"}) // next sign-in of a user
+//
+// A context-bound fault rides on the FaultCookie of the IdP's origin, so contexts running in
+// parallel never see each other's faults; clock faults offset only that context's time. The
+// minted fault is recorded in the sign-in log (Event.Fault). Config.Faults arms faults at
+// start; Config.ControlAPI enables /_mockidp/faults for a harness in another process.
 package idp

@@ -340,18 +340,24 @@ func (s *Server) sendMintedSAML(w http.ResponseWriter, r *http.Request, m *samlM
 		s.renderPostForm(w, acs, fields...)
 		return
 	}
+	w.Header().Set("Cache-Control", "no-cache, no-store")
+	http.Redirect(w, r, redirectBindingURL(acs, xmlBytes, relay), http.StatusFound)
+}
+
+// redirectBindingURL is dest with a SAML message in the HTTP-Redirect binding's query:
+// SAMLResponse = base64(DEFLATE(xml)), then RelayState.
+func redirectBindingURL(dest string, xml []byte, relay string) string {
 	var buf bytes.Buffer
 	fw, _ := flate.NewWriter(&buf, flate.DefaultCompression)
-	_, _ = fw.Write(xmlBytes)
+	_, _ = fw.Write(xml)
 	_ = fw.Close()
 	q := url.Values{"SAMLResponse": {base64.StdEncoding.EncodeToString(buf.Bytes())}}
 	if relay != "" {
 		q.Set("RelayState", relay)
 	}
 	sep := "?"
-	if strings.Contains(acs, "?") {
+	if strings.Contains(dest, "?") {
 		sep = "&"
 	}
-	w.Header().Set("Cache-Control", "no-cache, no-store")
-	http.Redirect(w, r, acs+sep+q.Encode(), http.StatusFound)
+	return dest + sep + q.Encode()
 }

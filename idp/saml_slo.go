@@ -1,12 +1,8 @@
 package idp
 
 import (
-	"bytes"
-	"compress/flate"
-	"encoding/base64"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -79,20 +75,7 @@ func (s *Server) handleLogoutRequest(w http.ResponseWriter, r *http.Request, t *
 		s.renderErrorPage(w, r, asError(err), ev)
 		return
 	}
-	var buf bytes.Buffer
-	fw, _ := flate.NewWriter(&buf, flate.DefaultCompression)
-	_, _ = fw.Write(x)
-	_ = fw.Close()
-	q := url.Values{"SAMLResponse": {base64.StdEncoding.EncodeToString(buf.Bytes())}}
-	if relay != "" {
-		q.Set("RelayState", relay)
-	}
-	target := dest
-	if strings.Contains(target, "?") {
-		target += "&" + q.Encode()
-	} else {
-		target += "?" + q.Encode()
-	}
+	target := redirectBindingURL(dest, x, relay)
 	ev.Response = map[string]string{"ID": respID, "Destination": dest, "InResponseTo": m.ID, "Issuer": issuer}
 	s.record(ev)
 	http.Redirect(w, r, target, http.StatusFound)
