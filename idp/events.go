@@ -14,12 +14,17 @@ type Event struct {
 	// ID is the Request Id shown on error pages and sent as x-ms-request-id.
 	ID string `json:"id"`
 	// CorrelationID ties together the events of one sign-in (request, credentials, response).
-	CorrelationID string    `json:"correlationId"`
-	Time          time.Time `json:"createdDateTime"`
-	TenantID      string    `json:"tenantId,omitempty"`
-	AppID         string    `json:"appId,omitempty"`
-	AppName       string    `json:"appDisplayName,omitempty"`
-	UserID        string    `json:"userId,omitempty"`
+	CorrelationID string `json:"correlationId"`
+	// Context is the value of the browser's FaultCookie on the requests a browser makes
+	// (authn-request, authorize, credentials, idp-initiated, logout): a harness that gives
+	// each browser context its own cookie finds that context's sign-ins by it, armed fault or
+	// not, and their back-channel events (token, userinfo) by CorrelationID.
+	Context  string    `json:"context,omitempty"`
+	Time     time.Time `json:"createdDateTime"`
+	TenantID string    `json:"tenantId,omitempty"`
+	AppID    string    `json:"appId,omitempty"`
+	AppName  string    `json:"appDisplayName,omitempty"`
+	UserID   string    `json:"userId,omitempty"`
 	// UserPrincipalName is the user who signed in, or the login that was typed.
 	UserPrincipalName string `json:"userPrincipalName,omitempty"`
 	// Protocol is "SAML" or "OIDC".
@@ -75,6 +80,14 @@ func (s *Server) ResetEvents() {
 	s.events.mu.Lock()
 	s.events.events = nil
 	s.events.mu.Unlock()
+}
+
+// browserContext is the FaultCookie value a browser request carries ("" when none).
+func browserContext(r *http.Request) string {
+	if c, err := r.Cookie(FaultCookie); err == nil {
+		return c.Value
+	}
+	return ""
 }
 
 // record completes an event (ID, time) and appends it to the log.

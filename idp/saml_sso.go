@@ -25,7 +25,7 @@ type samlAuthn struct {
 // LogoutRequests by HTTP-Redirect, as Entra's single SAML endpoint takes them.
 func (s *Server) handleSAML2(w http.ResponseWriter, r *http.Request) {
 	redirect := r.Method == http.MethodGet
-	ev := &Event{Protocol: "SAML", Kind: "authn-request", Binding: BindingPOST, CorrelationID: s.rand.guid()}
+	ev := &Event{Context: browserContext(r), Protocol: "SAML", Kind: "authn-request", Binding: BindingPOST, CorrelationID: s.rand.guid()}
 	if redirect {
 		ev.Binding = BindingRedirect
 	}
@@ -336,7 +336,7 @@ func xmlEscape(s string) string {
 // sign the user in and post an unsolicited Response, with the app's Relay State, to the
 // default Reply URL.
 func (s *Server) handleIdPInitiated(w http.ResponseWriter, r *http.Request) {
-	ev := &Event{Protocol: "SAML", Kind: "idp-initiated", Binding: BindingPOST, CorrelationID: s.rand.guid()}
+	ev := &Event{Context: browserContext(r), Protocol: "SAML", Kind: "idp-initiated", Binding: BindingPOST, CorrelationID: s.rand.guid()}
 	appID := r.PathValue("appId")
 	tenantKey := r.URL.Query().Get("tenantId")
 	var t *Tenant
