@@ -387,6 +387,11 @@ func (s *Server) writeTokenSuccess(w http.ResponseWriter, tr *tokenRequest, resp
 	ev := tr.ev
 	s.prepareEvent(ev)
 	ev.Response = map[string]string{"scope": resp.Scope, "refresh_token": boolStr(resp.RefreshToken != ""), "id_token": boolStr(resp.IDToken != "")}
+	if resp.IDToken != "" {
+		// The ID token as issued, for a harness's evidence (Entra's own log has no tokens;
+		// a mock's tokens are test data).
+		ev.Response["id_token_jwt"] = resp.IDToken
+	}
 	s.record(ev)
 	h := w.Header()
 	h.Set("x-ms-request-id", ev.ID)

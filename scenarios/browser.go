@@ -1,0 +1,349 @@
+package scenarios
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/security"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/remote"
+)
+
+// BrowserOptions says which browser to drive and how.
+type BrowserOptions struct {
+	// Path is the Chromium (or Chrome) binary; default the first of chromium,
+	// chromium-browser, google-chrome on PATH (or $CHROMIUM). No browser is ever downloaded.
+	Path string
+	// URL is a remote browser's DevTools endpoint (ws://host:9222/devtools/browser/… or
+	// http://host:9222), e.g. a browser grid. Hosts and TrustCertificates then cannot be
+	// passed as flags: the remote browser must resolve the names itself, and certificate
+	// errors are ignored over CDP when IgnoreCertErrors is set.
+	URL string
+	// Hosts maps host names to addresses (--host-resolver-rules), so that the IdP and the SP
+	// are different sites in the browser while both run on loopback.
+	Hosts map[string]string
+	// TrustCertificates are certificates (e.g. the mock IdP's CA, a test SP's self-signed
+	// certificate) whose errors the browser ignores, by their public key hash
+	// (--ignore-certificate-errors-spki-list): every other certificate is still checked.
+	TrustCertificates []*x509.Certificate
+	// IgnoreCertErrors ignores every certificate error (for a remote browser, or an SP whose
+	// certificate is self-signed and unknown to the run).
+	IgnoreCertErrors bool
+	// Width and Height are the viewport size; default 1024×720.
+	Width, Height int
+	// Stderr receives the browser's own output (default discarded).
+	Stderr *os.File
+}
+
+// Browser is one headless Chromium, launched once per run; each check gets its own isolated
+// browser context (like an incognito window) in it.
+type Browser struct {
+	opts    BrowserOptions
+	alloc   context.Context
+	ctx     context.Context // the browser's first context
+	cancel  []context.CancelFunc
+	version string
+	dataDir string
+}
+
+// FindChromium returns the path of a Chromium-family browser, or an error saying how to get
+// one.
+func FindChromium() (string, error) {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p, nil
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("no Chromium found on PATH (install it: apt-get install -y chromium; or pass --browser PATH or --browser-url ws://…)")
+}
+
+// LaunchBrowser starts (or connects to) the browser. Close it when done.
+func LaunchBrowser(ctx context.Context, o BrowserOptions) (*Browser, error) {
+	if o.Width == 0 {
+		o.Width, o.Height = 1024, 720
+	}
+	b := &Browser{opts: o}
+	if o.URL != "" {
+		alloc, cancel := remote.NewAllocator(ctx, o.URL)
+		b.alloc, b.cancel = alloc, append(b.cancel, cancel)
+	} else {
+		path := o.Path
+		if path == "" {
+			var err error
+			if path, err = FindChromium(); err != nil {
+				return nil, err
+			}
+		}
+		dir, err := os.MkdirTemp("", "ssoharness-chromium-")
+		if err != nil {
+			return nil, err
+		}
+		b.dataDir = dir
+		opts := []chromedp.ExecAllocatorOption{
+			chromedp.ExecPath(path),
+			chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+			chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(dir),
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("disable-dev-shm-usage", true),
+			chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
+			chromedp.Flag("password-store", "basic"),
+			chromedp.WindowSize(o.Width, o.Height),
+		}
+		if rules := hostRules(o.Hosts); rules != "" {
+			opts = append(opts, chromedp.Flag("host-resolver-rules", rules))
+		}
+		if len(o.TrustCertificates) > 0 {
+			opts = append(opts, chromedp.Flag("ignore-certificate-errors-spki-list", spkiList(o.TrustCertificates)))
+		}
+		if o.IgnoreCertErrors {
+			opts = append(opts, chromedp.IgnoreCertErrors)
+		}
+		if o.Stderr != nil {
+			opts = append(opts, chromedp.CombinedOutput(o.Stderr))
+		}
+		alloc, cancel := chromedp.NewExecAllocator(ctx, opts...)
+		b.alloc, b.cancel = alloc, append(b.cancel, cancel)
+	}
+	bctx, cancel := chromedp.NewContext(b.alloc)
+	b.ctx, b.cancel = bctx, append(b.cancel, cancel)
+	v, err := chromedp.CallBrowser(bctx, browser.GetVersion, cdp.Empty{})
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("start the browser: %w", err)
+	}
+	b.version = v.Product
+	return b, nil
+}
+
+// Version is the browser's product string, e.g. "HeadlessChrome/156.0.8078.79".
+func (b *Browser) Version() string { return b.version }
+
+// Close stops the browser (or disconnects from a remote one) and removes its profile.
+func (b *Browser) Close() {
+	for i := len(b.cancel) - 1; i >= 0; i-- {
+		b.cancel[i]()
+	}
+	b.cancel = nil
+	if b.dataDir != "" {
+		_ = os.RemoveAll(b.dataDir)
+	}
+}
+
+// hostRules is the --host-resolver-rules value for a host map, in a stable order.
+func hostRules(hosts map[string]string) string {
+	var rules []string
+	for h, ip := range hosts {
+		rules = append(rules, "MAP "+h+" "+ip)
+	}
+	sort.Strings(rules)
+	return strings.Join(rules, ", ")
+}
+
+// spkiList is the --ignore-certificate-errors-spki-list value: base64 SHA-256 hashes of the
+// certificates' public keys.
+func spkiList(certs []*x509.Certificate) string {
+	var out []string
+	for _, c := range certs {
+		sum := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+		out = append(out, base64.StdEncoding.EncodeToString(sum[:]))
+	}
+	return strings.Join(slices.Compact(out), ",")
+}
+
+// tab is one isolated browser context with one page, and what happened in it: the
+// documents it loaded (the navigation trace) with their status, method, POST body and the
+// cookies the browser withheld from them.
+type tab struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	docs    []*docEntry
+	commits int // main-frame navigations committed (a new document is shown)
+	extra   map[network.RequestID][]*network.EventRequestWillBeSentExtraInfo
+}
+
+// docEntry is one document request (one hop of a redirect chain).
+type docEntry struct {
+	id       network.RequestID
+	Time     time.Time
+	URL      string
+	Method   string
+	Status   int
+	Location string
+	PostData string
+	hop      int // index of this hop among the entries of its request ID
+	// Withheld are the cookies the browser did not send, as "name (reason)".
+	Withheld  []string
+	MainFrame bool
+}
+
+// newTab opens a fresh browser context and page.
+func (b *Browser) newTab(parent context.Context) (*tab, error) {
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext(), chromedp.WithNewWindow(true))
+	t := &tab{ctx: ctx, cancel: cancel, extra: map[network.RequestID][]*network.EventRequestWillBeSentExtraInfo{}}
+	// Stop with the parent (the run's context) too.
+	stop := context.AfterFunc(parent, cancel)
+	t.cancel = func() { stop(); cancel() }
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(b.opts.Width), int64(b.opts.Height))); err != nil {
+		t.cancel()
+		return nil, fmt.Errorf("open a browser context: %w", err)
+	}
+	if b.opts.IgnoreCertErrors && b.opts.URL != "" {
+		if _, err := chromedp.Call(ctx, security.SetIgnoreCertificateErrors, security.SetIgnoreCertificateErrorsParams{Ignore: true}); err != nil {
+			t.cancel()
+			return nil, err
+		}
+	}
+	var mainFrame string
+	if err := chromedp.Listen(ctx, func(ev any) {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		switch e := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			if e.Type != network.ResourceTypeDocument {
+				return
+			}
+			if e.RedirectResponse != nil {
+				if d := t.last(e.RequestID); d != nil {
+					d.Status = int(e.RedirectResponse.Status)
+					d.Location = e.Request.URL
+				}
+			}
+			if mainFrame == "" {
+				mainFrame = string(e.FrameID)
+			}
+			d := &docEntry{id: e.RequestID, Time: time.Now(), URL: e.Request.URL + e.Request.URLFragment, Method: e.Request.Method,
+				MainFrame: string(e.FrameID) == mainFrame}
+			for _, p := range e.Request.PostDataEntries {
+				d.PostData += string(p.Bytes)
+			}
+			for _, x := range t.docs {
+				if x.id == e.RequestID {
+					d.hop++
+				}
+			}
+			t.docs = append(t.docs, d)
+			t.attachExtra(d)
+		case *page.EventFrameNavigated:
+			if e.Frame != nil && e.Frame.ParentID == "" {
+				t.commits++
+			}
+		case *network.EventResponseReceived:
+			if e.Type != network.ResourceTypeDocument {
+				return
+			}
+			if d := t.last(e.RequestID); d != nil {
+				d.Status = int(e.Response.Status)
+			}
+		case *network.EventRequestWillBeSentExtraInfo:
+			t.extra[e.RequestID] = append(t.extra[e.RequestID], e)
+			for _, d := range t.docs {
+				if d.id == e.RequestID {
+					t.attachExtra(d)
+				}
+			}
+		}
+	}); err != nil {
+		t.cancel()
+		return nil, err
+	}
+	return t, nil
+}
+
+// attachExtra copies the withheld cookies of a hop's ExtraInfo event (they arrive in hop
+// order, before or after the request itself).
+func (t *tab) attachExtra(d *docEntry) {
+	xs := t.extra[d.id]
+	if d.hop >= len(xs) || d.Withheld != nil {
+		return
+	}
+	d.Withheld = []string{}
+	for _, c := range xs[d.hop].AssociatedCookies {
+		if len(c.BlockedReasons) == 0 || c.Cookie == nil {
+			continue
+		}
+		var rs []string
+		for _, r := range c.BlockedReasons {
+			// Only the reasons that concern a cookie meant for this site; the others
+			// (another domain, another path) are the jar's other cookies.
+			if s := string(r); strings.HasPrefix(s, "SameSite") || s == "SecureOnly" || strings.HasPrefix(s, "ThirdParty") {
+				rs = append(rs, s)
+			}
+		}
+		if len(rs) == 0 {
+			continue
+		}
+		d.Withheld = append(d.Withheld, fmt.Sprintf("%s (%s)", c.Cookie.Name, strings.Join(rs, ", ")))
+	}
+}
+
+func (t *tab) last(id network.RequestID) *docEntry {
+	for i := len(t.docs) - 1; i >= 0; i-- {
+		if t.docs[i].id == id {
+			return t.docs[i]
+		}
+	}
+	return nil
+}
+
+// trace is a copy of the documents loaded so far.
+func (t *tab) trace() []docEntry {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]docEntry, len(t.docs))
+	for i, d := range t.docs {
+		out[i] = *d
+	}
+	return out
+}
+
+// committed is how many main-frame documents have been shown so far.
+func (t *tab) committed() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.commits
+}
+
+// setCookie sets a cookie for a URL's origin in this browser context only.
+func (t *tab) setCookie(u, name, value string) error {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return err
+	}
+	secure := pu.Scheme == "https"
+	p := network.SetCookieParams{Name: name, Value: value, URL: pu.Scheme + "://" + pu.Host + "/", Path: "/", HTTPOnly: ptr(true), Secure: ptr(secure)}
+	if secure {
+		p.SameSite = network.CookieSameSiteNone
+	} else {
+		p.SameSite = network.CookieSameSiteLax
+	}
+	_, err = chromedp.Call(t.ctx, network.SetCookie, p)
+	return err
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (t *tab) close() { t.cancel() }

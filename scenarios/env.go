@@ -1,0 +1,393 @@
+package scenarios
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ssoharness/ssoharness/idp"
+)
+
+// Env is a started run environment: the target, the embedded mock IdP configured from it,
+// and what the browser needs to reach both.
+type Env struct {
+	// Target is the SP under test.
+	Target *Target
+	// Server is the embedded mock IdP.
+	Server *idp.Server
+	// Tenant is the tenant of the apps.
+	Tenant *idp.Tenant
+	// App is the SAML enterprise app (nil without a saml section).
+	App *idp.EnterpriseApp
+	// Registration is the OIDC app registration (nil without an oidc section).
+	Registration *idp.AppRegistration
+	// User is the user the checks sign in as.
+	User *idp.User
+	// Hosts are the browser's host mappings (the target's, plus the IdP's host).
+	Hosts map[string]string
+	// Trust are certificates the browser trusts for this run (the IdP's CA).
+	Trust []*x509.Certificate
+	// ConfiguredFromTarget is true when the app was filled in from the target (no IdP config
+	// file): the Entra side then matches what the target says the SP sends.
+	ConfiguredFromTarget bool
+
+	idpHost string
+	closers []func()
+}
+
+// Close stops the IdP (and anything else the environment started).
+func (e *Env) Close() {
+	for i := len(e.closers) - 1; i >= 0; i-- {
+		e.closers[i]()
+	}
+	e.closers = nil
+}
+
+// OnClose adds a function Close calls (e.g. to stop the built-in reference SPs).
+func (e *Env) OnClose(f func()) { e.closers = append(e.closers, f) }
+
+// StartOptions tune Start.
+type StartOptions struct {
+	// HTTPClient fetches the SP's metadata; default a client with a 10 s timeout.
+	HTTPClient *http.Client
+	// Options are extra options for the mock IdP (a clock, a key generator, ...).
+	Options []idp.Option
+}
+
+// Start starts the mock IdP for a target: the IdP config file as is, or the default
+// directory with the app filled in from the target.
+func Start(ctx context.Context, t *Target, o StartOptions) (*Env, error) {
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	var cfg *idp.Config
+	var err error
+	e := &Env{Target: t, Hosts: map[string]string{}}
+	for h, ip := range t.Hosts {
+		e.Hosts[h] = ip
+	}
+	if t.IdP.Config != "" {
+		if cfg, err = idp.LoadConfig(t.IdP.Config); err != nil {
+			return nil, &FieldError{"idp.config", err.Error(), "give a mock IdP config file (see `mockidp serve --help` and fixtures/)"}
+		}
+	} else {
+		cfg = idp.DefaultConfig()
+		e.ConfiguredFromTarget = true
+	}
+	if t.IdP.KeyDir != "" {
+		cfg.KeyDir = t.IdP.KeyDir
+	}
+	tn := findTenant(cfg, t.IdP.Tenant)
+	if tn == nil {
+		return nil, &FieldError{"idp.tenant", fmt.Sprintf("no tenant %q in the IdP config", t.IdP.Tenant), "use a tenant ID, domain or display name of the config"}
+	}
+	if t.SAML != nil {
+		if err := resolveSPMetadata(ctx, t.SAML, o.HTTPClient); err != nil {
+			return nil, err
+		}
+		if e.App = findApp(tn, t.IdP.App); e.App == nil {
+			return nil, &FieldError{"idp.app", fmt.Sprintf("no enterprise app %q in tenant %s", t.IdP.App, tn.DisplayName), "name an enterprise app of the config (app ID or display name)"}
+		}
+		if e.ConfiguredFromTarget {
+			fillApp(e.App, t.SAML)
+		}
+	}
+	if t.OIDC != nil {
+		if e.Registration = findRegistration(tn, t.IdP.Registration, t.OIDC.ClientID); e.Registration == nil {
+			return nil, &FieldError{"idp.registration", fmt.Sprintf("no app registration %q (client ID %q) in tenant %s", t.IdP.Registration, t.OIDC.ClientID, tn.DisplayName),
+				"add the app registration to the IdP config, or name it with idp.registration"}
+		}
+		if e.ConfiguredFromTarget {
+			fillRegistration(e.Registration, t.OIDC)
+		}
+	}
+	e.User = findUser(tn, t.User)
+	if e.User == nil {
+		return nil, &FieldError{"user", fmt.Sprintf("no user %q in tenant %s", t.User, tn.DisplayName), "use the UPN of a user of the IdP config"}
+	}
+	for _, u := range t.Rollout {
+		if findUser(tn, u) == nil {
+			return nil, &FieldError{"rollout", fmt.Sprintf("%s is not a user of tenant %s", u, tn.DisplayName), "list UPNs of users in the IdP config (they sign in with their configured password)"}
+		}
+	}
+	listen := t.IdP.Listen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	opts := append([]idp.Option{idp.WithConfig(cfg), idp.WithAddr(listen)}, o.Options...)
+	srv, err := idp.NewUnstartedServer(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("idp: %w", err)
+	}
+	e.closers = append(e.closers, srv.Close)
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	if t.IdP.PublicURL != "" {
+		pu := strings.TrimRight(t.IdP.PublicURL, "/")
+		if u, _ := url.Parse(pu); u != nil && u.Port() == "" && strings.HasSuffix(listen, ":0") {
+			// A public URL without a port and a free port: the browser uses that port.
+			pu = u.Scheme + "://" + u.Hostname() + ":" + port
+		}
+		srv.URL = pu
+	} else {
+		scheme := "http"
+		if t.IdP.TLS {
+			scheme = "https"
+		}
+		srv.URL = scheme + "://" + srv.Listener.Addr().String()
+	}
+	if t.IdP.TLS {
+		if err := srv.StartTLS(); err != nil {
+			e.Close()
+			return nil, err
+		}
+		if b, _ := pem.Decode(srv.CAPEM()); b != nil {
+			if c, err := x509.ParseCertificate(b.Bytes); err == nil {
+				e.Trust = append(e.Trust, c)
+			}
+		}
+	} else {
+		srv.Start()
+	}
+	e.Server = srv
+	u, _ := url.Parse(srv.URL)
+	e.idpHost = u.Host
+	if net.ParseIP(u.Hostname()) == nil {
+		if _, ok := e.Hosts[u.Hostname()]; !ok {
+			host, _, _ := net.SplitHostPort(srv.Listener.Addr().String())
+			e.Hosts[u.Hostname()] = host
+		}
+	}
+	e.Tenant = srv.Tenant(tn.ID)
+	if err := e.checkSites(); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// checkSites refuses a setup where the IdP and an SP are the same site in the browser:
+// SameSite cookies would then behave as they never do in production.
+func (e *Env) checkSites() error {
+	idpSite := site(e.Server.URL)
+	var urls []string
+	if s := e.Target.SAML; s != nil {
+		for _, si := range s.SignIn {
+			urls = append(urls, si.URL)
+		}
+	}
+	if o := e.Target.OIDC; o != nil {
+		for _, si := range o.SignIn {
+			urls = append(urls, si.URL)
+		}
+	}
+	for _, u := range urls {
+		if site(u) == idpSite {
+			return &FieldError{"idp.publicUrl", fmt.Sprintf("the IdP (%s) and the SP (%s) are the same site (%s), so SameSite cookies would not behave as in production", e.Server.URL, u, idpSite),
+				"give the IdP its own host name, e.g. idp.publicUrl: http://login.example.test (mapped to loopback in the browser automatically)"}
+		}
+	}
+	return nil
+}
+
+// site is the schemeful site of a URL: scheme and registrable domain (approximated by the
+// last two labels of a name; an IP address is its own site).
+func site(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	h := strings.ToLower(u.Hostname())
+	if net.ParseIP(h) == nil {
+		if labels := strings.Split(h, "."); len(labels) > 2 {
+			h = strings.Join(labels[len(labels)-2:], ".")
+		}
+	}
+	scheme := u.Scheme
+	if scheme == "" {
+		scheme = "http"
+	}
+	return scheme + "://" + h
+}
+
+func findTenant(cfg *idp.Config, key string) *idp.Tenant {
+	if len(cfg.Tenants) == 0 {
+		return nil
+	}
+	if key == "" {
+		return cfg.Tenants[0]
+	}
+	for _, tn := range cfg.Tenants {
+		if strings.EqualFold(tn.ID, key) || strings.EqualFold(tn.DisplayName, key) {
+			return tn
+		}
+		for _, d := range tn.VerifiedDomains {
+			if strings.EqualFold(d, key) {
+				return tn
+			}
+		}
+	}
+	return nil
+}
+
+func findApp(tn *idp.Tenant, key string) *idp.EnterpriseApp {
+	if key == "" {
+		if len(tn.EnterpriseApps) == 0 {
+			tn.EnterpriseApps = append(tn.EnterpriseApps, &idp.EnterpriseApp{DisplayName: "SSO test app"})
+		}
+		return tn.EnterpriseApps[0]
+	}
+	for _, a := range tn.EnterpriseApps {
+		if strings.EqualFold(a.AppID, key) || strings.EqualFold(a.DisplayName, key) {
+			return a
+		}
+	}
+	return nil
+}
+
+func findRegistration(tn *idp.Tenant, key, clientID string) *idp.AppRegistration {
+	for _, r := range tn.AppRegistrations {
+		if key != "" && (strings.EqualFold(r.AppID, key) || strings.EqualFold(r.DisplayName, key)) {
+			return r
+		}
+		if key == "" && clientID != "" && strings.EqualFold(r.AppID, clientID) {
+			return r
+		}
+	}
+	if key == "" && len(tn.AppRegistrations) > 0 {
+		return tn.AppRegistrations[0]
+	}
+	return nil
+}
+
+func findUser(tn *idp.Tenant, upn string) *idp.User {
+	for _, u := range tn.Users {
+		if upn == "" && u.Enabled() {
+			return u
+		}
+		if strings.EqualFold(u.UserPrincipalName, upn) || (u.Mail != "" && strings.EqualFold(u.Mail, upn)) {
+			return u
+		}
+	}
+	return nil
+}
+
+// fillApp sets the app's Basic SAML Configuration from the target, as an admin would.
+func fillApp(app *idp.EnterpriseApp, s *SAMLTarget) {
+	app.SAML.Identifiers = []idp.Identifier{{Value: s.EntityID, Default: true}}
+	app.SAML.ReplyURLs = nil
+	for i, a := range s.ACSURLs {
+		app.SAML.ReplyURLs = append(app.SAML.ReplyURLs, idp.ReplyURL{URL: a, Default: i == 0})
+	}
+	app.SAML.SignOnURL = s.SignIn[0].URL
+	if s.SLOURL != "" {
+		app.SAML.LogoutURL = s.SLOURL
+	}
+}
+
+// fillRegistration sets the registration's client ID, secret and redirect URIs from the
+// target.
+func fillRegistration(r *idp.AppRegistration, o *OIDCTarget) {
+	if o.ClientID != "" {
+		r.AppID = o.ClientID
+	} else {
+		o.ClientID = r.AppID
+	}
+	if o.ClientSecret != "" {
+		r.PasswordCredentials = []*idp.PasswordCredential{{DisplayName: "conformance", SecretText: o.ClientSecret}}
+	}
+	r.Web.RedirectURIs, r.SPA.RedirectURIs = nil, nil
+	for _, si := range o.SignIn {
+		if si.Platform == "spa" {
+			r.SPA.RedirectURIs = append(r.SPA.RedirectURIs, si.RedirectURI)
+		} else {
+			r.Web.RedirectURIs = append(r.Web.RedirectURIs, si.RedirectURI)
+		}
+	}
+}
+
+// spMetadata is the part of SAML SP metadata the run reads.
+type spMetadata struct {
+	EntityID string `xml:"entityID,attr"`
+	SP       struct {
+		ACS []struct {
+			Binding  string `xml:"Binding,attr"`
+			Location string `xml:"Location,attr"`
+			Index    string `xml:"index,attr"`
+			Default  string `xml:"isDefault,attr"`
+		} `xml:"AssertionConsumerService"`
+		SLO []struct {
+			Binding  string `xml:"Binding,attr"`
+			Location string `xml:"Location,attr"`
+		} `xml:"SingleLogoutService"`
+	} `xml:"SPSSODescriptor"`
+}
+
+// resolveSPMetadata reads the SP's metadata (URL or file) and fills in the entity ID and
+// ACS URLs the target does not give.
+func resolveSPMetadata(ctx context.Context, s *SAMLTarget, client *http.Client) error {
+	var b []byte
+	switch {
+	case s.MetadataFile != "":
+		var err error
+		if b, err = os.ReadFile(s.MetadataFile); err != nil {
+			return &FieldError{"saml.metadataFile", err.Error(), "give the path of the SP's metadata XML (relative to the target file)"}
+		}
+	case s.MetadataURL != "":
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.MetadataURL, nil)
+		if err != nil {
+			return &FieldError{"saml.metadataUrl", err.Error(), ""}
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return &FieldError{"saml.metadataUrl", fmt.Sprintf("fetch: %v", err), "start the SP first, or give saml.entityId and saml.acsUrls instead"}
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return &FieldError{"saml.metadataUrl", fmt.Sprintf("fetch: %s", resp.Status), "check the URL in a browser; or give saml.entityId and saml.acsUrls"}
+		}
+		if b, err = io.ReadAll(io.LimitReader(resp.Body, 1<<20)); err != nil {
+			return &FieldError{"saml.metadataUrl", err.Error(), ""}
+		}
+	default:
+		return nil
+	}
+	var md spMetadata
+	if err := xml.Unmarshal(b, &md); err != nil || md.EntityID == "" {
+		field := "saml.metadataUrl"
+		if s.MetadataFile != "" {
+			field = "saml.metadataFile"
+		}
+		return &FieldError{field, "not SAML metadata (an EntityDescriptor with an entityID)", "point it at the SP's metadata XML"}
+	}
+	if s.EntityID == "" {
+		s.EntityID = md.EntityID
+	}
+	if len(s.ACSURLs) == 0 {
+		for _, a := range md.SP.ACS {
+			if a.Default == "true" {
+				s.ACSURLs = append([]string{a.Location}, s.ACSURLs...)
+			} else {
+				s.ACSURLs = append(s.ACSURLs, a.Location)
+			}
+		}
+	}
+	for _, l := range md.SP.SLO {
+		if s.SLOURL == "" {
+			s.SLOURL = l.Location
+		}
+	}
+	if len(s.ACSURLs) == 0 {
+		return errors.New("saml: the SP's metadata has no AssertionConsumerService")
+	}
+	return nil
+}

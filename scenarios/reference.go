@@ -1,0 +1,215 @@
+package scenarios
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/ssoharness/ssoharness/fixtures/sp/refoidc"
+	"github.com/ssoharness/ssoharness/fixtures/sp/refsaml"
+	"github.com/ssoharness/ssoharness/idp"
+)
+
+// Host names of the built-in run. The IdP and each SP have different registrable domains,
+// so they are different sites in the browser (a .test name's site is its last two labels)
+// and SameSite cookie rules apply as in production.
+const (
+	ReferenceIdPHost  = "login.example.test"
+	ReferenceSAMLHost = "saml.sp-reference.test"
+	ReferenceOIDCHost = "oidc.rp-reference.test"
+)
+
+// ReferenceOptions choose the built-in reference SPs of a run.
+type ReferenceOptions struct {
+	// SAMLWeakness and OIDCWeakness switch one check off in every reference SP of that
+	// protocol (see fixtures/sp); zero is the strict SP.
+	SAMLWeakness refsaml.Weakness
+	OIDCWeakness refoidc.Weakness
+	// Protocols limits the run to "SAML" or "OIDC"; default both.
+	Protocols []string
+	// SAML and OIDC, when set, adjust each SP's config before it starts (i is the sign-in
+	// index: SAML 0 redirect + IdP-initiated + SLO, 1 POST; OIDC 0 query, 1 form_post + PKCE
+	// + userinfo GET, 2 userinfo POST). Tests use them to build misconfigured SPs.
+	SAML func(i int, c *refsaml.Config)
+	OIDC func(i int, c *refoidc.Config)
+}
+
+// References are running reference SPs and the target that describes them.
+type References struct {
+	// Target describes the SPs (with the IdP side: https://login.example.test, the default
+	// directory).
+	Target *Target
+	// SAML and OIDC are the SPs.
+	SAML []*refsaml.SP
+	OIDC []*refoidc.RP
+
+	pool *x509.CertPool
+}
+
+// StartReferences starts the reference SPs on loopback (HTTPS, under their own host names)
+// and returns them with a target for Start. Call Bind with the started Env, and Close.
+func StartReferences(o ReferenceOptions) (*References, error) {
+	want := func(p string) bool {
+		if len(o.Protocols) == 0 {
+			return true
+		}
+		for _, x := range o.Protocols {
+			if x == p {
+				return true
+			}
+		}
+		return false
+	}
+	refs := &References{pool: x509.NewCertPool()}
+	// The SPs reach the IdP by its name (on loopback) and trust its CA once Bind adds it.
+	client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			_, port, err := net.SplitHostPort(addr)
+			if err != nil {
+				return nil, err
+			}
+			return (&net.Dialer{}).DialContext(ctx, network, net.JoinHostPort("127.0.0.1", port))
+		},
+		TLSClientConfig: &tls.Config{RootCAs: refs.pool, MinVersion: tls.VersionTLS12},
+	}}
+	cfg := idp.DefaultConfig()
+	tn := cfg.Tenants[0]
+	reg := tn.AppRegistrations[0]
+	secret := reg.PasswordCredentials[0].SecretText
+	t := &Target{
+		Name:    "built-in reference SPs",
+		Success: Success{Text: "Signed in as ", Identity: `Signed in as (\S+)`},
+		IdP:     IdPSide{PublicURL: "https://" + ReferenceIdPHost, TLS: true},
+		// Both are in the default directory's "SSO Users" group, which is assigned to the app.
+		Rollout: []string{"B.Simon@contoso.com", "AlexW@contoso.com"},
+		Hosts:   map[string]string{ReferenceIdPHost: "127.0.0.1", ReferenceSAMLHost: "127.0.0.1", ReferenceOIDCHost: "127.0.0.1"},
+	}
+	if o.SAMLWeakness != "" {
+		t.Name += " (SAML: " + string(o.SAMLWeakness) + ")"
+	}
+	if o.OIDCWeakness != "" {
+		t.Name += " (OIDC: " + string(o.OIDCWeakness) + ")"
+	}
+	if want("SAML") {
+		entityID := "https://" + ReferenceSAMLHost + "/saml/metadata"
+		st := &SAMLTarget{EntityID: entityID, IdPInitiated: true}
+		for i, binding := range []string{refsaml.BindingRedirect, refsaml.BindingPOST} {
+			port, err := freePort()
+			if err != nil {
+				refs.Close()
+				return nil, err
+			}
+			c := refsaml.Config{Name: "refsaml " + binding, Addr: "127.0.0.1:" + port, PublicURL: "https://" + ReferenceSAMLHost + ":" + port,
+				EntityID: entityID, Binding: binding, AllowIDPInitiated: i == 0, Weakness: o.SAMLWeakness, HTTPClient: client, TLSConfig: &tls.Config{}}
+			if o.SAML != nil {
+				o.SAML(i, &c)
+			}
+			sp, err := refsaml.New(c)
+			if err != nil {
+				refs.Close()
+				return nil, err
+			}
+			refs.SAML = append(refs.SAML, sp)
+			si := SAMLSignIn{URL: sp.LoginURL(), Binding: binding}
+			if i == 0 {
+				si.LogoutURL = sp.LogoutURL()
+				st.SLOURL = sp.SLOURL()
+			}
+			st.SignIn = append(st.SignIn, si)
+			st.ACSURLs = append(st.ACSURLs, sp.ACSURL())
+		}
+		t.SAML = st
+	}
+	if want("OIDC") {
+		ot := &OIDCTarget{ClientID: reg.AppID, ClientSecret: secret}
+		variants := []OIDCSignIn{{ResponseMode: "query"}, {ResponseMode: "form_post", PKCE: true, UserInfo: "GET"}, {ResponseMode: "query", UserInfo: "POST"}}
+		for i, v := range variants {
+			port, err := freePort()
+			if err != nil {
+				refs.Close()
+				return nil, err
+			}
+			c := refoidc.Config{Name: "refoidc " + v.ResponseMode, Addr: "127.0.0.1:" + port, PublicURL: "https://" + ReferenceOIDCHost + ":" + port,
+				TenantID: tn.ID, ClientID: reg.AppID, ClientSecret: secret, ResponseMode: v.ResponseMode, PKCE: v.PKCE, UserInfo: v.UserInfo,
+				Weakness: o.OIDCWeakness, HTTPClient: client, TLSConfig: &tls.Config{}}
+			if o.OIDC != nil {
+				o.OIDC(i, &c)
+			}
+			rp, err := refoidc.New(c)
+			if err != nil {
+				refs.Close()
+				return nil, err
+			}
+			refs.OIDC = append(refs.OIDC, rp)
+			v.URL, v.RedirectURI, v.Platform = rp.LoginURL(), rp.RedirectURL(), "web"
+			ot.SignIn = append(ot.SignIn, v)
+		}
+		t.OIDC = ot
+	}
+	if err := t.Validate(); err != nil {
+		refs.Close()
+		return nil, fmt.Errorf("reference target: %w", err)
+	}
+	refs.Target = t
+	return refs, nil
+}
+
+// Bind points the SPs at the started IdP and makes the browser trust their certificates.
+func (r *References) Bind(env *Env) {
+	for _, c := range env.Trust {
+		r.pool.AddCert(c)
+	}
+	for _, sp := range r.SAML {
+		sp.SetIdPMetadataURL(env.Server.MetadataURL(env.Tenant, env.App))
+		env.Trust = append(env.Trust, sp.Certificate())
+	}
+	for _, rp := range r.OIDC {
+		rp.SetIssuer(env.Server.URL + "/" + env.Tenant.ID + "/v2.0")
+		env.Trust = append(env.Trust, rp.Certificate())
+	}
+}
+
+// Close stops the SPs.
+func (r *References) Close() {
+	for _, sp := range r.SAML {
+		sp.Close()
+	}
+	for _, rp := range r.OIDC {
+		rp.Close()
+	}
+}
+
+// StartReferenceEnv starts the reference SPs and the IdP for them: the embedded default of
+// `conformance run`. Close the Env to stop everything.
+func StartReferenceEnv(ctx context.Context, o ReferenceOptions, adjust func(*Target)) (*Env, *References, error) {
+	refs, err := StartReferences(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	if adjust != nil {
+		adjust(refs.Target)
+	}
+	env, err := Start(ctx, refs.Target, StartOptions{})
+	if err != nil {
+		refs.Close()
+		return nil, nil, err
+	}
+	env.OnClose(refs.Close)
+	refs.Bind(env)
+	return env, refs, nil
+}
+
+// freePort is a free loopback TCP port (the SP's public URL needs it before it listens).
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
+}

@@ -1,0 +1,399 @@
+package scenarios
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/reports"
+)
+
+// Options tune a run.
+type Options struct {
+	// Only and Skip select checks by ID or glob (see Select).
+	Only, Skip []string
+	// Parallel is how many checks run at once (default 1). Checks that change state every
+	// browser context sees (key rotation) run alone whatever the setting.
+	Parallel int
+	// ReportDir receives screenshots (and, from the caller, the reports). Empty: no
+	// screenshots.
+	ReportDir string
+	// Browser says which browser to use; the run adds the target's host mappings and the
+	// IdP's CA.
+	Browser BrowserOptions
+	// CheckTimeout bounds each page wait of a check (default 30 s).
+	CheckTimeout time.Duration
+	// Screenshots says when to take them: "key" (default: the IdP's page and the outcome),
+	// "all" (every step) or "none".
+	Screenshots string
+	// OnStart is called once the browser runs, with the run header and the number of checks.
+	OnStart func(r *reports.Run, total int)
+	// Progress is called after each check (from several goroutines with Parallel > 1).
+	Progress func(c reports.Check, done, total int)
+	// Tool names the program in the report.
+	Tool string
+}
+
+// Run runs the selected checks of the catalog against the environment's target, in a
+// real browser, and returns the result every report is made from. An error means the run
+// could not start (no browser, ...); checks that could not run are results with status
+// error.
+func Run(ctx context.Context, env *Env, o Options) (*reports.Run, error) {
+	if o.Parallel < 1 {
+		o.Parallel = 1
+	}
+	if o.CheckTimeout == 0 {
+		o.CheckTimeout = 30 * time.Second
+	}
+	if o.Screenshots == "" {
+		o.Screenshots = "key"
+	}
+	if o.Tool == "" {
+		o.Tool = "ssoharness conformance " + version()
+	}
+	var checks []Check
+	for _, c := range Select(o.Only, o.Skip) {
+		if slices.Contains(env.Target.Protocols(), c.Protocol) {
+			checks = append(checks, c)
+		}
+	}
+	if len(checks) == 0 {
+		return nil, errors.New("no check selected (see `conformance list`; --only/--skip take IDs and globs)")
+	}
+	sess, err := NewSession(ctx, env, o)
+	if err != nil {
+		return nil, err
+	}
+	defer sess.Close()
+	br := sess.br
+	o = sess.r.o
+
+	run := &reports.Run{Tool: o.Tool, Browser: br.Version(), Parallel: o.Parallel, Started: time.Now(),
+		Target: reports.Target{Name: env.Target.Name, File: env.Target.File(), Protocols: env.Target.Protocols(), URLs: env.Target.urls()},
+		IdP:    reports.IdP{URL: env.Server.URL, TenantID: env.Tenant.ID}}
+	if env.App != nil {
+		run.IdP.Apps = append(run.IdP.Apps, env.App.DisplayName)
+	}
+	if env.Registration != nil {
+		run.IdP.Apps = append(run.IdP.Apps, env.Registration.DisplayName)
+	}
+	if o.OnStart != nil {
+		o.OnStart(run, len(checks))
+	}
+	r := sess.r
+	results := make([]reports.Check, len(checks))
+	var mu sync.Mutex
+	done := 0
+	finish := func(i int, res reports.Check) {
+		mu.Lock()
+		results[i] = res
+		done++
+		n := done
+		mu.Unlock()
+		if o.Progress != nil {
+			o.Progress(res, n, len(checks))
+		}
+	}
+	// Shared checks first, in parallel; then the exclusive ones, one at a time.
+	var shared, exclusive []int
+	for i, c := range checks {
+		if c.Fault != nil && c.Fault.Exclusive {
+			exclusive = append(exclusive, i)
+		} else {
+			shared = append(shared, i)
+		}
+	}
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(o.Parallel, max(len(shared), 1)) {
+		wg.Go(func() {
+			for i := range work {
+				finish(i, r.run(ctx, checks[i]))
+			}
+		})
+	}
+	for _, i := range shared {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	for _, i := range exclusive {
+		finish(i, r.run(ctx, checks[i]))
+	}
+	run.Checks = results
+	run.Finished = time.Now()
+	run.DurationMS = run.Finished.Sub(run.Started).Milliseconds()
+	for _, c := range results {
+		run.Summary.Add(c.Status)
+	}
+	return run, nil
+}
+
+// Session is a browser launched for an environment, running single checks: the API a test
+// framework (see scenarios/ginkgosuite) uses to run the catalog one check at a time.
+type Session struct {
+	br *Browser
+	r  *runner
+}
+
+// NewSession launches the browser for env (with the target's host mappings and the IdP's
+// CA). Close it when done.
+func NewSession(ctx context.Context, env *Env, o Options) (*Session, error) {
+	if o.Parallel < 1 {
+		o.Parallel = 1
+	}
+	if o.CheckTimeout == 0 {
+		o.CheckTimeout = 30 * time.Second
+	}
+	if o.Screenshots == "" {
+		o.Screenshots = "key"
+	}
+	bo := o.Browser
+	if bo.Hosts == nil {
+		bo.Hosts = map[string]string{}
+	}
+	for h, ip := range env.Hosts {
+		if _, ok := bo.Hosts[h]; !ok {
+			bo.Hosts[h] = ip
+		}
+	}
+	bo.TrustCertificates = append(bo.TrustCertificates, env.Trust...)
+	// Certificates the SAML faults sign with are made (and published in the app's metadata)
+	// now, for SPs that read the metadata once.
+	var ids []idp.FaultID
+	for _, f := range idp.Faults() {
+		if f.Protocol == idp.ProtocolSAML {
+			ids = append(ids, f.ID)
+		}
+	}
+	if env.App != nil {
+		if err := env.Server.PrepareFaults(ids...); err != nil {
+			return nil, err
+		}
+	}
+	br, err := LaunchBrowser(ctx, bo)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{br: br, r: &runner{env: env, br: br, o: o}}, nil
+}
+
+// Check runs one check and returns its result (it never panics; a check that cannot run
+// is a result with status error).
+func (s *Session) Check(ctx context.Context, c Check) reports.Check { return s.r.run(ctx, c) }
+
+// Browser is the browser's product string.
+func (s *Session) Browser() string { return s.br.Version() }
+
+// Close stops the browser.
+func (s *Session) Close() { s.br.Close() }
+
+// urls lists the target's entry points for the report.
+func (t *Target) urls() map[string]string {
+	m := map[string]string{}
+	if s := t.SAML; s != nil {
+		for i, si := range s.SignIn {
+			m[fmt.Sprintf("saml.signIn[%d] (%s)", i, si.Binding)] = si.URL
+		}
+	}
+	if o := t.OIDC; o != nil {
+		for i, si := range o.SignIn {
+			m[fmt.Sprintf("oidc.signIn[%d] (%s)", i, si.ResponseMode)] = si.URL
+		}
+	}
+	return m
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// runner runs single checks.
+type runner struct {
+	env *Env
+	br  *Browser
+	o   Options
+}
+
+// checkRun is one check in progress: its result, its browser contexts and their tokens.
+type checkRun struct {
+	r      *runner
+	check  Check
+	res    *reports.Check
+	tokens []string // the browser contexts' cookie tokens (their sign-ins in the IdP log)
+	w      *walker  // the current browser context
+	tabs   []*tab
+	shots  string
+}
+
+// run runs one check and never panics: a panic is an error result.
+func (r *runner) run(ctx context.Context, c Check) (res reports.Check) {
+	res = reports.Check{ID: c.ID, Protocol: c.Protocol, Kind: c.Kind, Description: c.Description, Expected: c.Expected,
+		References: c.References, Started: time.Now()}
+	cr := &checkRun{r: r, check: c, res: &res}
+	defer func() {
+		if v := recover(); v != nil {
+			res.Status, res.Diagnosis = reports.StatusError, fmt.Sprintf("internal error: %v", v)
+		}
+		for _, t := range cr.tabs {
+			t.close()
+		}
+		res.SignInLog = cr.signInLog()
+		res.DurationMS = time.Since(res.Started).Milliseconds()
+	}()
+	if ov := r.env.Target.override(c); ov != nil && ov.Expect == "skip" {
+		res.Status, res.Reason = reports.StatusSkip, "waived by the target: "+ov.Reason
+		return res
+	}
+	if c.config != nil {
+		c.config.run(cr, ctx)
+	} else {
+		cr.runFault(ctx)
+	}
+	return res
+}
+
+// newContext opens a fresh browser context whose IdP requests carry a token of their own
+// (armed with a fault, or just a marker), so the IdP's log can be read per check.
+func (cr *checkRun) newContext(ctx context.Context, token string) (*walker, error) {
+	if token == "" {
+		b := make([]byte, 12)
+		_, _ = rand.Read(b)
+		token = "ctx-" + hex.EncodeToString(b)
+	}
+	t, err := cr.r.br.newTab(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cr.tabs = append(cr.tabs, t)
+	if err := t.setCookie(cr.r.env.Server.URL, idp.FaultCookie, token); err != nil {
+		return nil, fmt.Errorf("set the context cookie: %w", err)
+	}
+	cr.tokens = append(cr.tokens, token)
+	w := &walker{tab: t, idpHost: cr.r.env.idpHost, timeout: cr.r.o.CheckTimeout, all: cr.r.o.Screenshots == "all"}
+	if cr.r.o.ReportDir != "" && cr.r.o.Screenshots != "none" {
+		w.shotDir = cr.r.o.ReportDir
+		w.shotBase = "screenshots/" + strings.NewReplacer(":", "-", "/", "-").Replace(cr.check.Key())
+		if len(cr.tabs) > 1 {
+			w.shotBase += fmt.Sprintf("-ctx%d", len(cr.tabs))
+		}
+		if len(cr.tabs) == 1 {
+			// A rerun into the same directory must not mix old screenshots in.
+			old, _ := filepath.Glob(filepath.Join(w.shotDir, filepath.FromSlash(w.shotBase)) + "*.png")
+			for _, f := range old {
+				_ = os.Remove(f)
+			}
+		}
+	}
+	if cr.w != nil {
+		w.steps = cr.w.steps
+	}
+	cr.w = w
+	return w, nil
+}
+
+// steps are the steps of every context of the check.
+func (cr *checkRun) finishSteps() {
+	if cr.w != nil {
+		cr.res.Steps = cr.w.steps
+	}
+}
+
+// events are the IdP's log entries of this check's contexts: their browser requests, and
+// the back-channel requests (token, userinfo) of the same sign-ins.
+func (cr *checkRun) events() []idp.Event {
+	all := cr.r.env.Server.Events()
+	corr := map[string]bool{}
+	for _, e := range all {
+		if e.Context != "" && slices.Contains(cr.tokens, e.Context) {
+			corr[e.CorrelationID] = true
+		}
+		if e.Fault != nil && slices.Contains(cr.tokens, e.Fault.Token) {
+			corr[e.CorrelationID] = true
+		}
+	}
+	var out []idp.Event
+	for _, e := range all {
+		if (e.Context != "" && slices.Contains(cr.tokens, e.Context)) || (e.CorrelationID != "" && corr[e.CorrelationID]) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// signInLog converts the check's IdP events for the report.
+func (cr *checkRun) signInLog() []reports.SignInEvent {
+	var out []reports.SignInEvent
+	for _, e := range cr.events() {
+		se := reports.SignInEvent{Time: e.Time, Kind: e.Kind, Binding: e.Binding, Status: e.Status, ErrorCode: e.ErrorCode,
+			FailureReason: e.FailureReason, User: e.UserPrincipalName}
+		if len(e.Request) > 0 {
+			se.Request = map[string]string{}
+			for k, v := range e.Request {
+				if k == "XML" {
+					continue // shown decoded among the payloads
+				}
+				se.Request[k] = v
+			}
+		}
+		if e.Fault != nil {
+			se.Fault, se.Changed = string(e.Fault.ID), e.Fault.Changed
+		}
+		out = append(out, se)
+	}
+	return out
+}
+
+// idpRefusal is the first failure the IdP itself answered in this check (not a fault it
+// minted on purpose), or nil.
+func (cr *checkRun) idpRefusal() *idp.Event {
+	for _, e := range cr.events() {
+		if e.Status == idp.StatusFailure && e.ErrorCode != 0 && e.Fault == nil {
+			return &e
+		}
+	}
+	return nil
+}
+
+// minted is the fault minted in this check's sign-ins, if any.
+func (cr *checkRun) minted() []*idp.MintedFault {
+	var out []*idp.MintedFault
+	for _, e := range cr.events() {
+		if e.Fault != nil {
+			out = append(out, e.Fault)
+		}
+	}
+	return out
+}
+
+func (cr *checkRun) errorf(format string, args ...any) {
+	cr.res.Status = reports.StatusError
+	cr.res.Diagnosis = fmt.Sprintf(format, args...)
+}
+
+func (cr *checkRun) skip(reason string) {
+	cr.res.Status, cr.res.Reason = reports.StatusSkip, reason
+}
+
+// hostOf is the host[:port] of a URL.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}

@@ -1,0 +1,398 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Target describes the SP under test: what a conformance run needs to know about it, and the
+// IdP side an admin would set up in Entra for it. It is read from YAML (or JSON); see
+// fixtures/targets/ for examples and docs/targets.md for the manual.
+type Target struct {
+	// Name names the SP in reports.
+	Name string `json:"name"`
+	// SAML describes the SP's SAML side; nil when it has none.
+	SAML *SAMLTarget `json:"saml,omitempty"`
+	// OIDC describes the SP's OpenID Connect side; nil when it has none.
+	OIDC *OIDCTarget `json:"oidc,omitempty"`
+	// Success says how to recognise "signed in as X" in the browser (both protocols unless a
+	// protocol section overrides it).
+	Success Success `json:"success"`
+	// User is the user the checks sign in as (UPN); default the tenant's first user.
+	User string `json:"user,omitempty"`
+	// Rollout are the users (UPNs) who will use SSO once it is switched on: config.assignment
+	// signs each of them in and names those Entra refuses. Empty skips that check.
+	Rollout []string `json:"rollout,omitempty"`
+	// IdP is the mock IdP side of the run.
+	IdP IdPSide `json:"idp"`
+	// Expectations override the catalog's expectation for checks the SP legitimately handles
+	// differently; each needs a reason, and the report shows the check as "waived".
+	Expectations []Override `json:"expectations,omitempty"`
+	// Hosts maps host names to loopback addresses in the browser (Chromium's
+	// --host-resolver-rules), so that the IdP and the SP are different sites, e.g.
+	// {"login.example.test": "127.0.0.1", "crm.example.test": "127.0.0.1"}.
+	Hosts map[string]string `json:"hosts,omitempty"`
+
+	// file is the file the target was read from ("" when built in Go).
+	file string
+}
+
+// SAMLTarget is the SAML side of a target.
+type SAMLTarget struct {
+	// EntityID is the SP's entity ID (the Issuer of its AuthnRequests, the Identifier in
+	// Entra). Default: read from MetadataURL or MetadataFile.
+	EntityID string `json:"entityId,omitempty"`
+	// ACSURLs are the SP's Assertion Consumer Service URLs (Reply URLs in Entra), the first
+	// the default. Default: read from the metadata.
+	ACSURLs []string `json:"acsUrls,omitempty"`
+	// MetadataURL is where the SP publishes its metadata (fetched when the run starts).
+	MetadataURL string `json:"metadataUrl,omitempty"`
+	// MetadataFile is the SP's metadata as a file (relative to the target file).
+	MetadataFile string `json:"metadataFile,omitempty"`
+	// SLOURL is the SP's SingleLogoutService URL (Logout Url in Entra). Default: read from
+	// the metadata.
+	SLOURL string `json:"sloUrl,omitempty"`
+	// IdPInitiated says the SP accepts IdP-initiated (unsolicited) responses, as sent by My
+	// Apps and "Test this application".
+	IdPInitiated bool `json:"idpInitiated,omitempty"`
+	// SignIn are the ways the SP starts a sign-in, the first the default. A check that needs
+	// a binding uses the first sign-in that has it, and is skipped when none has.
+	SignIn []SAMLSignIn `json:"signIn"`
+	// Success overrides Target.Success for SAML.
+	Success *Success `json:"success,omitempty"`
+}
+
+// SAMLSignIn is one way the SP starts a SAML sign-in.
+type SAMLSignIn struct {
+	// URL is the SP-initiated sign-in URL (what "Sign in with Microsoft" opens).
+	URL string `json:"url"`
+	// Binding is how the SP sends its AuthnRequest: "redirect" (HTTP-Redirect, default) or
+	// "post" (HTTP-POST).
+	Binding string `json:"binding,omitempty"`
+	// LogoutURL, when set, signs the user out at the SP, which should start single logout.
+	LogoutURL string `json:"logoutUrl,omitempty"`
+}
+
+// OIDCTarget is the OpenID Connect side of a target.
+type OIDCTarget struct {
+	// ClientID is the Application (client) ID the RP uses.
+	ClientID string `json:"clientId,omitempty"`
+	// ClientSecret is the client secret the RP uses ("" for a public client / SPA).
+	ClientSecret string `json:"clientSecret,omitempty"`
+	// SignIn are the ways the RP starts a sign-in, the first the default.
+	SignIn []OIDCSignIn `json:"signIn"`
+	// Success overrides Target.Success for OIDC.
+	Success *Success `json:"success,omitempty"`
+}
+
+// OIDCSignIn is one way the RP starts an OpenID Connect sign-in, with what it asks for.
+type OIDCSignIn struct {
+	// URL starts the sign-in at the RP.
+	URL string `json:"url"`
+	// RedirectURI is the redirect_uri this sign-in sends.
+	RedirectURI string `json:"redirectUri"`
+	// ResponseMode is "query" (default) or "form_post".
+	ResponseMode string `json:"responseMode,omitempty"`
+	// PKCE says the RP sends a code_challenge (S256).
+	PKCE bool `json:"pkce,omitempty"`
+	// UserInfo is "" (the RP does not call userinfo), "GET" or "POST".
+	UserInfo string `json:"userinfo,omitempty"`
+	// Nonce says the RP sends and checks a nonce; default true (set false for an RP that
+	// does not, and the nonce checks are skipped).
+	Nonce *bool `json:"nonce,omitempty"`
+	// Platform is the app registration platform of the redirect URI: "web" (default) or "spa".
+	Platform string `json:"platform,omitempty"`
+}
+
+// Success says how to recognise an authenticated page for the user.
+type Success struct {
+	// URL is a regular expression the final URL must match (optional).
+	URL string `json:"url,omitempty"`
+	// Text is a regular expression the page's visible text must match. Default
+	// "(?i)signed in as".
+	Text string `json:"text,omitempty"`
+	// Identity is a regular expression with one group capturing who is signed in, e.g.
+	// "Signed in as (\\S+)". Default: the directory user whose UPN or mail appears on the
+	// page.
+	Identity string `json:"identity,omitempty"`
+}
+
+// IdPSide is the mock IdP the run starts: the Entra side of the setup.
+type IdPSide struct {
+	// Config is a mock IdP config file (relative to the target file): the directory and the
+	// app exactly as the admin set them up in Entra. The run uses it as is, so the
+	// misconfiguration checks compare it with what the SP sends. Empty: the default
+	// directory, with the app's Identifier, Reply URLs and redirect URIs taken from this
+	// target (as a careful admin would enter them).
+	Config string `json:"config,omitempty"`
+	// Listen is the address the IdP listens on; default 127.0.0.1:0 (a free port). Give a
+	// fixed one (and PublicURL and KeyDir) when the SP must be configured before the run.
+	Listen string `json:"listen,omitempty"`
+	// PublicURL is the IdP's URL as the browser and the SP reach it, e.g.
+	// https://login.example.test:7443. Default: http://<listen address>.
+	PublicURL string `json:"publicUrl,omitempty"`
+	// TLS serves HTTPS with the mock's own CA (written to <report dir>/idp-ca.pem).
+	TLS bool `json:"tls,omitempty"`
+	// KeyDir keeps the signing keys between runs (so the SP trusts the same certificate).
+	KeyDir string `json:"keyDir,omitempty"`
+	// Tenant selects the tenant (ID, domain or name); default the first.
+	Tenant string `json:"tenant,omitempty"`
+	// App selects the enterprise app (SAML) by app ID or name; default the first.
+	App string `json:"app,omitempty"`
+	// Registration selects the app registration (OIDC) by app ID or name; default the one
+	// whose app ID is oidc.clientId, else the first.
+	Registration string `json:"registration,omitempty"`
+}
+
+// Override changes the expectation of the checks matching Check.
+type Override struct {
+	// Check is a check ID or a glob (saml.xsw.*).
+	Check string `json:"check"`
+	// Expect is the new expectation: accept, reject, warn or skip.
+	Expect string `json:"expect"`
+	// Reason says why; required, and shown in the reports.
+	Reason string `json:"reason"`
+}
+
+// File is the file the target was read from ("" for one built in Go).
+func (t *Target) File() string { return t.file }
+
+// LoadTarget reads and validates a target file.
+func LoadTarget(file string) (*Target, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	t, err := ParseTarget(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	t.file = file
+	dir := filepath.Dir(file)
+	for _, p := range []*string{&t.IdP.Config, &t.IdP.KeyDir} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	if t.SAML != nil && t.SAML.MetadataFile != "" && !filepath.IsAbs(t.SAML.MetadataFile) {
+		t.SAML.MetadataFile = filepath.Join(dir, t.SAML.MetadataFile)
+	}
+	return t, nil
+}
+
+// ParseTarget parses and validates a target document (YAML or JSON). Unknown fields are
+// errors: a misspelt key must not silently change what is tested.
+func ParseTarget(b []byte) (*Target, error) {
+	var t Target
+	if err := yaml.UnmarshalStrict(b, &t); err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// FieldError is a validation error of a target: the field, what is wrong, and the fix.
+type FieldError struct {
+	Field, Problem, Fix string
+}
+
+func (e *FieldError) Error() string {
+	s := e.Field + ": " + e.Problem
+	if e.Fix != "" {
+		s += "; fix: " + e.Fix
+	}
+	return s
+}
+
+// Validate checks the target and fills in defaults. The error lists every problem, each
+// naming the field and the fix.
+func (t *Target) Validate() error {
+	var errs []error
+	bad := func(field, problem, fix string) { errs = append(errs, &FieldError{field, problem, fix}) }
+	checkURL := func(field, s string, required bool) {
+		if s == "" {
+			if required {
+				bad(field, "missing", "give the absolute URL, e.g. https://app.example.test/login")
+			}
+			return
+		}
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(field, fmt.Sprintf("%q is not an absolute http(s) URL", s), "write it as https://host[:port]/path")
+		}
+	}
+	checkRe := func(field, s string, groups int) {
+		if s == "" {
+			return
+		}
+		re, err := regexp.Compile(s)
+		if err != nil {
+			bad(field, fmt.Sprintf("invalid regular expression: %v", err), "use Go (RE2) syntax; escape backslashes in YAML double quotes")
+			return
+		}
+		if groups > 0 && re.NumSubexp() < groups {
+			bad(field, "has no capturing group", `capture the identity, e.g. "Signed in as (\\S+)"`)
+		}
+	}
+	checkSuccess := func(prefix string, s *Success) {
+		checkRe(prefix+".url", s.URL, 0)
+		checkRe(prefix+".text", s.Text, 0)
+		checkRe(prefix+".identity", s.Identity, 1)
+	}
+	if strings.TrimSpace(t.Name) == "" {
+		bad("name", "missing", "name the SP, e.g. name: Contoso CRM (staging)")
+	}
+	if t.SAML == nil && t.OIDC == nil {
+		bad("saml/oidc", "the target has neither a saml nor an oidc section", "describe at least one protocol the SP signs in with")
+	}
+	checkSuccess("success", &t.Success)
+	if s := t.SAML; s != nil {
+		if s.EntityID == "" && s.MetadataURL == "" && s.MetadataFile == "" {
+			bad("saml.entityId", "missing (and no metadataUrl or metadataFile to read it from)", "give the SP's entity ID (the Identifier in Entra) or its metadata URL")
+		}
+		checkURL("saml.metadataUrl", s.MetadataURL, false)
+		checkURL("saml.sloUrl", s.SLOURL, false)
+		if len(s.ACSURLs) == 0 && s.MetadataURL == "" && s.MetadataFile == "" {
+			bad("saml.acsUrls", "missing (and no metadataUrl or metadataFile to read them from)", "list the SP's Assertion Consumer Service URLs (Reply URLs in Entra)")
+		}
+		for i, a := range s.ACSURLs {
+			checkURL(fmt.Sprintf("saml.acsUrls[%d]", i), a, true)
+		}
+		if len(s.SignIn) == 0 {
+			bad("saml.signIn", "no sign-in URL", "list at least one: signIn: [{url: https://sp.example.test/login}]")
+		}
+		for i := range s.SignIn {
+			si := &s.SignIn[i]
+			f := fmt.Sprintf("saml.signIn[%d]", i)
+			checkURL(f+".url", si.URL, true)
+			checkURL(f+".logoutUrl", si.LogoutURL, false)
+			switch strings.ToLower(si.Binding) {
+			case "", "redirect", "http-redirect":
+				si.Binding = "redirect"
+			case "post", "http-post":
+				si.Binding = "post"
+			default:
+				bad(f+".binding", fmt.Sprintf("%q is not a binding", si.Binding), "use redirect or post")
+			}
+		}
+		if s.Success != nil {
+			checkSuccess("saml.success", s.Success)
+		}
+	}
+	if o := t.OIDC; o != nil {
+		if len(o.SignIn) == 0 {
+			bad("oidc.signIn", "no sign-in URL", "list at least one: signIn: [{url: …, redirectUri: …}]")
+		}
+		for i := range o.SignIn {
+			si := &o.SignIn[i]
+			f := fmt.Sprintf("oidc.signIn[%d]", i)
+			checkURL(f+".url", si.URL, true)
+			checkURL(f+".redirectUri", si.RedirectURI, true)
+			switch si.ResponseMode {
+			case "":
+				si.ResponseMode = "query"
+			case "query", "form_post":
+			default:
+				bad(f+".responseMode", fmt.Sprintf("%q is not a response mode", si.ResponseMode), "use query or form_post (fragment is not used by the code flow of a server-side RP)")
+			}
+			si.UserInfo = strings.ToUpper(si.UserInfo)
+			if si.UserInfo != "" && si.UserInfo != "GET" && si.UserInfo != "POST" {
+				bad(f+".userinfo", fmt.Sprintf("%q is not a method", si.UserInfo), `use GET, POST, or leave it out when the RP does not call userinfo`)
+			}
+			switch si.Platform {
+			case "":
+				si.Platform = "web"
+			case "web", "spa":
+			default:
+				bad(f+".platform", fmt.Sprintf("%q is not a platform", si.Platform), "use web (confidential client) or spa")
+			}
+			if si.Platform == "spa" && !si.PKCE {
+				bad(f+".pkce", "a spa sign-in without PKCE", "Entra requires PKCE on the SPA platform (AADSTS9002325): set pkce: true")
+			}
+		}
+		if o.ClientID == "" && t.IdP.Config != "" {
+			bad("oidc.clientId", "missing", "give the Application (client) ID the RP is configured with")
+		}
+		if o.Success != nil {
+			checkSuccess("oidc.success", o.Success)
+		}
+	}
+	if t.IdP.PublicURL != "" {
+		checkURL("idp.publicUrl", t.IdP.PublicURL, false)
+		if u, err := url.Parse(t.IdP.PublicURL); err == nil && u.Scheme == "https" && !t.IdP.TLS {
+			bad("idp.tls", "publicUrl is https but tls is off", "set tls: true (the mock serves HTTPS with its own CA) or use an http publicUrl")
+		}
+	}
+	for i, o := range t.Expectations {
+		f := fmt.Sprintf("expectations[%d]", i)
+		if o.Check == "" {
+			bad(f+".check", "missing", "name a check ID or glob, e.g. saml.cert.expired")
+		} else if _, err := path.Match(o.Check, ""); err != nil {
+			bad(f+".check", fmt.Sprintf("bad glob %q", o.Check), "use * and ? only")
+		} else if !slices.ContainsFunc(Catalog(), func(c Check) bool { return c.Matches(o.Check) }) {
+			bad(f+".check", fmt.Sprintf("%q matches no check", o.Check), "run `conformance list` for the IDs")
+		}
+		switch o.Expect {
+		case "accept", "reject", "warn", "skip":
+		default:
+			bad(f+".expect", fmt.Sprintf("%q is not an expectation", o.Expect), "use accept, reject, warn or skip")
+		}
+		if strings.TrimSpace(o.Reason) == "" {
+			bad(f+".reason", "missing", "say why the SP may differ here; the report shows it")
+		}
+	}
+	for h, ip := range t.Hosts {
+		if strings.ContainsAny(h, " ,") || strings.ContainsAny(ip, " ,") || h == "" || ip == "" {
+			bad("hosts."+h, "bad host mapping", "map a host name to an address, e.g. login.example.test: 127.0.0.1")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// success is the Success in force for a protocol, with defaults.
+func (t *Target) success(p string) Success {
+	s := t.Success
+	if p == "SAML" && t.SAML != nil && t.SAML.Success != nil {
+		s = *t.SAML.Success
+	}
+	if p == "OIDC" && t.OIDC != nil && t.OIDC.Success != nil {
+		s = *t.OIDC.Success
+	}
+	if s.Text == "" && s.URL == "" {
+		s.Text = "(?i)signed in as"
+	}
+	return s
+}
+
+// Protocols lists the protocols the target has.
+func (t *Target) Protocols() []string {
+	var p []string
+	if t.SAML != nil {
+		p = append(p, "SAML")
+	}
+	if t.OIDC != nil {
+		p = append(p, "OIDC")
+	}
+	return p
+}
+
+// override is the override in force for check c, if any (the last matching one).
+func (t *Target) override(c Check) *Override {
+	for i := len(t.Expectations) - 1; i >= 0; i-- {
+		if c.Matches(t.Expectations[i].Check) {
+			return &t.Expectations[i]
+		}
+	}
+	return nil
+}

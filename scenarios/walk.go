@@ -1,0 +1,269 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/ssoharness/ssoharness/reports"
+)
+
+// pageState is what the page shows at one moment.
+type pageState struct {
+	URL         string `json:"href"`
+	Ready       string `json:"ready"`
+	Title       string `json:"title"`
+	Text        string `json:"text"`
+	HasEmail    bool   `json:"email"`
+	HasPassword bool   `json:"password"`
+	AutoPost    bool   `json:"autopost"`
+	Status      int    `json:"-"`
+	docs        int
+	commits     int
+}
+
+// stateJS reads the page: URL, readiness, title, visible text, and whether it is the IdP's
+// email or password step or an auto-submitted form.
+const stateJS = `(() => {
+  const vis = (id) => { const e = document.getElementById(id); return !!(e && e.offsetParent !== null); };
+  const f = document.forms[0];
+  return {href: location.href, ready: document.readyState, title: document.title,
+    text: document.body ? document.body.innerText.slice(0, 20000) : "",
+    email: vis("i0116"), password: vis("i0118"),
+    autopost: !!(f && document.body && (document.body.getAttribute("onload") || "").includes("submit"))};
+})()`
+
+// walker drives one check's browser context through sign-ins and records the timeline.
+type walker struct {
+	tab      *tab
+	idpHost  string // host[:port] of the IdP as the browser sees it
+	shotDir  string // report dir ("" = no screenshots)
+	shotBase string // path prefix of this check's screenshots, relative to shotDir
+	shots    int
+	steps    []reports.Step
+	timeout  time.Duration
+	all      bool // a screenshot at every step, not only the key ones
+}
+
+// state reads the page, retrying while a navigation swaps the document under it.
+func (w *walker) state(ctx context.Context) (pageState, error) {
+	var last error
+	for range 20 {
+		st, err := chromedp.Run(ctx, chromedp.Evaluate[pageState](stateJS))
+		if err == nil {
+			tr := w.tab.trace()
+			st.docs = len(tr)
+			st.commits = w.tab.committed()
+			st.Status = statusOf(tr, st.URL)
+			return st, nil
+		}
+		last = err
+		if ctx.Err() != nil {
+			return pageState{}, ctx.Err()
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return pageState{}, last
+}
+
+// statusOf is the HTTP status of the last main-frame document whose URL is u (or of the
+// last main-frame document at all).
+func statusOf(tr []docEntry, u string) int {
+	for i := len(tr) - 1; i >= 0; i-- {
+		if tr[i].MainFrame && tr[i].URL == u && tr[i].Status != 0 {
+			return tr[i].Status
+		}
+	}
+	for i := len(tr) - 1; i >= 0; i-- {
+		if tr[i].MainFrame && tr[i].Status != 0 && (tr[i].Status < 300 || tr[i].Status >= 400) {
+			return tr[i].Status
+		}
+	}
+	return 0
+}
+
+// onIdP reports whether the page is on the IdP.
+func (w *walker) onIdP(s pageState) bool {
+	u, err := url.Parse(s.URL)
+	return err == nil && u.Host == w.idpHost
+}
+
+// settle waits until the page is at rest: the IdP's email or password step, or any page
+// (off the IdP, or an IdP error page) that stays put, loaded, for a moment, and is not an
+// auto-submitting form.
+//
+// after is the number of documents committed before the action that started this navigation:
+// the page counts as settled only once a new document has started (so the page a click was
+// made on is not taken for the result).
+func (w *walker) settle(after int) (pageState, error) {
+	ctx, cancel := context.WithTimeout(w.tab.ctx, w.timeout)
+	defer cancel()
+	var prev pageState
+	stable := 0
+	for {
+		s, err := w.state(ctx)
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				return prev, fmt.Errorf("the page did not settle within %s (last at %s)", w.timeout, prev.URL)
+			}
+			return prev, err
+		}
+		if s.commits <= after {
+			prev = s
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		if s.Ready == "complete" && w.onIdP(s) && (s.HasEmail || s.HasPassword) {
+			return s, nil
+		}
+		if s.Ready == "complete" && !s.AutoPost && s.URL == prev.URL && s.docs == prev.docs && s.commits == prev.commits && s.URL != "about:blank" {
+			stable++
+			if stable >= 2 {
+				return s, nil
+			}
+		} else {
+			stable = 0
+		}
+		prev = s
+		select {
+		case <-ctx.Done():
+			return prev, fmt.Errorf("the page did not settle within %s (last at %s)", w.timeout, prev.URL)
+		case <-time.After(60 * time.Millisecond):
+		}
+	}
+}
+
+// step records a timeline step, with a screenshot when shots is true.
+func (w *walker) step(name string, s pageState, note string, shot bool) {
+	ctx := w.tab.ctx
+	st := reports.Step{Time: time.Now(), Name: name, URL: s.URL, Status: s.Status, Note: note}
+	if (shot || w.all) && w.shotDir != "" {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		png, err := chromedp.Run(sctx, chromedp.CaptureScreenshot())
+		cancel()
+		if err != nil {
+			st.Note = strings.TrimSpace(st.Note + " (no screenshot: " + err.Error() + ")")
+		} else {
+			w.shots++
+			rel := fmt.Sprintf("%s-%02d.png", w.shotBase, w.shots)
+			full := filepath.Join(w.shotDir, filepath.FromSlash(rel))
+			if os.MkdirAll(filepath.Dir(full), 0o755) == nil && os.WriteFile(full, png, 0o644) == nil {
+				st.Screenshot = rel
+			}
+		}
+	}
+	w.steps = append(w.steps, st)
+}
+
+// navigate starts loading u without waiting (the SP may answer with a chain of redirects and
+// auto-posted forms; settle waits for the end of it).
+func (w *walker) navigate(u string) error {
+	ctx := w.tab.ctx
+	res, err := chromedp.Call(ctx, page.Navigate, page.NavigateParams{URL: u})
+	if err != nil {
+		return fmt.Errorf("open %s: %w", u, err)
+	}
+	if res.ErrorText != "" {
+		return fmt.Errorf("open %s: %s (is the SP running and reachable from the browser?)", u, res.ErrorText)
+	}
+	return nil
+}
+
+// signIn opens start, and signs in at the IdP as login/password if the IdP asks, as a person
+// would: type the email, Next, type the password, Sign in. It returns the page the browser
+// ends on.
+func (w *walker) signIn(start, login, password string) (pageState, error) {
+	ctx := w.tab.ctx
+	n := w.tab.committed()
+	if err := w.navigate(start); err != nil {
+		return pageState{}, err
+	}
+	s, err := w.settle(n)
+	if err != nil {
+		return s, err
+	}
+	if !(w.onIdP(s) && (s.HasEmail || s.HasPassword)) {
+		// Never asked: the SP answered by itself, or the IdP refused, or an SSO session.
+		return s, nil
+	}
+	w.step("IdP sign-in page", s, s.Title, true)
+	n = s.commits
+	if s.HasEmail {
+		if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("i0116"), login), chromedp.Click(chromedp.ID("idSIButton9"))); err != nil {
+			return s, fmt.Errorf("type the email on the IdP's page: %w", err)
+		}
+		if s, err = w.settle(n); err != nil {
+			return s, err
+		}
+		if !(w.onIdP(s) && s.HasPassword) {
+			w.step("after the email", s, firstLine(s.Text), true)
+			return s, nil
+		}
+	}
+	n = s.commits
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("i0118"), password), chromedp.Click(chromedp.ID("idSIButton9"))); err != nil {
+		return s, fmt.Errorf("type the password on the IdP's page: %w", err)
+	}
+	w.step("credentials typed", s, login, false)
+	return w.settle(n)
+}
+
+// postForm submits a POST form from a blank page of this context (used to replay a SAML
+// Response from another browser).
+func (w *walker) postForm(action string, fields url.Values) (pageState, error) {
+	ctx := w.tab.ctx
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		return pageState{}, err
+	}
+	n := w.tab.committed()
+	var b strings.Builder
+	b.WriteString(`(() => { const f = document.createElement("form"); f.method = "POST"; f.action = ` + jsString(action) + `;`)
+	for k, vs := range fields {
+		for _, v := range vs {
+			b.WriteString(`{ const i = document.createElement("input"); i.type = "hidden"; i.name = ` + jsString(k) + `; i.value = ` + jsString(v) + `; f.appendChild(i); }`)
+		}
+	}
+	b.WriteString(`document.body.appendChild(f); f.submit(); return true; })()`)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](b.String())); err != nil {
+		return pageState{}, fmt.Errorf("post the form: %w", err)
+	}
+	return w.settle(n)
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x2028 || r == 0x2029 || r == '<':
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return s
+}
