@@ -1,5 +1,6 @@
 # ssoharness — the two commands of the README:
-#   make demo   serve the mock Entra ID with the default directory and print its values
+#   make demo   run the conformance suite against the built-in reference SPs (embedded mock
+#               Entra ID, headless Chromium) and print where the report is
 #   make test   install what the tests need (when missing) and run every test
 # Other targets: build, fuzz, vet, fmt-check, clean. Works as root on a fresh Debian machine
 # (installs missing tools with apt-get, non-interactively) and as a user that already has them.
@@ -15,19 +16,21 @@ export DEBIAN_FRONTEND := noninteractive
 
 GO          ?= go
 BIN         := bin
-TEST_TIMEOUT ?= 10m
+TEST_TIMEOUT ?= 40m
 FUZZTIME    ?= 10s
 DEMO_ARGS   ?=
+REPORT_DIR  ?= conformance-report
 
 # Commands the build and tests need, as command:debian-package. git: go build stamps the VCS
 # revision. Add to this list when a test starts to need a tool (e.g. xmlsec1:xmlsec1 for
-# tests that verify signatures with xmlsec1).
-TEST_TOOLS  := git:git xmlsec1:xmlsec1
+# tests that verify signatures with xmlsec1). chromium: the conformance runner and its
+# end-to-end tests drive Debian's headless Chromium (never a downloaded browser).
+TEST_TOOLS  := git:git xmlsec1:xmlsec1 chromium:chromium
 
 # sudo when not root and sudo exists; nothing otherwise.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
 
-.PHONY: all test demo build fuzz vet fmt-check deps tools go clean
+.PHONY: all test demo serve build fuzz vet fmt-check deps tools go clean
 
 all: build
 
@@ -67,16 +70,20 @@ test: tools deps vet fmt-check
 build: tools deps
 	@mkdir -p $(BIN)
 	$(GO) build -trimpath -o $(BIN)/mockidp ./cmd/mockidp
-	@if ls cmd/conformance/*.go >/dev/null 2>&1; then \
-	  echo "$(GO) build -trimpath -o $(BIN)/conformance ./cmd/conformance"; \
-	  $(GO) build -trimpath -o $(BIN)/conformance ./cmd/conformance; \
-	fi
+	$(GO) build -trimpath -o $(BIN)/conformance ./cmd/conformance
 
-## demo: serve the mock Entra ID with the default directory on http://127.0.0.1:7443 and
-## print the values an admin copies into an SP and the users (Ctrl-C stops it). Until the
-## conformance harness exists this is the main job. Example: make demo DEMO_ARGS=--tls
+## demo: the main job — the whole conformance catalog against the built-in reference SPs
+## (strict crewjam/saml and coreos/go-oidc SPs) with the embedded mock Entra ID, in headless
+## Chromium; prints a verdict per check and where the report is. Exit 0 when all pass.
+## Example: make demo DEMO_ARGS="--parallel 4 --only 'saml.*'"
 demo: build
-	./$(BIN)/mockidp serve $(DEMO_ARGS)
+	./$(BIN)/conformance run --report-dir $(REPORT_DIR) $(DEMO_ARGS)
+	@echo "make demo: open $(REPORT_DIR)/index.html (JUnit: $(REPORT_DIR)/junit.xml, JSON: $(REPORT_DIR)/report.json)"
+
+## serve: the mock Entra ID alone, with the default directory on http://127.0.0.1:7443,
+## printing the values an admin copies into an SP (Ctrl-C stops it).
+serve: build
+	./$(BIN)/mockidp serve $(SERVE_ARGS)
 
 ## fuzz: run each fuzz test of the module for FUZZTIME (default 10s).
 fuzz: deps
@@ -88,5 +95,5 @@ fuzz: deps
 	done
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) $(REPORT_DIR)
 	$(GO) clean -testcache -fuzzcache 2>/dev/null || true

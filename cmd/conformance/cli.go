@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ssoharness/ssoharness/reports"
+	"github.com/ssoharness/ssoharness/scenarios"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+const usageText = `conformance: SSO conformance checks against a service provider (ssoharness)
+
+Usage:
+  conformance run      [--target FILE] [--only GLOB] [--skip GLOB] [--parallel N] [--report-dir DIR]
+                       [--browser PATH | --browser-url ws://…] [--screenshots key|all|none] [--timeout 30s]
+  conformance list     [--json] [--protocol SAML|OIDC] [GLOB]
+  conformance validate --target FILE
+  conformance version
+
+run       starts the embedded mock Entra ID from the target, drives headless Chromium through
+          every applicable check, prints a verdict per check and writes junit.xml,
+          report.json and index.html; with no --target it checks the built-in reference SPs
+list      prints the catalog: check ID, protocol, kind, expected verdict, description
+validate  reads a target file and reports every problem with the fix
+
+Exit status: 0 all passed (warn, waived, skip allowed), 1 a check failed or errored, 2 usage.
+Run "conformance COMMAND -h" for the flags of a command.
+`
+
+// multiFlag collects a repeatable flag (also comma-separated).
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// run is the whole command; main only adds the process around it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if v := recover(); v != nil {
+			fmt.Fprintf(stderr, "conformance: internal error: %v\n", v)
+			code = exitFailure
+		}
+	}()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "run":
+		code, err = runCmd(ctx, args[1:], stdout, stderr)
+	case "list":
+		err = listCmd(args[1:], stdout, stderr)
+	case "validate":
+		err = validateCmd(args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "conformance", version())
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usageText)
+	default:
+		err = usagef("unknown command %q\n\n%s", args[0], usageText)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "conformance:", err)
+		var ue *usageError
+		var fe *scenarios.FieldError
+		if errors.As(err, &ue) || errors.As(err, &fe) || errors.Is(err, flag.ErrHelp) {
+			if errors.Is(err, flag.ErrHelp) {
+				return exitOK
+			}
+			return exitUsage
+		}
+		return exitFailure
+	}
+	return code
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("conformance "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usagef("%v", err)
+	}
+	return nil
+}
+
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("run", stderr)
+	target := fs.String("target", "", "target file (YAML) describing the SP; default: the built-in reference SPs")
+	var only, skip multiFlag
+	fs.Var(&only, "only", "run only checks matching this ID or glob (repeatable, comma-separated; saml:config.* picks one protocol)")
+	fs.Var(&skip, "skip", "skip checks matching this ID or glob (repeatable)")
+	parallel := fs.Int("parallel", 2, "checks run at once, each in its own browser context")
+	reportDir := fs.String("report-dir", "conformance-report", "directory for junit.xml, report.json, index.html and screenshots")
+	browser := fs.String("browser", "", "Chromium binary (default: chromium on PATH or $CHROMIUM)")
+	browserURL := fs.String("browser-url", "", "DevTools URL of a running browser (ws://host:9222/devtools/browser/… or http://host:9222)")
+	insecure := fs.Bool("insecure-tls", false, "ignore certificate errors of the SP in the browser (self-signed test SP)")
+	shots := fs.String("screenshots", "key", "screenshots: key (IdP page and outcome), all (every step), none")
+	timeout := fs.Duration("timeout", 30*time.Second, "how long one page may take to settle")
+	verbose := fs.Bool("v", false, "print each check's description, steps and references")
+	if err := parse(fs, args); err != nil {
+		return exitUsage, err
+	}
+	if fs.NArg() > 0 {
+		return exitUsage, usagef("unexpected argument %q (flags come before nothing: conformance run --target FILE)", fs.Arg(0))
+	}
+	if *parallel < 1 || *parallel > 32 {
+		return exitUsage, usagef("--parallel %d: want 1 to 32", *parallel)
+	}
+	if *browser != "" && *browserURL != "" {
+		return exitUsage, usagef("--browser and --browser-url are exclusive: launch a local browser, or use a running one")
+	}
+	switch *shots {
+	case "key", "all", "none":
+	default:
+		return exitUsage, usagef("--screenshots %q: want key, all or none", *shots)
+	}
+	if len(scenarios.Select(only, skip)) == 0 {
+		return exitUsage, usagef("--only/--skip select no check (run `conformance list` for the IDs)")
+	}
+	var env *scenarios.Env
+	var err error
+	if *target == "" {
+		env, _, err = scenarios.StartReferenceEnv(ctx, scenarios.ReferenceOptions{}, nil)
+	} else {
+		var t *scenarios.Target
+		if t, err = scenarios.LoadTarget(*target); err != nil {
+			return exitUsage, &usageError{err.Error()}
+		}
+		env, err = scenarios.Start(ctx, t, scenarios.StartOptions{})
+	}
+	if err != nil {
+		return exitUsage, err
+	}
+	defer env.Close()
+	if err := os.MkdirAll(*reportDir, 0o755); err != nil {
+		return exitFailure, err
+	}
+	if ca := env.Server.CAPEM(); env.Target.IdP.TLS && len(ca) > 0 {
+		_ = os.WriteFile(filepath.Join(*reportDir, "idp-ca.pem"), ca, 0o644)
+	}
+	con := reports.NewConsole(stdout)
+	con.Verbose = *verbose
+	res, err := scenarios.Run(ctx, env, scenarios.Options{
+		Only: only, Skip: skip, Parallel: *parallel, ReportDir: *reportDir, Screenshots: *shots, CheckTimeout: *timeout,
+		Browser:  scenarios.BrowserOptions{Path: *browser, URL: *browserURL, IgnoreCertErrors: *insecure},
+		OnStart:  func(r *reports.Run, total int) { con.Start(r, total) },
+		Progress: con.Progress,
+		Tool:     "ssoharness conformance " + version(),
+	})
+	if err != nil {
+		return exitFailure, err
+	}
+	paths, err := reports.WriteAll(*reportDir, res)
+	if err != nil {
+		return exitFailure, err
+	}
+	con.Summary(res, paths.List()...)
+	if ctx.Err() != nil {
+		return exitFailure, errors.New("interrupted")
+	}
+	return res.ExitCode(), nil
+}
+
+func listCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("list", stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	proto := fs.String("protocol", "", "only SAML or OIDC")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var globs []string
+	if fs.NArg() > 0 {
+		globs = fs.Args()
+	}
+	var out []scenarios.Check
+	for _, c := range scenarios.Select(globs, nil) {
+		if *proto == "" || strings.EqualFold(*proto, c.Protocol) {
+			out = append(out, c)
+		}
+	}
+	if *proto != "" && !strings.EqualFold(*proto, "SAML") && !strings.EqualFold(*proto, "OIDC") {
+		return usagef("--protocol %q: want SAML or OIDC", *proto)
+	}
+	if len(out) == 0 {
+		return usagef("no check matches %s", strings.Join(globs, " "))
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHECK\tPROTOCOL\tKIND\tEXPECTED\tDESCRIPTION")
+	for _, c := range out {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Protocol, c.Kind, c.Expected, c.Description)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\n%d checks\n", len(out))
+	return nil
+}
+
+func validateCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("validate", stderr)
+	target := fs.String("target", "", "target file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *target == "" {
+		return usagef("validate needs --target FILE")
+	}
+	t, err := scenarios.LoadTarget(*target)
+	if err != nil {
+		return &usageError{err.Error()}
+	}
+	fmt.Fprintf(stdout, "%s: ok (%s; %s)\n", *target, t.Name, strings.Join(t.Protocols(), ", "))
+	return nil
+}

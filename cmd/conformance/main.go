@@ -1,0 +1,31 @@
+// Command conformance runs the ssoharness conformance checks against a service provider in a
+// real headless Chromium, with the embedded mock Microsoft Entra ID, and writes the reports.
+//
+// Usage:
+//
+//	conformance run  [--target FILE] [--only GLOB] [--skip GLOB] [--parallel N] [--report-dir DIR]
+//	                 [--browser PATH | --browser-url ws://…] [--screenshots key|all|none] [--timeout 30s]
+//	conformance list [--json] [--protocol SAML|OIDC] [GLOB]
+//	conformance validate --target FILE
+//	conformance version
+//
+// With no --target, run checks the built-in reference SPs (strict crewjam/saml and
+// coreos/go-oidc based SPs) and passes: the demo of `make demo`.
+//
+// Exit status: 0 when every check passed (warn, waived and skip allowed), 1 when a check failed
+// or could not run, 2 on a usage error (bad flag, bad target file).
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
