@@ -107,6 +107,12 @@ func LaunchBrowser(ctx context.Context, o BrowserOptions) (*Browser, error) {
 			chromedp.Flag("disable-component-update", true),
 			chromedp.Flag("disable-sync", true),
 			chromedp.Flag("disable-dev-shm-usage", true),
+			// Every check's window counts as in front: no timer throttling or renderer
+			// backgrounding for the windows that are not focused (they all run at once).
+			chromedp.Flag("disable-background-timer-throttling", true),
+			chromedp.Flag("disable-backgrounding-occluded-windows", true),
+			chromedp.Flag("disable-renderer-backgrounding", true),
+			chromedp.Flag("disable-ipc-flooding-protection", true),
 			chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
 			chromedp.Flag("password-store", "basic"),
 			chromedp.WindowSize(o.Width, o.Height),

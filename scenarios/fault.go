@@ -175,13 +175,17 @@ func (cr *checkRun) oidcSignIn(f *idp.Fault) (*OIDCSignIn, string) {
 		}
 		return ""
 	}
-	var need string
+	var needs []string
 	for i := range o.SignIn {
-		if need = fits(&o.SignIn[i]); need == "" {
+		need := fits(&o.SignIn[i])
+		if need == "" {
 			return &o.SignIn[i], ""
 		}
+		if !slices.Contains(needs, need) {
+			needs = append(needs, need)
+		}
 	}
-	return nil, "the target declares no " + need
+	return nil, "the check needs " + strings.Join(needs, ", or ") + ", which no sign-in of the target declares"
 }
 
 // runFault runs a fault check: arm the fault for a fresh browser context, walk the flow,
@@ -438,15 +442,15 @@ func (cr *checkRun) diagnose(f *idp.Fault, exp idp.Verdict, o outcome) (string, 
 	user := cr.r.env.User.UserPrincipalName
 	switch {
 	case exp == idp.VerdictAccept && o.accepted:
-		return fmt.Sprintf("The SP signed in %q, but the IdP signed in %s (%s). %s", o.identity, user, what, f.Weakness), f.Fix
+		return fmt.Sprintf("The SP signed in %q, but the IdP signed in %s (%s): it %s.", o.identity, user, what, f.Weakness), f.Fix
 	case exp == idp.VerdictAccept:
-		return fmt.Sprintf("The SP refused a valid sign-in: %s — it ended on %s (%s). %s", f.Description, o.url, statusText(o), f.Weakness), f.Fix
+		return fmt.Sprintf("The SP refused a valid sign-in (%s): it ended on %s (%s). The SP %s.", f.Description, o.url, statusText(o), f.Weakness), f.Fix
 	case exp == idp.VerdictWarn:
 		note := f.Expect.Note
 		if note != "" {
 			note = " " + note
 		}
-		return fmt.Sprintf("The SP accepted a response where %s.%s", what, note), f.Fix
+		return fmt.Sprintf("The SP accepted a response where %s: it %s.%s", what, f.Weakness, note), f.Fix
 	case !o.accepted && o.status >= 500:
 		return fmt.Sprintf("The SP refused the bad response, but with HTTP %d (a server error) at %s instead of an error page: %s", o.status, o.url, what),
 			"Catch the validation error and answer with a 4xx error page that says sign-in failed; a 500 hides the cause and trips alerting. " + f.Fix
@@ -455,7 +459,7 @@ func (cr *checkRun) diagnose(f *idp.Fault, exp idp.Verdict, o outcome) (string, 
 	if who == "" {
 		who = "an unrecognised identity"
 	}
-	return fmt.Sprintf("The SP accepted a response where %s, and signed in %s. %s", what, who, f.Weakness), f.Fix
+	return fmt.Sprintf("The SP accepted a response where %s, and signed in %s: it %s.", what, who, f.Weakness), f.Fix
 }
 
 func statusText(o outcome) string {

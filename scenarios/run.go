@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -160,9 +161,12 @@ func NewSession(ctx context.Context, env *Env, o Options) (*Session, error) {
 		o.Screenshots = "key"
 	}
 	bo := o.Browser
+	// Copies: the caller's map and slice stay as they were.
+	bo.Hosts = maps.Clone(bo.Hosts)
 	if bo.Hosts == nil {
 		bo.Hosts = map[string]string{}
 	}
+	bo.TrustCertificates = slices.Clone(bo.TrustCertificates)
 	for h, ip := range env.Hosts {
 		if _, ok := bo.Hosts[h]; !ok {
 			bo.Hosts[h] = ip

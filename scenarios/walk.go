@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -197,7 +198,7 @@ func (w *walker) signIn(start, login, password string) (pageState, error) {
 	w.step("IdP sign-in page", s, s.Title, true)
 	n = s.commits
 	if s.HasEmail {
-		if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("i0116"), login), chromedp.Click(chromedp.ID("idSIButton9"))); err != nil {
+		if err := w.typeInto(ctx, "i0116", login); err != nil {
 			return s, fmt.Errorf("type the email on the IdP's page: %w", err)
 		}
 		if s, err = w.settle(n); err != nil {
@@ -209,11 +210,24 @@ func (w *walker) signIn(start, login, password string) (pageState, error) {
 		}
 	}
 	n = s.commits
-	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("i0118"), password), chromedp.Click(chromedp.ID("idSIButton9"))); err != nil {
+	if err := w.typeInto(ctx, "i0118", password); err != nil {
 		return s, fmt.Errorf("type the password on the IdP's page: %w", err)
 	}
 	w.step("credentials typed", s, login, false)
 	return w.settle(n)
+}
+
+// typeInto focuses a field, types text into it as the browser's text input (one input
+// event, as a paste or an autofill does; key-by-key events cost a round trip per key), and
+// clicks the page's submit button with the mouse.
+func (w *walker) typeInto(ctx context.Context, id, text string) error {
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.ID(id))); err != nil {
+		return err
+	}
+	if _, err := chromedp.Call(ctx, input.InsertText, input.InsertTextParams{Text: text}); err != nil {
+		return err
+	}
+	return chromedp.Do(ctx, chromedp.Click(chromedp.ID("idSIButton9")))
 }
 
 // postForm submits a POST form from a blank page of this context (used to replay a SAML

@@ -1,0 +1,345 @@
+package scenarios_test
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"maps"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/ssoharness/ssoharness/fixtures/sp"
+	"github.com/ssoharness/ssoharness/fixtures/sp/refoidc"
+	"github.com/ssoharness/ssoharness/fixtures/sp/refsaml"
+	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/reports"
+	"github.com/ssoharness/ssoharness/scenarios"
+)
+
+// TestE2E runs the harness end to end: the built-in reference SPs, weakened ones and
+// misconfigured ones, in headless Chromium (installed by `make test`).
+func TestE2E(t *testing.T) {
+	if _, err := scenarios.FindChromium(); err != nil {
+		t.Skipf("%v — `make test` installs it", err)
+	}
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "conformance end to end")
+}
+
+// runRef runs checks against reference SPs and returns the result.
+func runRef(o scenarios.ReferenceOptions, adjust func(*scenarios.Target), ro scenarios.Options) *reports.Run {
+	GinkgoHelper()
+	ctx := context.Background()
+	env, _, err := scenarios.StartReferenceEnv(ctx, o, adjust)
+	Expect(err).NotTo(HaveOccurred())
+	defer env.Close()
+	if ro.Parallel == 0 {
+		ro.Parallel = 2
+	}
+	run, err := scenarios.Run(ctx, env, ro)
+	Expect(err).NotTo(HaveOccurred())
+	return run
+}
+
+// byStatus lists the check keys of a run per status.
+func byStatus(run *reports.Run) map[reports.Status][]string {
+	m := map[reports.Status][]string{}
+	for _, c := range run.Checks {
+		key := c.ID
+		if c.Kind == scenarios.KindConfig {
+			key = strings.ToLower(c.Protocol) + ":" + c.ID
+		}
+		m[c.Status] = append(m[c.Status], key)
+	}
+	return m
+}
+
+// describeProblems formats the checks that did not pass, for failure messages.
+func describeProblems(run *reports.Run) string {
+	var b strings.Builder
+	for _, c := range run.Checks {
+		if c.Status != reports.StatusPass {
+			fmt.Fprintf(&b, "\n  %s %s: %s — %s %s", c.Status, c.ID, c.Observed, c.Diagnosis, c.Reason)
+		}
+	}
+	return b.String()
+}
+
+func find(run *reports.Run, id, protocol string) reports.Check {
+	GinkgoHelper()
+	for _, c := range run.Checks {
+		if c.ID == id && (protocol == "" || c.Protocol == protocol) {
+			return c
+		}
+	}
+	Fail("no check " + id + " in the run")
+	return reports.Check{}
+}
+
+var _ = Describe("the built-in reference SPs (strict)", Ordered, Label("e2e"), func() {
+	var run *reports.Run
+	var paths reports.Paths
+	BeforeAll(func() {
+		dir := GinkgoT().TempDir()
+		run = runRef(scenarios.ReferenceOptions{}, nil, scenarios.Options{Parallel: 2, ReportDir: dir})
+		var err error
+		paths, err = reports.WriteAll(dir, run)
+		Expect(err).NotTo(HaveOccurred())
+	})
+
+	It("pass the whole catalog", func() {
+		Expect(run.Checks).To(HaveLen(len(scenarios.Catalog())))
+		Expect(run.Summary.Pass).To(Equal(len(run.Checks)), "checks that did not pass:%s", describeProblems(run))
+		Expect(run.ExitCode()).To(Equal(0))
+	})
+
+	It("record evidence: a timeline with screenshots, the payloads and the IdP's log", func() {
+		c := find(run, "saml.audience.wrong", "SAML")
+		Expect(c.Steps).NotTo(BeEmpty())
+		Expect(slices.ContainsFunc(c.Steps, func(s reports.Step) bool { return s.Screenshot != "" })).To(BeTrue())
+		for _, s := range c.Steps {
+			if s.Screenshot != "" {
+				Expect(filepath.Join(paths.Dir, s.Screenshot)).To(BeAnExistingFile())
+			}
+		}
+		Expect(c.Payloads).To(ContainElement(HaveField("Kind", "SAMLResponse")))
+		resp := c.Payloads[slices.IndexFunc(c.Payloads, func(p reports.Payload) bool { return p.Kind == "SAMLResponse" })]
+		Expect(resp.Highlights).NotTo(BeEmpty(), "the changed audience is highlighted")
+		Expect(c.SignInLog).To(ContainElement(HaveField("Fault", "saml.audience.wrong")))
+		o := find(run, "oidc.id_token.wrong-aud", "OIDC")
+		Expect(o.Payloads).To(ContainElement(HaveField("Kind", "id_token")))
+	})
+
+	It("write a JSON report that validates against its schema", func() {
+		b, err := os.ReadFile(paths.JSON)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(reports.ValidateJSON(b)).To(Succeed())
+		back, err := reports.ReadJSON(strings.NewReader(string(b)))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(back.Summary).To(Equal(run.Summary))
+	})
+
+	It("write JUnit XML with one testcase per check", func() {
+		b, err := os.ReadFile(paths.JUnit)
+		Expect(err).NotTo(HaveOccurred())
+		var doc struct {
+			Tests int `xml:"tests,attr"`
+			Cases []struct {
+				Name string `xml:"name,attr"`
+			} `xml:"testsuite>testcase"`
+		}
+		Expect(xml.Unmarshal(b, &doc)).To(Succeed())
+		Expect(doc.Cases).To(HaveLen(len(run.Checks)))
+		Expect(doc.Tests).To(Equal(len(run.Checks)))
+	})
+
+	It("write an HTML report that opens in Chromium with no console errors", func() {
+		problems := openInChromium(paths.HTML)
+		Expect(problems).To(BeEmpty())
+	})
+})
+
+// openInChromium loads a file in headless Chromium and returns the errors the page reports.
+func openInChromium(file string) []string {
+	GinkgoHelper()
+	path, err := scenarios.FindChromium()
+	Expect(err).NotTo(HaveOccurred())
+	abs, _ := filepath.Abs(file)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.UserDataDir(GinkgoT().TempDir()),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
+	defer cancelAlloc()
+	var mu sync.Mutex
+	var problems []string
+	bctx, cancelB := chromedp.NewContext(actx, chromedp.WithListener(func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			problems = append(problems, "exception: "+e.ExceptionDetails.Text)
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeWarning {
+				problems = append(problems, "console."+string(e.Type))
+			}
+		case *cdplog.EventEntryAdded:
+			if e.Entry.Level == cdplog.EntryLevelError {
+				problems = append(problems, "log: "+e.Entry.Text)
+			}
+		}
+	}))
+	defer cancelB()
+	_, err = chromedp.Call(bctx, runtime.Enable, cdp.Empty{})
+	Expect(err).NotTo(HaveOccurred())
+	_, err = chromedp.Call(bctx, cdplog.Enable, cdp.Empty{})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(chromedp.Do(bctx, chromedp.Navigate((&url.URL{Scheme: "file", Path: abs}).String()))).To(Succeed())
+	// Use the page: filter to failures, then expand every row.
+	_, err = chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("tbody.check").length`))
+	Expect(err).NotTo(HaveOccurred())
+	time.Sleep(300 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	return problems
+}
+
+// weaknesses groups the catalog's faults by the reference SP weakness that lets them through.
+func weaknesses() (saml map[refsaml.Weakness][]string, oidc map[refoidc.Weakness][]string) {
+	saml, oidc = map[refsaml.Weakness][]string{}, map[refoidc.Weakness][]string{}
+	for _, f := range idp.Faults() {
+		if w, ok := sp.SAMLWeakness(f.ID); ok {
+			saml[w] = append(saml[w], string(f.ID))
+		}
+		if w, ok := sp.OIDCWeakness(f.ID); ok {
+			oidc[w] = append(oidc[w], string(f.ID))
+		}
+	}
+	return saml, oidc
+}
+
+// goodSignIns are the accept checks of a protocol: a weakened SP must still pass them.
+func goodSignIns(protocol idp.Protocol) []string {
+	var out []string
+	for _, f := range idp.Faults() {
+		if f.Protocol == protocol && f.Expect.Expected() == idp.VerdictAccept {
+			out = append(out, string(f.ID))
+		}
+	}
+	return out
+}
+
+// expectCaught asserts that exactly the matching checks failed (or warned, for a profile
+// whose default is warn), each with a diagnosis, and every other check passed.
+func expectCaught(run *reports.Run, matching []string) {
+	GinkgoHelper()
+	for _, c := range run.Checks {
+		f, _ := idp.LookupFault(idp.FaultID(c.ID))
+		if slices.Contains(matching, c.ID) {
+			want := reports.StatusFail
+			if f.Expect.Expected() == idp.VerdictWarn {
+				want = reports.StatusWarn
+			}
+			Expect(c.Status).To(Equal(want), "%s: %s (%s)", c.ID, c.Observed, c.Diagnosis)
+			Expect(c.Diagnosis).NotTo(BeEmpty(), c.ID)
+			Expect(c.Fix).NotTo(BeEmpty(), c.ID)
+			if want == reports.StatusFail && f.Expect.Expected() == idp.VerdictReject && c.Observed != "" && strings.HasPrefix(c.Observed, "accepted") {
+				Expect(c.Diagnosis).To(ContainSubstring(f.Weakness), "the diagnosis names the missing check")
+			}
+			continue
+		}
+		Expect(c.Status).To(Equal(reports.StatusPass), "%s should pass on this SP: %s (%s)", c.ID, c.Observed, c.Diagnosis)
+	}
+}
+
+var _ = Describe("weakened reference SPs", Label("e2e"), func() {
+	samlW, oidcW := weaknesses()
+	var samlEntries, oidcEntries []TableEntry
+	for _, w := range slices.Sorted(maps.Keys(samlW)) {
+		samlEntries = append(samlEntries, Entry(string(w), w, samlW[w]))
+	}
+	for _, w := range slices.Sorted(maps.Keys(oidcW)) {
+		oidcEntries = append(oidcEntries, Entry(string(w), w, oidcW[w]))
+	}
+	DescribeTable("a SAML SP with one check switched off fails exactly the matching checks, and still signs in good responses",
+		func(w refsaml.Weakness, matching []string) {
+			run := runRef(scenarios.ReferenceOptions{SAMLWeakness: w, Protocols: []string{"SAML"}}, nil,
+				scenarios.Options{Only: append(slices.Clone(matching), goodSignIns(idp.ProtocolSAML)...)})
+			expectCaught(run, matching)
+		}, samlEntries)
+	DescribeTable("an OIDC RP with one check switched off fails exactly the matching checks, and still signs in good responses",
+		func(w refoidc.Weakness, matching []string) {
+			run := runRef(scenarios.ReferenceOptions{OIDCWeakness: w, Protocols: []string{"OIDC"}}, nil,
+				scenarios.Options{Only: append(slices.Clone(matching), goodSignIns(idp.ProtocolOIDC)...)})
+			expectCaught(run, matching)
+		}, oidcEntries)
+})
+
+var _ = Describe("the full catalog against weakened SPs, --parallel 1 and 4", Ordered, Label("e2e"), func() {
+	o := scenarios.ReferenceOptions{SAMLWeakness: refsaml.SkipAudience, OIDCWeakness: refoidc.SkipNonceCheck}
+	var p1, p4 *reports.Run
+	BeforeAll(func() {
+		p1 = runRef(o, nil, scenarios.Options{Parallel: 1, Screenshots: "none"})
+		p4 = runRef(o, nil, scenarios.Options{Parallel: 4, Screenshots: "none"})
+	})
+	It("fails exactly the checks the switched-off checks cover, over the whole catalog", func() {
+		samlW, oidcW := weaknesses()
+		expectCaught(p1, append(slices.Clone(samlW[refsaml.SkipAudience]), oidcW[refoidc.SkipNonceCheck]...))
+	})
+	It("gives the same verdicts at --parallel 4 as at --parallel 1", func() {
+		a, b := byStatus(p1), byStatus(p4)
+		for _, m := range []map[reports.Status][]string{a, b} {
+			for _, v := range m {
+				sort.Strings(v)
+			}
+		}
+		Expect(b).To(Equal(a))
+	})
+})
+
+var _ = Describe("misconfigurations", Label("e2e"), func() {
+	It("finds a Reply URL that differs by a trailing slash (config.redirect-uri, AADSTS50011)", func() {
+		run := runRef(scenarios.ReferenceOptions{Protocols: []string{"SAML"}, SAML: func(i int, c *refsaml.Config) {
+			if i == 0 {
+				c.ACSPath = "/saml/acs/"
+			}
+		}}, func(t *scenarios.Target) {
+			// The admin typed the Reply URL without the slash the SP sends.
+			t.SAML.ACSURLs[0] = strings.TrimSuffix(t.SAML.ACSURLs[0], "/")
+		}, scenarios.Options{Only: []string{"saml:config.redirect-uri"}})
+		c := find(run, "config.redirect-uri", "SAML")
+		Expect(c.Status).To(Equal(reports.StatusFail))
+		Expect(c.Observed).To(ContainSubstring("AADSTS50011"))
+		Expect(c.Diagnosis).To(MatchRegexp(`the SP sent ACS https://\S+/saml/acs/ but Reply URLs are \[https://\S+/saml/acs, .*\] — trailing slash`))
+		Expect(c.Fix).To(ContainSubstring("Basic SAML Configuration"))
+	})
+
+	It("names the rollout user who is not assigned (config.assignment, AADSTS50105)", func() {
+		run := runRef(scenarios.ReferenceOptions{Protocols: []string{"SAML"}}, func(t *scenarios.Target) {
+			t.Rollout = []string{"B.Simon@contoso.com", "MeganB@contoso.com"} // MeganB is in no assigned group
+		}, scenarios.Options{Only: []string{"saml:config.assignment"}})
+		c := find(run, "config.assignment", "SAML")
+		Expect(c.Status).To(Equal(reports.StatusFail))
+		Expect(c.Diagnosis).To(ContainSubstring("MeganB@contoso.com"))
+		Expect(c.Diagnosis).NotTo(ContainSubstring("B.Simon"))
+		Expect(c.Fix).To(ContainSubstring("Users and groups"))
+	})
+
+	It("finds a callback that takes only GET while the RP asks for form_post (config.method)", func() {
+		run := runRef(scenarios.ReferenceOptions{Protocols: []string{"OIDC"}, OIDC: func(i int, c *refoidc.Config) {
+			if c.ResponseMode == refoidc.ModeFormPost {
+				c.CallbackMethods = []string{"GET"}
+			}
+		}}, nil, scenarios.Options{Only: []string{"oidc:config.method"}})
+		c := find(run, "config.method", "OIDC")
+		Expect(c.Status).To(Equal(reports.StatusFail))
+		Expect(c.Diagnosis).To(And(ContainSubstring("response_mode=form_post"), ContainSubstring("405")))
+		Expect(c.Fix).To(ContainSubstring("Route POST"))
+	})
+
+	It("reports a check the IdP refused as an error, never a pass", func() {
+		run := runRef(scenarios.ReferenceOptions{Protocols: []string{"SAML"}}, func(t *scenarios.Target) {
+			t.SAML.ACSURLs = []string{"https://" + scenarios.ReferenceSAMLHost + "/elsewhere"}
+		}, scenarios.Options{Only: []string{"saml.audience.wrong", "saml.sp.redirect"}})
+		for _, c := range run.Checks {
+			Expect(c.Status).To(Equal(reports.StatusError), c.ID)
+			Expect(c.Diagnosis).To(ContainSubstring("config.redirect-uri"))
+		}
+		Expect(run.ExitCode()).To(Equal(1))
+	})
+})
