@@ -455,22 +455,35 @@ func (cr *checkRun) returnDoc(a signInAttempt) *docEntry {
 	return nil
 }
 
-func (cr *checkRun) checkMethod(ctx context.Context) {
+// returns runs the protocol's sign-ins and finds, for each, the request that brought the
+// IdP's answer back to the SP; ok is false (and the result set) when one never came back.
+func (cr *checkRun) returns(ctx context.Context) ([]signInAttempt, []*docEntry, bool) {
 	atts, ok := cr.runAttempts(ctx)
+	if !ok {
+		return nil, nil, false
+	}
+	docs := make([]*docEntry, len(atts))
+	for i, a := range atts {
+		if docs[i] = cr.returnDoc(a); docs[i] == nil {
+			if a.refusal != nil {
+				cr.idpRefused(a.refusal)
+			} else {
+				cr.errorf("the sign-in from %s never came back from the IdP (ended %s)", a.start, a.outcome)
+			}
+			return nil, nil, false
+		}
+	}
+	return atts, docs, true
+}
+
+func (cr *checkRun) checkMethod(ctx context.Context) {
+	atts, docs, ok := cr.returns(ctx)
 	if !ok {
 		return
 	}
 	var seen []string
-	for _, a := range atts {
-		d := cr.returnDoc(a)
-		if d == nil {
-			if a.refusal != nil {
-				cr.idpRefused(a.refusal)
-				return
-			}
-			cr.errorf("the sign-in from %s never came back from the IdP (ended %s)", a.start, a.outcome)
-			return
-		}
+	for i, a := range atts {
+		d := docs[i]
 		seen = append(seen, d.Method+" "+d.URL+fmt.Sprintf(" → %d", d.Status))
 		if d.Status == 405 || d.Status == 501 {
 			if cr.check.Protocol == "OIDC" {
@@ -513,21 +526,13 @@ func stripQuery(u string) string {
 }
 
 func (cr *checkRun) checkSameSite(ctx context.Context) {
-	atts, ok := cr.runAttempts(ctx)
+	atts, docs, ok := cr.returns(ctx)
 	if !ok {
 		return
 	}
 	var notes []string
-	for _, a := range atts {
-		d := cr.returnDoc(a)
-		if d == nil {
-			if a.refusal != nil {
-				cr.idpRefused(a.refusal)
-				return
-			}
-			cr.errorf("the sign-in from %s never came back from the IdP (ended %s)", a.start, a.outcome)
-			return
-		}
+	for i, a := range atts {
+		d := docs[i]
 		if d.Method != "POST" {
 			notes = append(notes, fmt.Sprintf("%s: the response came back by a top-level GET, which carries SameSite=Lax cookies", a.binding))
 			continue

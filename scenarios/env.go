@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/publicsuffix"
+
 	"github.com/ssoharness/ssoharness/idp"
 )
 
@@ -199,8 +201,9 @@ func (e *Env) checkSites() error {
 	return nil
 }
 
-// site is the schemeful site of a URL: scheme and registrable domain (approximated by the
-// last two labels of a name; an IP address is its own site).
+// site is the schemeful site of a URL: scheme and registrable domain (eTLD+1 by the public
+// suffix list; a .test or other unlisted name's site is its last two labels; an IP address
+// is its own site).
 func site(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -208,8 +211,8 @@ func site(raw string) string {
 	}
 	h := strings.ToLower(u.Hostname())
 	if net.ParseIP(h) == nil {
-		if labels := strings.Split(h, "."); len(labels) > 2 {
-			h = strings.Join(labels[len(labels)-2:], ".")
+		if d, err := publicsuffix.EffectiveTLDPlusOne(h); err == nil {
+			h = d
 		}
 	}
 	scheme := u.Scheme
