@@ -128,6 +128,11 @@ type SAMLSettings struct {
 	Identifiers []Identifier `json:"identifiers"`
 	// ReplyURLs are "Reply URL (Assertion Consumer Service URL)" values.
 	ReplyURLs []ReplyURL `json:"replyUrls"`
+	// MetadataFile is "Upload metadata file": the SP's SAML metadata (a file path, relative
+	// to the config file). Its entity ID is added to Identifiers, its HTTP-POST
+	// AssertionConsumerService locations to ReplyURLs and its SingleLogoutService becomes
+	// LogoutURL when that is empty — what Entra auto-populates from the file.
+	MetadataFile string `json:"metadataFile,omitempty"`
 	// SignOnURL is "Sign on URL": where "Test this application" starts an SP-initiated
 	// sign-in. When empty the portal's test (and My Apps) use IdP-initiated sign-in.
 	SignOnURL string `json:"signOnUrl,omitempty"`
@@ -418,6 +423,7 @@ func (c *Config) resolvePaths(dir string) {
 				fix(&cert.CertPEM)
 				fix(&cert.KeyPEM)
 			}
+			fix(&a.SAML.MetadataFile)
 			for i := range a.SAML.VerificationCertificates {
 				fix(&a.SAML.VerificationCertificates[i])
 			}

@@ -114,6 +114,11 @@ func (a *EnterpriseApp) normalize(p string, t *Tenant, groups, upns map[string]b
 		return fmt.Errorf("%s.displayName: required (it appears in Entra's error messages)", p)
 	}
 	s := &a.SAML
+	if s.MetadataFile != "" {
+		if err := s.applyMetadataFile(p); err != nil {
+			return err
+		}
+	}
 	if len(s.Identifiers) == 0 {
 		return fmt.Errorf("%s.saml.identifiers: Basic SAML Configuration needs at least one Identifier (Entity ID)", p)
 	}

@@ -189,6 +189,7 @@ type tab struct {
 	docs    []*docEntry
 	commits int // main-frame navigations committed (a new document is shown)
 	extra   map[network.RequestID][]*network.EventRequestWillBeSentExtraInfo
+	resp    map[network.RequestID][]*network.EventResponseReceivedExtraInfo
 }
 
 // docEntry is one document request (one hop of a redirect chain).
@@ -202,14 +203,19 @@ type docEntry struct {
 	PostData string
 	hop      int // index of this hop among the entries of its request ID
 	// Withheld are the cookies the browser did not send, as "name (reason)".
-	Withheld  []string
+	Withheld []string
+	// Rejected are the cookies of this hop's Set-Cookie headers the browser refused to
+	// store, as "name (reason)" (e.g. SameSite=None without Secure: SameSiteNoneInsecure).
+	Rejected  []string
+	rejected  bool // Rejected was filled in from the response's ExtraInfo
 	MainFrame bool
 }
 
 // newTab opens a fresh browser context and page.
 func (b *Browser) newTab(parent context.Context) (*tab, error) {
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext(), chromedp.WithNewWindow(true))
-	t := &tab{ctx: ctx, cancel: cancel, extra: map[network.RequestID][]*network.EventRequestWillBeSentExtraInfo{}}
+	t := &tab{ctx: ctx, cancel: cancel, extra: map[network.RequestID][]*network.EventRequestWillBeSentExtraInfo{},
+		resp: map[network.RequestID][]*network.EventResponseReceivedExtraInfo{}}
 	// Stop with the parent (the run's context) too.
 	stop := context.AfterFunc(parent, cancel)
 	t.cancel = func() { stop(); cancel() }
@@ -253,6 +259,7 @@ func (b *Browser) newTab(parent context.Context) (*tab, error) {
 			}
 			t.docs = append(t.docs, d)
 			t.attachExtra(d)
+			t.attachResponseExtra(d)
 		case *page.EventFrameNavigated:
 			if e.Frame != nil && e.Frame.ParentID == "" {
 				t.commits++
@@ -263,6 +270,13 @@ func (b *Browser) newTab(parent context.Context) (*tab, error) {
 			}
 			if d := t.last(e.RequestID); d != nil {
 				d.Status = int(e.Response.Status)
+			}
+		case *network.EventResponseReceivedExtraInfo:
+			t.resp[e.RequestID] = append(t.resp[e.RequestID], e)
+			for _, d := range t.docs {
+				if d.id == e.RequestID {
+					t.attachResponseExtra(d)
+				}
 			}
 		case *network.EventRequestWillBeSentExtraInfo:
 			t.extra[e.RequestID] = append(t.extra[e.RequestID], e)
@@ -303,6 +317,32 @@ func (t *tab) attachExtra(d *docEntry) {
 			continue
 		}
 		d.Withheld = append(d.Withheld, fmt.Sprintf("%s (%s)", c.Cookie.Name, strings.Join(rs, ", ")))
+	}
+}
+
+// attachResponseExtra copies the Set-Cookie lines the browser refused to store from a hop's
+// response ExtraInfo event (one per response, redirects included, in hop order).
+func (t *tab) attachResponseExtra(d *docEntry) {
+	xs := t.resp[d.id]
+	if d.hop >= len(xs) || d.rejected {
+		return
+	}
+	d.rejected = true
+	for _, c := range xs[d.hop].BlockedCookies {
+		if len(c.BlockedReasons) == 0 {
+			continue
+		}
+		name := c.CookieLine
+		if c.Cookie != nil {
+			name = c.Cookie.Name
+		} else if n, _, ok := strings.Cut(name, "="); ok {
+			name = n
+		}
+		var rs []string
+		for _, r := range c.BlockedReasons {
+			rs = append(rs, string(r))
+		}
+		d.Rejected = append(d.Rejected, fmt.Sprintf("%s (%s)", strings.TrimSpace(name), strings.Join(rs, ", ")))
 	}
 }
 

@@ -90,6 +90,10 @@ func (cr *checkRun) starts() []signInAttempt {
 		for _, si := range cr.r.env.Target.SAML.SignIn {
 			out = append(out, signInAttempt{start: si.URL, binding: si.Binding})
 		}
+		if len(out) == 0 {
+			// IdP-initiated only: sign in as My Apps does.
+			out = append(out, signInAttempt{start: cr.r.env.Server.UserAccessURL(cr.r.env.Tenant, cr.r.env.App), binding: "idp-initiated"})
+		}
 	} else {
 		for _, si := range cr.r.env.Target.OIDC.SignIn {
 			out = append(out, signInAttempt{start: si.URL, binding: si.ResponseMode, platform: si.Platform})
@@ -191,7 +195,32 @@ func (cr *checkRun) registeredURIs() []string {
 	return append(out, r.PublicClient.RedirectURIs...)
 }
 
+// idpInitiatedOnly reports whether the check is a SAML one against an SP that takes
+// IdP-initiated sign-in only: it sends no AuthnRequest to read values from.
+func (cr *checkRun) idpInitiatedOnly() bool {
+	return cr.check.Protocol == "SAML" && len(cr.r.env.Target.SAML.SignIn) == 0
+}
+
+// checkStatic compares a value the SP declares (its metadata or the target) with the app's
+// setting, for an IdP-initiated-only SP: Entra posts to the app's default Reply URL with
+// the default Identifier as Audience, whatever the SP would have asked for.
+func (cr *checkRun) checkStatic(what, have string, want []string, setting string) {
+	app := cr.r.env.App
+	if slices.Contains(want, have) {
+		cr.pass(fmt.Sprintf("the app's default %s %s is one the SP declares", what, have))
+		return
+	}
+	diff, closest := explainDiff(have, want)
+	cr.fail(fmt.Sprintf("the app's %s is not the SP's", what),
+		fmt.Sprintf("Entra sends IdP-initiated responses with the app's default %s %s, but the SP declares [%s] — %s", what, have, strings.Join(want, ", "), diff),
+		fmt.Sprintf("In Entra: Enterprise applications → %s → Single sign-on → Basic SAML Configuration → %s: set %s as the default (or upload the SP's metadata file).", app.DisplayName, setting, closest))
+}
+
 func (cr *checkRun) checkRedirectURI(ctx context.Context) {
+	if cr.idpInitiatedOnly() {
+		cr.checkStatic("Reply URL", cr.r.env.App.SAML.DefaultReplyURL(), cr.r.env.Target.SAML.ACSURLs, "Reply URL (Assertion Consumer Service URL)")
+		return
+	}
 	atts, ok := cr.runAttempts(ctx)
 	if !ok {
 		return
@@ -211,14 +240,20 @@ func (cr *checkRun) checkRedirectURI(ctx context.Context) {
 			uri = ev.Request["redirect_uri"]
 		}
 		if ev.ErrorCode == 50011 {
-			what, where, fix := "ACS", "Reply URLs", "Enterprise applications → "+cr.r.env.App.DisplayName+" → Single sign-on → Basic SAML Configuration → Reply URL (Assertion Consumer Service URL)"
+			var what, where, fix string
 			if cr.check.Protocol == "OIDC" {
-				what, where, fix = "redirect_uri", "redirect URIs", "App registrations → "+cr.r.env.Registration.DisplayName+" → Authentication → Web (or Single-page application) → Redirect URIs"
+				platform := "Web"
+				if a.platform == "spa" {
+					platform = "Single-page application"
+				}
+				what, where, fix = "redirect_uri", "redirect URIs", "App registrations → "+cr.r.env.Registration.DisplayName+" → Authentication → "+platform+" → Redirect URIs"
+			} else {
+				what, where, fix = "ACS", "Reply URLs", "Enterprise applications → "+cr.r.env.App.DisplayName+" → Single sign-on → Basic SAML Configuration → Reply URL (Assertion Consumer Service URL)"
 			}
 			diff, closest := explainDiff(uri, reg)
 			cr.fail("IdP refused: AADSTS50011",
 				fmt.Sprintf("the SP sent %s %s but %s are [%s] — %s (AADSTS50011: %s)", what, uri, where, strings.Join(reg, ", "), diff, ev.FailureReason),
-				fmt.Sprintf("In Entra: %s: add %s exactly; or change the SP to send %s.", fix, uri, closest))
+				addFix(fix, uri, closest))
 			return
 		}
 		if uri == "" {
@@ -227,6 +262,14 @@ func (cr *checkRun) checkRedirectURI(ctx context.Context) {
 		sent = append(sent, uri)
 	}
 	cr.pass("registered: " + strings.Join(slices.Compact(sent), ", "))
+}
+
+// addFix is the fix for an unregistered URL: add it, or send the closest registered one.
+func addFix(where, uri, closest string) string {
+	if closest == "" {
+		return fmt.Sprintf("In Entra: %s: add %s exactly.", where, uri)
+	}
+	return fmt.Sprintf("In Entra: %s: add %s exactly; or change the SP to send %s.", where, uri, closest)
 }
 
 // explainDiff says how a sent URL differs from the closest registered one, and which that is.
@@ -244,6 +287,16 @@ func explainDiff(sent string, reg []string) (string, string) {
 	ru, err2 := url.Parse(best)
 	if err1 != nil || err2 != nil {
 		return "not a URL the app has", best
+	}
+	var hosts []string
+	for _, r := range reg {
+		if u, err := url.Parse(r); err == nil && !slices.Contains(hosts, u.Host) {
+			hosts = append(hosts, u.Host)
+		}
+	}
+	if su.Host != "" && !slices.Contains(hosts, su.Host) && len(hosts) > 1 {
+		// Per-customer subdomains and custom domains: one that was never added at all.
+		return fmt.Sprintf("no URI on %s is registered at all (registered hosts: %s): a subdomain or custom domain that was never added", su.Host, strings.Join(hosts, ", ")), ""
 	}
 	var why []string
 	switch {
@@ -299,6 +352,10 @@ func editDistance(a, b string) int {
 }
 
 func (cr *checkRun) checkIdentifier(ctx context.Context) {
+	if cr.idpInitiatedOnly() {
+		cr.checkStatic("Identifier (Entity ID)", cr.r.env.App.SAML.DefaultIdentifier(), []string{cr.r.env.Target.SAML.EntityID}, "Identifier (Entity ID)")
+		return
+	}
 	atts, ok := cr.runAttempts(ctx)
 	if !ok {
 		return
@@ -371,6 +428,10 @@ func (cr *checkRun) checkTenantAudience(ctx context.Context) {
 // checkRequestCode is a config check that fails when the IdP answers the SP's request with
 // one AADSTS code.
 func (cr *checkRun) checkRequestCode(ctx context.Context, code int, explain func(*idp.Event) (string, string), ok func([]*idp.Event) string) {
+	if cr.idpInitiatedOnly() {
+		cr.skip("the SP is IdP-initiated only (no saml.signIn): it sends no AuthnRequest whose values Entra could refuse")
+		return
+	}
 	atts, good := cr.runAttempts(ctx)
 	if !good {
 		return
@@ -408,7 +469,7 @@ func (cr *checkRun) checkAssignment(ctx context.Context) {
 	start := cr.starts()[0]
 	var refused, other []string
 	for _, upn := range env.Target.Rollout {
-		u := findUser(env.Tenant, upn)
+		u := env.rolloutUser(upn)
 		a := cr.attempt(ctx, start, u)
 		switch {
 		case a.refusal != nil && a.refusal.ErrorCode == 50105:
@@ -526,6 +587,10 @@ func stripQuery(u string) string {
 }
 
 func (cr *checkRun) checkSameSite(ctx context.Context) {
+	if cr.idpInitiatedOnly() {
+		cr.skip("the SP is IdP-initiated only (no saml.signIn): it keeps no request state for the POST back to need")
+		return
+	}
 	atts, docs, ok := cr.returns(ctx)
 	if !ok {
 		return
@@ -533,6 +598,21 @@ func (cr *checkRun) checkSameSite(ctx context.Context) {
 	var notes []string
 	for i, a := range atts {
 		d := docs[i]
+		if rej, where := cr.rejectedCookies(a); len(rej) > 0 {
+			effect := "the SP still signed the user in"
+			if !a.outcome.accepted {
+				effect = "the SP lost its request state and refused the sign-in (" + a.outcome.String() + ")"
+			}
+			why, fix := "", "Set the cookie that carries the sign-in state with SameSite=None; Secure (the SP must be served over HTTPS), or keep that state server-side keyed by RelayState/state."
+			if strings.Contains(strings.Join(rej, " "), "SameSiteNoneInsecure") {
+				why = ": Chromium refuses a SameSite=None cookie that is not also Secure (SameSiteNoneInsecure)"
+				fix = "Serve the SP over HTTPS and mark the cookie Secure (mod_auth_mellon: MellonSecureCookie On). On plain http, do not send SameSite=None (mod_auth_mellon 0.18: set the environment variable MELLON_DISABLE_SAMESITE=1 for Apache) — but then a cross-site POST back carries no cookie, so HTTPS is the real fix."
+			}
+			cr.fail("cookie rejected when the SP set it",
+				fmt.Sprintf("the browser refused to store %s that the SP set at %s%s; so the SP's sign-in state was never kept, and %s", strings.Join(rej, ", "), where, why, effect),
+				fix)
+			return
+		}
 		if d.Method != "POST" {
 			notes = append(notes, fmt.Sprintf("%s: the response came back by a top-level GET, which carries SameSite=Lax cookies", a.binding))
 			continue
@@ -550,6 +630,28 @@ func (cr *checkRun) checkSameSite(ctx context.Context) {
 		notes = append(notes, fmt.Sprintf("%s: the POST back to %s carried the SP's cookies", a.binding, stripQuery(d.URL)))
 	}
 	cr.pass(strings.Join(notes, "; "))
+}
+
+// rejectedCookies are the cookies the SP (any host but the IdP's) set during a sign-in that
+// the browser refused to store, and where the first was set.
+func (cr *checkRun) rejectedCookies(a signInAttempt) ([]string, string) {
+	var out []string
+	where := ""
+	for _, d := range a.trace {
+		u, err := url.Parse(d.URL)
+		if err != nil || u.Host == cr.r.env.idpHost || len(d.Rejected) == 0 {
+			continue
+		}
+		if where == "" {
+			where = stripQuery(d.URL)
+		}
+		for _, c := range d.Rejected {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out, where
 }
 
 func (cr *checkRun) checkCertExpiry(ctx context.Context) {

@@ -70,7 +70,7 @@ type StartOptions struct {
 // directory with the app filled in from the target.
 func Start(ctx context.Context, t *Target, o StartOptions) (*Env, error) {
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		o.HTTPClient = hostsClient(t.Hosts)
 	}
 	var cfg *idp.Config
 	var err error
@@ -117,10 +117,18 @@ func Start(ctx context.Context, t *Target, o StartOptions) (*Env, error) {
 	if e.User == nil {
 		return nil, &FieldError{"user", fmt.Sprintf("no user %q in tenant %s", t.User, tn.DisplayName), "use the UPN of a user of the IdP config"}
 	}
+	multi := e.Registration != nil && e.Registration.SignInAudience == idp.AudienceMultipleOrgs
 	for _, u := range t.Rollout {
-		if findUser(tn, u) == nil {
-			return nil, &FieldError{"rollout", fmt.Sprintf("%s is not a user of tenant %s", u, tn.DisplayName), "list UPNs of users in the IdP config (they sign in with their configured password)"}
+		if findUser(tn, u) != nil {
+			continue
 		}
+		if other := findUserAnywhere(cfg, u); other != nil && multi {
+			continue // a customer tenant's user of a multi-tenant app
+		} else if other != nil {
+			return nil, &FieldError{"rollout", fmt.Sprintf("%s is a user of another tenant, and the app is single-tenant", u),
+				"list users of tenant " + tn.DisplayName + ", or make the app registration multi-tenant (signInAudience: AzureADMultipleOrgs) in the IdP config"}
+		}
+		return nil, &FieldError{"rollout", fmt.Sprintf("%s is not a user of tenant %s", u, tn.DisplayName), "list UPNs of users in the IdP config (they sign in with their configured password)"}
 	}
 	listen := t.IdP.Listen
 	if listen == "" {
@@ -177,6 +185,21 @@ func Start(ctx context.Context, t *Target, o StartOptions) (*Env, error) {
 	return e, nil
 }
 
+// hostsClient is an HTTP client that resolves the target's host names as the browser does
+// (hosts), so that saml.metadataUrl can name the SP as the browser reaches it.
+func hostsClient(hosts map[string]string) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if h, port, err := net.SplitHostPort(addr); err == nil {
+			if ip, ok := hosts[strings.ToLower(h)]; ok {
+				addr = net.JoinHostPort(ip, port)
+			}
+		}
+		return (&net.Dialer{Timeout: 10 * time.Second}).DialContext(ctx, network, addr)
+	}
+	return &http.Client{Timeout: 10 * time.Second, Transport: tr}
+}
+
 // checkSites refuses a setup where the IdP and an SP are the same site in the browser:
 // SameSite cookies would then behave as they never do in production.
 func (e *Env) checkSites() error {
@@ -186,6 +209,7 @@ func (e *Env) checkSites() error {
 		for _, si := range s.SignIn {
 			urls = append(urls, si.URL)
 		}
+		urls = append(urls, s.ACSURLs...)
 	}
 	if o := e.Target.OIDC; o != nil {
 		for _, si := range o.SignIn {
@@ -272,6 +296,25 @@ func findRegistration(tn *idp.Tenant, key, clientID string) *idp.AppRegistration
 	return nil
 }
 
+// findUserAnywhere finds a user by UPN or mail in any tenant of the config.
+func findUserAnywhere(cfg *idp.Config, upn string) *idp.User {
+	for _, tn := range cfg.Tenants {
+		if u := findUser(tn, upn); u != nil && upn != "" {
+			return u
+		}
+	}
+	return nil
+}
+
+// rolloutUser is a rollout user: of the run's tenant, else (a multi-tenant app's customer)
+// of another tenant of the directory.
+func (e *Env) rolloutUser(upn string) *idp.User {
+	if u := findUser(e.Tenant, upn); u != nil {
+		return u
+	}
+	return findUserAnywhere(e.Server.Config(), upn)
+}
+
 func findUser(tn *idp.Tenant, upn string) *idp.User {
 	for _, u := range tn.Users {
 		if upn == "" && u.Enabled() {
@@ -291,7 +334,10 @@ func fillApp(app *idp.EnterpriseApp, s *SAMLTarget) {
 	for i, a := range s.ACSURLs {
 		app.SAML.ReplyURLs = append(app.SAML.ReplyURLs, idp.ReplyURL{URL: a, Default: i == 0})
 	}
-	app.SAML.SignOnURL = s.SignIn[0].URL
+	app.SAML.SignOnURL = ""
+	if len(s.SignIn) > 0 {
+		app.SAML.SignOnURL = s.SignIn[0].URL
+	}
 	if s.SLOURL != "" {
 		app.SAML.LogoutURL = s.SLOURL
 	}

@@ -115,6 +115,13 @@ func (cr *checkRun) samlSignIn(f *idp.Fault) (*SAMLSignIn, string) {
 	if slices.Contains(f.Requires, idp.RequiresPOSTBinding) || f.ID == "saml.sp.post" {
 		want = "post"
 	}
+	if len(s.SignIn) == 0 {
+		// IdP-initiated only: every response fault is delivered from the User access URL.
+		if want != "" || slices.Contains(f.Requires, idp.RequiresSLO) {
+			return nil, "the SP is IdP-initiated only (no saml.signIn): it sends no AuthnRequest and no LogoutRequest"
+		}
+		return &SAMLSignIn{URL: cr.r.env.Server.UserAccessURL(cr.r.env.Tenant, cr.r.env.App)}, ""
+	}
 	for i := range s.SignIn {
 		si := &s.SignIn[i]
 		if want != "" && si.Binding != want {

@@ -65,7 +65,9 @@ type SAMLTarget struct {
 	// Apps and "Test this application".
 	IdPInitiated bool `json:"idpInitiated,omitempty"`
 	// SignIn are the ways the SP starts a sign-in, the first the default. A check that needs
-	// a binding uses the first sign-in that has it, and is skipped when none has.
+	// a binding uses the first sign-in that has it, and is skipped when none has. An SP that
+	// only takes IdP-initiated sign-in (IdPInitiated, no SignIn) is tested from the app's
+	// User access URL, as My Apps and "Test this application" sign in.
 	SignIn []SAMLSignIn `json:"signIn"`
 	// Success overrides Target.Success for SAML.
 	Success *Success `json:"success,omitempty"`
@@ -269,8 +271,8 @@ func (t *Target) Validate() error {
 		for i, a := range s.ACSURLs {
 			checkURL(fmt.Sprintf("saml.acsUrls[%d]", i), a, true)
 		}
-		if len(s.SignIn) == 0 {
-			bad("saml.signIn", "no sign-in URL", "list at least one: signIn: [{url: https://sp.example.test/login}]")
+		if len(s.SignIn) == 0 && !s.IdPInitiated {
+			bad("saml.signIn", "no sign-in URL (and the SP does not take IdP-initiated sign-in)", "list at least one: signIn: [{url: https://sp.example.test/login}]; or, for an SP that is signed in to from My Apps only, set idpInitiated: true")
 		}
 		for i := range s.SignIn {
 			si := &s.SignIn[i]

@@ -131,6 +131,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	reportDir := fs.String("report-dir", "conformance-report", "directory for junit.xml, report.json, index.html and screenshots")
 	browser := fs.String("browser", "", "Chromium binary (default: chromium on PATH or $CHROMIUM)")
 	browserURL := fs.String("browser-url", "", "DevTools URL of a running browser (ws://host:9222/devtools/browser/… or http://host:9222)")
+	refSP := fs.Bool("reference-sp", false, "serve the target's sign-in URLs with strict reference SPs configured from the target (try a guide's values before the real SP exists)")
 	insecure := fs.Bool("insecure-tls", false, "ignore certificate errors of the SP in the browser (self-signed test SP)")
 	shots := fs.String("screenshots", "key", "screenshots: key (IdP page and outcome), all (every step), none")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long one page may take to settle")
@@ -152,6 +153,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	default:
 		return exitUsage, usagef("--screenshots %q: want key, all or none", *shots)
 	}
+	if *refSP && *target == "" {
+		return exitUsage, usagef("--reference-sp needs --target (without one the run uses the built-in reference SPs anyway)")
+	}
 	if len(scenarios.Select(only, skip)) == 0 {
 		return exitUsage, usagef("--only/--skip select no check (run `conformance list` for the IDs)")
 	}
@@ -165,6 +169,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 			return exitUsage, &usageError{err.Error()}
 		}
 		env, err = scenarios.Start(ctx, t, scenarios.StartOptions{})
+		if err == nil && *refSP {
+			if _, err = scenarios.StartTargetReferences(ctx, env); err != nil {
+				env.Close()
+			}
+		}
 	}
 	if err != nil {
 		return exitUsage, err
