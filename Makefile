@@ -24,8 +24,13 @@ REPORT_DIR  ?= conformance-report
 # Commands the build and tests need, as command:debian-package. git: go build stamps the VCS
 # revision. Add to this list when a test starts to need a tool (e.g. xmlsec1:xmlsec1 for
 # tests that verify signatures with xmlsec1). chromium: the conformance runner and its
-# end-to-end tests drive Debian's headless Chromium (never a downloaded browser).
-TEST_TOOLS  := git:git xmlsec1:xmlsec1 chromium:chromium
+# end-to-end tests drive Debian's headless Chromium (never a downloaded browser). An entry
+# that starts with / is a file to test for: Apache and its two SSO modules, the real SPs the
+# tests of fixtures/sp/apache start as private instances (the system Apache is never used).
+TEST_TOOLS  := git:git xmlsec1:xmlsec1 chromium:chromium \
+               /usr/sbin/apache2:apache2 \
+               /usr/lib/apache2/modules/mod_auth_mellon.so:libapache2-mod-auth-mellon \
+               /usr/lib/apache2/modules/mod_auth_openidc.so:libapache2-mod-auth-openidc
 
 # sudo when not root and sudo exists; nothing otherwise.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
@@ -43,7 +48,9 @@ go:
 tools:
 	@missing=""; \
 	for t in $(TEST_TOOLS); do \
-	  command -v "$${t%%:*}" >/dev/null || missing="$$missing $${t#*:}"; \
+	  c="$${t%%:*}"; \
+	  case "$$c" in /*) [ -e "$$c" ] && continue;; *) command -v "$$c" >/dev/null && continue;; esac; \
+	  missing="$$missing $${t#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "make: installing$$missing"; \

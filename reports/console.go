@@ -147,7 +147,8 @@ func (c *Console) progressLine(ch Check, done, total int) string {
 	}
 	if what != "" {
 		b.WriteString("  ")
-		b.WriteString(c.paint(dimFor(ch.Status), oneLine(what)))
+		// A long URL (a Response by HTTP-Redirect) would fill the terminal: the report has it all.
+		b.WriteString(c.paint(dimFor(ch.Status), truncate(oneLine(what), 160)))
 	}
 	fmt.Fprintf(&b, " %s\n", c.paint(ansiDim, "("+fmtDuration(ch.Duration())+")"))
 	indent := strings.Repeat(" ", width*2+4)
