@@ -113,7 +113,9 @@ func LaunchBrowser(ctx context.Context, o BrowserOptions) (*Browser, error) {
 			chromedp.Flag("disable-backgrounding-occluded-windows", true),
 			chromedp.Flag("disable-renderer-backgrounding", true),
 			chromedp.Flag("disable-ipc-flooding-protection", true),
-			chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
+			// HttpsUpgrades: Chromium would try an http:// SP over https first; a plain-http SP
+			// must be tested as it is served (its cookie attributes are the point).
+			chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints,HttpsUpgrades"),
 			chromedp.Flag("password-store", "basic"),
 			chromedp.WindowSize(o.Width, o.Height),
 		}
