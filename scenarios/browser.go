@@ -63,17 +63,19 @@ type Browser struct {
 }
 
 // FindChromium returns the path of a Chromium-family browser, or an error saying how to get
-// one.
+// one. Debian's chromium-headless-shell (the same engine without the desktop browser around
+// it) comes first: a sign-in costs it about a third of the CPU of full Chromium in headless
+// mode.
 func FindChromium() (string, error) {
 	if p := os.Getenv("CHROMIUM"); p != "" {
 		return p, nil
 	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+	for _, name := range []string{"chromium-headless-shell", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p, nil
 		}
 	}
-	return "", errors.New("no Chromium found on PATH (install it: apt-get install -y chromium; or pass --browser PATH or --browser-url ws://…)")
+	return "", errors.New("no Chromium found on PATH (install it: apt-get install -y chromium-headless-shell, or chromium; or pass --browser PATH or --browser-url ws://…)")
 }
 
 // LaunchBrowser starts (or connects to) the browser. Close it when done.
@@ -115,7 +117,15 @@ func LaunchBrowser(ctx context.Context, o BrowserOptions) (*Browser, error) {
 			chromedp.Flag("disable-ipc-flooding-protection", true),
 			// HttpsUpgrades: Chromium would try an http:// SP over https first; a plain-http SP
 			// must be tested as it is served (its cookie attributes are the point).
-			chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints,HttpsUpgrades"),
+			// The rest is process churn: with site isolation, every cross-site hop of a
+			// sign-in (SP → IdP → SP) and every new document started a renderer, which cost
+			// more CPU than everything else in a run together. A test browser needs no
+			// isolation between the sites it tests; each check still has its own browser
+			// context (cookies, storage), which is what the checks depend on.
+			chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints,HttpsUpgrades,"+
+				"IsolateOrigins,site-per-process,SpareRendererForSitePerProcess,BackForwardCache,RenderDocument,ProactivelySwapBrowsingInstance"),
+			chromedp.Flag("disable-site-isolation-trials", true),
+			chromedp.Flag("renderer-process-limit", "1"),
 			chromedp.Flag("password-store", "basic"),
 			chromedp.WindowSize(o.Width, o.Height),
 		}
@@ -192,6 +202,15 @@ type tab struct {
 	commits int // main-frame navigations committed (a new document is shown)
 	extra   map[network.RequestID][]*network.EventRequestWillBeSentExtraInfo
 	resp    map[network.RequestID][]*network.EventResponseReceivedExtraInfo
+
+	// What the page is doing, for waiting on events rather than polling: every event below
+	// bumps version and wakes the waiters (closes wake).
+	version  uint64
+	url      string // the main frame's document URL, as its navigation events say
+	wake     chan struct{}
+	lastSeen time.Time
+	loading  map[cdp.FrameID]bool           // frames between started and stopped loading
+	inflight map[network.RequestID]struct{} // requests of any kind not yet finished
 }
 
 // docEntry is one document request (one hop of a redirect chain).
@@ -217,7 +236,8 @@ type docEntry struct {
 func (b *Browser) newTab(parent context.Context) (*tab, error) {
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext(), chromedp.WithNewWindow(true))
 	t := &tab{ctx: ctx, cancel: cancel, extra: map[network.RequestID][]*network.EventRequestWillBeSentExtraInfo{},
-		resp: map[network.RequestID][]*network.EventResponseReceivedExtraInfo{}}
+		resp: map[network.RequestID][]*network.EventResponseReceivedExtraInfo{}, wake: make(chan struct{}),
+		lastSeen: time.Now(), loading: map[cdp.FrameID]bool{}, inflight: map[network.RequestID]struct{}{}}
 	// Stop with the parent (the run's context) too.
 	stop := context.AfterFunc(parent, cancel)
 	t.cancel = func() { stop(); cancel() }
@@ -235,6 +255,12 @@ func (b *Browser) newTab(parent context.Context) (*tab, error) {
 	if err := chromedp.Listen(ctx, func(ev any) {
 		t.mu.Lock()
 		defer t.mu.Unlock()
+		if t.activity(ev) {
+			t.version++
+			t.lastSeen = time.Now()
+			close(t.wake)
+			t.wake = make(chan struct{})
+		}
 		switch e := ev.(type) {
 		case *network.EventRequestWillBeSent:
 			if e.Type != network.ResourceTypeDocument {
@@ -265,6 +291,11 @@ func (b *Browser) newTab(parent context.Context) (*tab, error) {
 		case *page.EventFrameNavigated:
 			if e.Frame != nil && e.Frame.ParentID == "" {
 				t.commits++
+				t.url = e.Frame.URL + e.Frame.URLFragment
+			}
+		case *page.EventNavigatedWithinDocument:
+			if string(e.FrameID) == mainFrame || mainFrame == "" {
+				t.url = e.URL
 			}
 		case *network.EventResponseReceived:
 			if e.Type != network.ResourceTypeDocument {
@@ -293,6 +324,122 @@ func (b *Browser) newTab(parent context.Context) (*tab, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// activity records what an event says about the page's progress (loading frames, requests
+// in flight) and reports whether it is progress at all. Called with t.mu held.
+func (t *tab) activity(ev any) bool {
+	switch e := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		t.inflight[e.RequestID] = struct{}{}
+	case *network.EventLoadingFinished:
+		delete(t.inflight, e.RequestID)
+	case *network.EventLoadingFailed:
+		delete(t.inflight, e.RequestID)
+	case *network.EventResponseReceived:
+	case *page.EventFrameStartedLoading:
+		t.loading[e.FrameID] = true
+	case *page.EventFrameStoppedLoading:
+		delete(t.loading, e.FrameID)
+	case *page.EventFrameDetached:
+		delete(t.loading, e.FrameID)
+	case *page.EventFrameNavigated, *page.EventLoadEventFired, *page.EventDomContentEventFired,
+		*page.EventNavigatedWithinDocument, *page.EventFrameRequestedNavigation:
+	default:
+		return false
+	}
+	return true
+}
+
+// snapshot is the tab's progress counters at one moment.
+type snapshot struct {
+	version  uint64
+	commits  int
+	loading  bool
+	inflight int
+	quiet    time.Duration // since the last event
+	url      string
+	wake     <-chan struct{}
+}
+
+func (t *tab) snap() snapshot {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return snapshot{version: t.version, commits: t.commits, loading: len(t.loading) > 0, inflight: len(t.inflight),
+		quiet: time.Since(t.lastSeen), url: t.url, wake: t.wake}
+}
+
+// idleFor and stuckAfter define "the page is at rest": no frame loading, no request in
+// flight and no event for idleFor; or no event at all for stuckAfter (a request that never
+// ends, e.g. a long poll, must not hold a check until its timeout).
+const (
+	idleFor    = 120 * time.Millisecond
+	stuckAfter = time.Second
+)
+
+// waitLoaded waits, on the browser's events, until a document newer than the after-th has
+// been committed and no frame is loading (its load event has fired), or nothing has
+// happened for stuckAfter.
+func (t *tab) waitLoaded(ctx context.Context, after int) error {
+	for {
+		s := t.snap()
+		if s.commits > after && (!s.loading || s.quiet >= stuckAfter) {
+			return nil
+		}
+		wait := stuckAfter
+		if s.commits > after {
+			wait = stuckAfter - s.quiet
+		}
+		if err := waitEvent(ctx, s.wake, max(wait, time.Millisecond)); err != nil {
+			return err
+		}
+	}
+}
+
+// waitIdle waits, on the browser's events, until the page is at rest: a document newer than
+// the after-th committed, and no frame loading, no request in flight and no event for
+// idleFor (or no event at all for stuckAfter). It returns the version it saw at rest.
+func (t *tab) waitIdle(ctx context.Context, after int) (uint64, error) {
+	for {
+		s := t.snap()
+		var wait time.Duration
+		switch {
+		case s.commits <= after:
+			wait = stuckAfter // only an event can end this wait
+		case !s.loading && s.inflight == 0:
+			wait = idleFor - s.quiet
+		default:
+			wait = stuckAfter - s.quiet
+		}
+		if wait <= 0 && s.commits > after {
+			return s.version, nil
+		}
+		if err := waitEvent(ctx, s.wake, max(wait, time.Millisecond)); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// waitChange waits for the next event after version v (or d).
+func (t *tab) waitChange(ctx context.Context, v uint64, d time.Duration) error {
+	s := t.snap()
+	if s.version != v {
+		return nil
+	}
+	return waitEvent(ctx, s.wake, d)
+}
+
+// waitEvent waits until wake is closed, d has passed, or ctx ends (its error).
+func waitEvent(ctx context.Context, wake <-chan struct{}, d time.Duration) error {
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-wake:
+	case <-tm.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
 }
 
 // attachExtra copies the withheld cookies of a hop's ExtraInfo event (they arrive in hop

@@ -2,9 +2,12 @@ package scenarios_test
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/xml"
 	"fmt"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -341,5 +344,41 @@ var _ = Describe("misconfigurations", Label("e2e"), func() {
 			Expect(c.Diagnosis).To(ContainSubstring("config.redirect-uri"))
 		}
 		Expect(run.ExitCode()).To(Equal(1))
+	})
+})
+
+var _ = Describe("the per-check timeout", Label("e2e"), func() {
+	It("turns a check that runs out of time into an error, never a pass or a fail", func() {
+		// An SP whose ACS never answers: the IdP's Response is posted, and the browser waits.
+		hang := make(chan struct{})
+		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-hang:
+			case <-r.Context().Done():
+			}
+		}))
+		defer srv.Close()
+		defer close(hang)
+		t := &scenarios.Target{Name: "an SP that hangs", SAML: &scenarios.SAMLTarget{EntityID: "urn:example:hang",
+			ACSURLs: []string{srv.URL + "/saml/acs"}, IdPInitiated: true}}
+		Expect(t.Validate()).To(Succeed())
+		ctx := context.Background()
+		env, err := scenarios.Start(ctx, t, scenarios.StartOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		defer env.Close()
+		run, err := scenarios.Run(ctx, env, scenarios.Options{
+			// A refusal is what this check expects: a hang must not pass for one.
+			Only:        []string{"saml.audience.wrong", "saml.idp-initiated"},
+			Parallel:    2,
+			Screenshots: "none", PageTimeout: time.Minute, CheckTimeout: 3 * time.Second,
+			Browser: scenarios.BrowserOptions{TrustCertificates: []*x509.Certificate{srv.Certificate()}},
+		})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(run.Checks).To(HaveLen(2))
+		for _, c := range run.Checks {
+			Expect(c.Status).To(Equal(reports.StatusError), "%s: %s", c.ID, c.Diagnosis)
+			Expect(c.Diagnosis).To(HavePrefix("the check did not finish within 3s (per-check timeout)"), c.ID)
+			Expect(c.Diagnosis).To(ContainSubstring(srv.URL+"/saml/acs"), "it says where it was stuck")
+		}
 	})
 })

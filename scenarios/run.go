@@ -33,7 +33,12 @@ type Options struct {
 	// Browser says which browser to use; the run adds the target's host mappings and the
 	// IdP's CA.
 	Browser BrowserOptions
-	// CheckTimeout bounds each page wait of a check (default 30 s).
+	// PageTimeout bounds each page wait of a check: from an action (open a URL, submit a
+	// form) until the page is at rest (default 30 s).
+	PageTimeout time.Duration
+	// CheckTimeout bounds a whole check, every browser context and sign-in of it (default
+	// 2 min). A check that runs out of time is an error, whatever it saw until then: a
+	// refusal cannot be told from a hang, so it is never counted as a pass.
 	CheckTimeout time.Duration
 	// Screenshots says when to take them: "key" (default: the IdP's page and the outcome),
 	// "all" (every step) or "none".
@@ -51,15 +56,7 @@ type Options struct {
 // could not start (no browser, ...); checks that could not run are results with status
 // error.
 func Run(ctx context.Context, env *Env, o Options) (*reports.Run, error) {
-	if o.Parallel < 1 {
-		o.Parallel = 1
-	}
-	if o.CheckTimeout == 0 {
-		o.CheckTimeout = 30 * time.Second
-	}
-	if o.Screenshots == "" {
-		o.Screenshots = "key"
-	}
+	o.defaults()
 	if o.Tool == "" {
 		o.Tool = "ssoharness conformance " + version()
 	}
@@ -141,6 +138,25 @@ func Run(ctx context.Context, env *Env, o Options) (*reports.Run, error) {
 	return run, nil
 }
 
+// defaults fills in the options left zero.
+func (o *Options) defaults() {
+	if o.Parallel < 1 {
+		o.Parallel = 1
+	}
+	if o.PageTimeout == 0 {
+		o.PageTimeout = 30 * time.Second
+	}
+	if o.CheckTimeout == 0 {
+		o.CheckTimeout = 2 * time.Minute
+	}
+	if o.Screenshots == "" {
+		o.Screenshots = "key"
+	}
+}
+
+// errCheckTimeout is the cause of a check's context when its CheckTimeout ran out.
+var errCheckTimeout = errors.New("check timeout")
+
 // Session is a browser launched for an environment, running single checks: the API a test
 // framework (see scenarios/ginkgosuite) uses to run the catalog one check at a time.
 type Session struct {
@@ -151,15 +167,7 @@ type Session struct {
 // NewSession launches the browser for env (with the target's host mappings and the IdP's
 // CA). Close it when done.
 func NewSession(ctx context.Context, env *Env, o Options) (*Session, error) {
-	if o.Parallel < 1 {
-		o.Parallel = 1
-	}
-	if o.CheckTimeout == 0 {
-		o.CheckTimeout = 30 * time.Second
-	}
-	if o.Screenshots == "" {
-		o.Screenshots = "key"
-	}
+	o.defaults()
 	bo := o.Browser
 	// Copies: the caller's map and slice stay as they were.
 	bo.Hosts = maps.Clone(bo.Hosts)
@@ -263,10 +271,28 @@ func (r *runner) run(ctx context.Context, c Check) (res reports.Check) {
 		res.Status, res.Reason = reports.StatusSkip, "waived by the target: "+ov.Reason
 		return res
 	}
+	cctx, cancel := context.WithTimeoutCause(ctx, r.o.CheckTimeout, errCheckTimeout)
+	defer cancel()
 	if c.config != nil {
-		c.config.run(cr, ctx)
+		c.config.run(cr, cctx)
 	} else {
-		cr.runFault(ctx)
+		cr.runFault(cctx)
+	}
+	if context.Cause(cctx) == errCheckTimeout {
+		// Whatever the check concluded from pages cut short, it did not finish.
+		last := ""
+		if cr.w != nil {
+			tr := cr.w.tab.trace()
+			for i := len(tr) - 1; i >= 0; i-- {
+				if tr[i].MainFrame {
+					last = fmt.Sprintf(" (last at %s %s)", tr[i].Method, tr[i].URL)
+					break
+				}
+			}
+		}
+		res.Status, res.Observed = reports.StatusError, ""
+		res.Diagnosis = fmt.Sprintf("the check did not finish within %s (per-check timeout)%s", r.o.CheckTimeout, last)
+		res.Fix = ""
 	}
 	return res
 }
@@ -288,7 +314,7 @@ func (cr *checkRun) newContext(ctx context.Context, token string) (*walker, erro
 		return nil, fmt.Errorf("set the context cookie: %w", err)
 	}
 	cr.tokens = append(cr.tokens, token)
-	w := &walker{tab: t, idpHost: cr.r.env.idpHost, timeout: cr.r.o.CheckTimeout, all: cr.r.o.Screenshots == "all"}
+	w := &walker{tab: t, idpHost: cr.r.env.idpHost, timeout: cr.r.o.PageTimeout, all: cr.r.o.Screenshots == "all"}
 	if cr.r.o.ReportDir != "" && cr.r.o.Screenshots != "none" {
 		w.shotDir = cr.r.o.ReportDir
 		w.shotBase = "screenshots/" + strings.NewReplacer(":", "-", "/", "-").Replace(cr.check.Key())

@@ -27,8 +27,8 @@ type pageState struct {
 	HasPassword bool   `json:"password"`
 	AutoPost    bool   `json:"autopost"`
 	Status      int    `json:"-"`
-	docs        int
 	commits     int
+	version     uint64 // the tab's event count when the page was read
 }
 
 // stateJS reads the page: URL, readiness, title, visible text, and whether it is the IdP's
@@ -54,23 +54,35 @@ type walker struct {
 	all      bool // a screenshot at every step, not only the key ones
 }
 
-// state reads the page, retrying while a navigation swaps the document under it.
+// state reads the page, retrying (on the next browser event) while a navigation swaps the
+// document under it. The read is matched to the navigation events: a page whose URL is not
+// yet the committed one (its commit event is still on its way) is read again, so that the
+// commit count returned is the shown document's.
 func (w *walker) state(ctx context.Context) (pageState, error) {
 	var last error
-	for range 20 {
+	for i := range 20 {
+		before := w.tab.snap()
 		st, err := chromedp.Run(ctx, chromedp.Evaluate[pageState](stateJS))
 		if err == nil {
-			tr := w.tab.trace()
-			st.docs = len(tr)
-			st.commits = w.tab.committed()
-			st.Status = statusOf(tr, st.URL)
+			after := w.tab.snap()
+			if after.url != st.URL && i < 10 && st.URL != "about:blank" {
+				if err := w.tab.waitChange(ctx, after.version, 100*time.Millisecond); err != nil {
+					return pageState{}, err
+				}
+				continue
+			}
+			st.commits = after.commits
+			st.version = before.version
+			st.Status = statusOf(w.tab.trace(), st.URL)
 			return st, nil
 		}
 		last = err
 		if ctx.Err() != nil {
 			return pageState{}, ctx.Err()
 		}
-		time.Sleep(50 * time.Millisecond)
+		if err := w.tab.waitChange(ctx, before.version, 100*time.Millisecond); err != nil {
+			return pageState{}, err
+		}
 	}
 	return pageState{}, last
 }
@@ -98,8 +110,9 @@ func (w *walker) onIdP(s pageState) bool {
 }
 
 // settle waits until the page is at rest: the IdP's email or password step, or any page
-// (off the IdP, or an IdP error page) that stays put, loaded, for a moment, and is not an
-// auto-submitting form.
+// (off the IdP, or an IdP error page) that is loaded, is not an auto-submitting form, and has
+// no request in flight and no event for a moment (see waitIdle). It waits on the browser's
+// events (navigation, load, network), never for a fixed time.
 //
 // after is the number of documents committed before the action that started this navigation:
 // the page counts as settled only once a new document has started (so the page a click was
@@ -107,37 +120,51 @@ func (w *walker) onIdP(s pageState) bool {
 func (w *walker) settle(after int) (pageState, error) {
 	ctx, cancel := context.WithTimeout(w.tab.ctx, w.timeout)
 	defer cancel()
-	var prev pageState
-	stable := 0
+	var last pageState
+	timedOut := func(err error) (pageState, error) {
+		if errors.Is(err, context.DeadlineExceeded) {
+			where := last.URL
+			if where == "" {
+				where = "(no page yet)"
+			}
+			return last, fmt.Errorf("the page did not settle within %s (last at %s)", w.timeout, where)
+		}
+		return last, err
+	}
 	for {
+		// The IdP's own steps are known when they show: no need to wait for quiet.
+		if err := w.tab.waitLoaded(ctx, after); err != nil {
+			return timedOut(err)
+		}
 		s, err := w.state(ctx)
 		if err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
-				return prev, fmt.Errorf("the page did not settle within %s (last at %s)", w.timeout, prev.URL)
-			}
-			return prev, err
+			return timedOut(err)
 		}
-		if s.commits <= after {
-			prev = s
-			time.Sleep(50 * time.Millisecond)
-			continue
+		last = s
+		if s.Ready == "complete" && w.onIdP(s) && (s.HasEmail || s.HasPassword) {
+			return s, nil
+		}
+		v, err := w.tab.waitIdle(ctx, after)
+		if err != nil {
+			return timedOut(err)
+		}
+		if v != s.version {
+			// Something happened since it was read: read it again, at rest.
+			if s, err = w.state(ctx); err != nil {
+				return timedOut(err)
+			}
+			last = s
 		}
 		if s.Ready == "complete" && w.onIdP(s) && (s.HasEmail || s.HasPassword) {
 			return s, nil
 		}
-		if s.Ready == "complete" && !s.AutoPost && s.URL == prev.URL && s.docs == prev.docs && s.commits == prev.commits && s.URL != "about:blank" {
-			stable++
-			if stable >= 2 {
-				return s, nil
-			}
-		} else {
-			stable = 0
+		if s.Ready == "complete" && !s.AutoPost && s.URL != "about:blank" && w.tab.snap().version == s.version {
+			return s, nil
 		}
-		prev = s
-		select {
-		case <-ctx.Done():
-			return prev, fmt.Errorf("the page did not settle within %s (last at %s)", w.timeout, prev.URL)
-		case <-time.After(60 * time.Millisecond):
+		// Still on its way (an auto-posting form, a document still loading, or an event
+		// while it was read): look again after the next event.
+		if err := w.tab.waitChange(ctx, s.version, stuckAfter); err != nil {
+			return timedOut(err)
 		}
 	}
 }

@@ -35,7 +35,7 @@ const usageText = `conformance: SSO conformance checks against a service provide
 
 Usage:
   conformance run      [--target FILE] [--only GLOB] [--skip GLOB] [--parallel N] [--report-dir DIR]
-                       [--browser PATH | --browser-url ws://…] [--screenshots key|all|none] [--timeout 30s]
+                       [--browser PATH | --browser-url ws://…] [--screenshots key|all|none] [--timeout 30s] [--check-timeout 2m]
   conformance list     [--json] [--protocol SAML|OIDC] [GLOB]
   conformance validate --target FILE
   conformance version
@@ -135,6 +135,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	insecure := fs.Bool("insecure-tls", false, "ignore certificate errors of the SP in the browser (self-signed test SP)")
 	shots := fs.String("screenshots", "key", "screenshots: key (IdP page and outcome), all (every step), none")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long one page may take to settle")
+	checkTimeout := fs.Duration("check-timeout", 2*time.Minute, "how long one check may take in all; a check that runs out is an error, never a pass")
 	verbose := fs.Bool("v", false, "print each check's description, steps and references")
 	if err := parse(fs, args); err != nil {
 		return exitUsage, err
@@ -188,7 +189,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	con := reports.NewConsole(stdout)
 	con.Verbose = *verbose
 	res, err := scenarios.Run(ctx, env, scenarios.Options{
-		Only: only, Skip: skip, Parallel: *parallel, ReportDir: *reportDir, Screenshots: *shots, CheckTimeout: *timeout,
+		Only: only, Skip: skip, Parallel: *parallel, ReportDir: *reportDir, Screenshots: *shots, PageTimeout: *timeout, CheckTimeout: *checkTimeout,
 		Browser:  scenarios.BrowserOptions{Path: *browser, URL: *browserURL, IgnoreCertErrors: *insecure},
 		OnStart:  func(r *reports.Run, total int) { con.Start(r, total) },
 		Progress: con.Progress,

@@ -4,7 +4,7 @@
 // Usage:
 //
 //	conformance run  [--target FILE] [--only GLOB] [--skip GLOB] [--parallel N] [--report-dir DIR]
-//	                 [--browser PATH | --browser-url ws://…] [--screenshots key|all|none] [--timeout 30s]
+//	                 [--browser PATH | --browser-url ws://…] [--screenshots key|all|none] [--timeout 30s] [--check-timeout 2m]
 //	conformance list [--json] [--protocol SAML|OIDC] [GLOB]
 //	conformance validate --target FILE
 //	conformance version

@@ -32,7 +32,7 @@ import (
 //		Options: scenarios.Options{
 //			Skip:         []string{"saml.xsw.*", "oidc:config.samesite"},
 //			ReportDir:    "sso-report",
-//			CheckTimeout: 20 * time.Second,
+//			PageTimeout: 20 * time.Second,
 //		},
 //	})
 //
@@ -46,8 +46,8 @@ func Example() {
 			// IDs and globs, as `conformance run --only/--skip`.
 			Skip: []string{"saml.xsw.*", "oidc:config.samesite"},
 			// Screenshots, and junit.xml, report.json and index.html after the last check.
-			ReportDir:    "sso-report",
-			CheckTimeout: 20 * time.Second,
+			ReportDir:   "sso-report",
+			PageTimeout: 20 * time.Second,
 		},
 	}
 	// In the suite file: var _ = ginkgosuite.Describe(...) at the top level, or a call inside

@@ -28,7 +28,7 @@ type Config struct {
 	TargetFile string
 	// Options select and tune the checks: Only and Skip (IDs and globs, see
 	// scenarios.Select), ReportDir (screenshots, idp-ca.pem when the IdP serves TLS, and the
-	// JUnit/JSON/HTML reports written when the container finishes), Browser, CheckTimeout,
+	// JUnit/JSON/HTML reports written when the container finishes), Browser, PageTimeout, CheckTimeout,
 	// Screenshots, Tool, OnStart and Progress. Parallel is ignored: the checks of one
 	// Describe run one after the other in one browser (Ginkgo parallelism is per process,
 	// and the container is Ordered).
