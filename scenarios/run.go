@@ -324,7 +324,8 @@ func (cr *checkRun) newContext(ctx context.Context, token string) (*walker, erro
 		if len(cr.tabs) == 1 {
 			// A rerun into the same directory must not mix old screenshots in.
 			old, _ := filepath.Glob(filepath.Join(w.shotDir, filepath.FromSlash(w.shotBase)) + "*.png")
-			for _, f := range old {
+			jpg, _ := filepath.Glob(filepath.Join(w.shotDir, filepath.FromSlash(w.shotBase)) + "*.jpg")
+			for _, f := range append(old, jpg...) {
 				_ = os.Remove(f)
 			}
 		}
