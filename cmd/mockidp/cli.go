@@ -39,6 +39,8 @@ Usage:
   mockidp metadata [--config FILE] --app NAME|APPID [--tenant ID|DOMAIN] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
   mockidp values   [--config FILE] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
   mockidp faults   [--json] [--protocol SAML|OIDC] [PATTERN]
+  mockidp bench    [--protocol saml|oidc|both] [--concurrency 8] [--duration 10s] [--warmup 1s] [--json]
+                   [--url URL --pid PID | --server-cmd CMD] [--flavor entra|oauth2-mock-server|saml-idp]
   mockidp version
 
 serve     serves the directory (the embedded default without --config) and prints, per app,
@@ -46,6 +48,9 @@ serve     serves the directory (the embedded default without --config) and print
 metadata  prints an app's federation metadata without serving, for the URL serve would use
 values    prints what serve prints, without serving
 faults    prints the fault catalog: check ID, protocol, expected verdict, description
+bench     runs complete SAML/OIDC sign-ins without a browser at a concurrency and reports
+          sign-ins/s, latency, errors, server CPU per sign-in and its overhead over the
+          RSA signatures it needs (starts the mock itself unless --url/--server-cmd)
 
 Run "mockidp COMMAND -h" for the flags of a command.
 `
@@ -72,13 +77,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		err = cmdValues(args[1:], stdout, stderr)
 	case "faults":
 		err = cmdFaults(args[1:], stdout, stderr)
+	case "bench":
+		err = cmdBench(ctx, args[1:], stdout, stderr)
 	case "version":
 		err = cmdVersion(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usageText)
 		return exitOK
 	default:
-		err = usagef("unknown command %q (want serve, metadata, values, faults or version; see mockidp -h)", args[0])
+		err = usagef("unknown command %q (want serve, metadata, values, faults, bench or version; see mockidp -h)", args[0])
 	}
 	var ue *usageError
 	switch {
