@@ -333,9 +333,9 @@ func (m *samlMint) xsw(n int, doc *etree.Document, resp *etree.Element) error {
 // binding fault, by HTTP-Redirect.
 func (s *Server) sendMintedSAML(w http.ResponseWriter, r *http.Request, m *samlMint, acs, relay string, xmlBytes []byte) {
 	if m == nil || m.deliver != deliverRedirect {
-		fields := []formField{{"SAMLResponse", base64.StdEncoding.EncodeToString(xmlBytes)}}
+		fields := []formField{{Name: "SAMLResponse", b64: xmlBytes}}
 		if relay != "" {
-			fields = append(fields, formField{"RelayState", relay})
+			fields = append(fields, formField{Name: "RelayState", Value: relay})
 		}
 		s.renderPostForm(w, acs, fields...)
 		return

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,6 +39,26 @@ type SigningKey struct {
 	Active bool
 	// Published keys appear in metadata (active and rollover keys).
 	Published bool
+
+	b64    atomic.Pointer[certText] // Base64 of Cert, made once per certificate (certBase64)
+	jwtHdr atomic.Pointer[jwtKey]   // kid and JOSE headers, made once per certificate (jwt)
+}
+
+// certText is a certificate's Base64 text, for the certificate it was made from.
+type certText struct {
+	cert *x509.Certificate
+	text string
+}
+
+// certBase64 is Base64 (the X509Certificate text of every signature), encoded once per
+// certificate rather than for every response.
+func (k *SigningKey) certBase64() string {
+	if c := k.b64.Load(); c != nil && c.cert == k.Cert {
+		return c.text
+	}
+	c := &certText{cert: k.Cert, text: base64.StdEncoding.EncodeToString(k.Cert.Raw)}
+	k.b64.Store(c)
+	return c.text
 }
 
 // Thumbprint is the SHA-1 thumbprint in upper-case hex, as the portal shows it.
@@ -47,7 +68,7 @@ func (k *SigningKey) Thumbprint() string {
 }
 
 // Base64 is the DER certificate in base64 without line breaks (X509Certificate text).
-func (k *SigningKey) Base64() string { return base64.StdEncoding.EncodeToString(k.Cert.Raw) }
+func (k *SigningKey) Base64() string { return k.certBase64() }
 
 // CER is the certificate as the portal's "Certificate (Base64)" download: PEM with CRLF line
 // breaks.

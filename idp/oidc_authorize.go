@@ -271,12 +271,11 @@ func (s *Server) finishAuthorize(w http.ResponseWriter, r *http.Request, req *au
 	if strings.Contains(req.responseType, "code") {
 		code = "1.A" + s.opaque(96)
 		s.oidc.mu.Lock()
-		for k, old := range s.oidc.codes {
-			if now.After(old.expires.Add(codeLifetime)) {
-				delete(s.oidc.codes, k)
-			}
-		}
+		// Codes are kept for a lifetime past their expiry (a late redemption is
+		// AADSTS70008, "expired", rather than an unknown code), then dropped.
+		s.oidc.codeExpiry.sweep(now, s.oidc.codes)
 		s.oidc.codes[code] = g
+		s.oidc.codeExpiry.add(g.expires.Add(codeLifetime), code, g)
 		s.oidc.mu.Unlock()
 		params = append(params, [2]string{"code", code})
 	}

@@ -21,7 +21,9 @@ type oidcState struct {
 	keys    map[string][]*SigningKey  // tenant ID -> keys, newest first
 	rotated map[string]int            // tenant ID -> rotations, to name persisted keys
 	codes   map[string]*oauthGrant
-	refresh map[string]*oauthGrant
+	// codeExpiry orders codes by when they are dropped (expiry.go).
+	codeExpiry expiryQueue[*oauthGrant]
+	refresh    map[string]*oauthGrant
 	// apps lists, per session ID, the app registrations signed in to (front-channel logout).
 	apps map[string][]*AppRegistration
 }

@@ -2,6 +2,8 @@ package idp
 
 import (
 	"net/http"
+	"slices"
+	"sync"
 )
 
 // oidcRoutes registers the OIDC/OAuth endpoints at Entra's paths.
@@ -103,8 +105,12 @@ func (s *Server) handleDiscoveryV2(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.writeDiscoveryBytes(w, s.jsonDocs.get("v2 "+s.base()+" "+seg, nil, func() any { return s.discoveryV2(seg, tid, region) }), ev)
+}
+
+func (s *Server) discoveryV2(seg, tid string, region *string) discoveryV2 {
 	b := s.base() + "/" + seg
-	d := discoveryV2{
+	return discoveryV2{
 		TokenEndpoint:                     b + "/oauth2/v2.0/token",
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
 		JWKSURI:                           b + "/discovery/v2.0/keys",
@@ -129,7 +135,6 @@ func (s *Server) handleDiscoveryV2(w http.ResponseWriter, r *http.Request) {
 		MSGraphHost:        "graph.microsoft.com",
 		RBACURL:            "https://pas.windows.net",
 	}
-	s.writeDiscovery(w, d, ev)
 }
 
 func (s *Server) handleDiscoveryV1(w http.ResponseWriter, r *http.Request) {
@@ -138,8 +143,12 @@ func (s *Server) handleDiscoveryV1(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.writeDiscoveryBytes(w, s.jsonDocs.get("v1 "+s.base()+" "+seg, nil, func() any { return s.discoveryV1(seg, tid, region) }), ev)
+}
+
+func (s *Server) discoveryV1(seg, tid string, region *string) discoveryV1 {
 	b := s.base() + "/" + seg
-	d := discoveryV1{
+	return discoveryV1{
 		TokenEndpoint:                     b + "/oauth2/token",
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
 		JWKSURI:                           b + "/discovery/keys",
@@ -166,11 +175,11 @@ func (s *Server) handleDiscoveryV1(w http.ResponseWriter, r *http.Request) {
 		MSGraphHost:        "graph.microsoft.com",
 		RBACURL:            "https://pas.windows.net",
 	}
-	s.writeDiscovery(w, d, ev)
 }
 
-// writeDiscovery sends a discovery document or key set with Entra's caching and CORS headers.
-func (s *Server) writeDiscovery(w http.ResponseWriter, v any, ev *Event) {
+// writeDiscoveryBytes sends a discovery document or key set (encoded by encodeJSON) with
+// Entra's caching and CORS headers.
+func (s *Server) writeDiscoveryBytes(w http.ResponseWriter, b []byte, ev *Event) {
 	s.prepareEvent(ev)
 	s.record(ev)
 	h := w.Header()
@@ -178,5 +187,36 @@ func (s *Server) writeDiscovery(w http.ResponseWriter, v any, ev *Event) {
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Access-Control-Allow-Methods", "GET, OPTIONS")
 	h.Set("x-ms-request-id", ev.ID)
-	writeJSON(w, http.StatusOK, v, false)
+	writeJSONBytes(w, http.StatusOK, b, false)
+}
+
+// jsonDocCache keeps discovery documents and key sets as encoded: they change only with the
+// server's URL (part of the key) and, for key sets, the keys (the state compared).
+type jsonDocCache struct {
+	mu   sync.Mutex
+	docs map[string]jsonDoc
+}
+
+type jsonDoc struct {
+	state []keyState
+	body  []byte
+}
+
+// get returns the document for key made from state, building it when missing or when the
+// state has changed.
+func (c *jsonDocCache) get(key string, state []keyState, build func() any) []byte {
+	c.mu.Lock()
+	d, ok := c.docs[key]
+	c.mu.Unlock()
+	if ok && slices.Equal(d.state, state) {
+		return d.body
+	}
+	body := encodeJSON(build())
+	c.mu.Lock()
+	if c.docs == nil || len(c.docs) >= 256 {
+		c.docs = map[string]jsonDoc{} // bounded: common/organizations may come in any case
+	}
+	c.docs[key] = jsonDoc{state: state, body: body}
+	c.mu.Unlock()
+	return body
 }

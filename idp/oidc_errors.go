@@ -239,11 +239,20 @@ func (s *Server) prepareEvent(ev *Event) {
 // writeJSON writes compact JSON (Entra's wire form) with the token endpoint's headers, or
 // cacheable discovery headers when noStore is false.
 func writeJSON(w http.ResponseWriter, status int, v any, noStore bool) {
+	writeJSONBytes(w, status, encodeJSON(v), noStore)
+}
+
+// encodeJSON is v as writeJSON sends it.
+func encodeJSON(v any) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // Entra sends '&' and '<' literally in URLs
 	_ = enc.Encode(v)
-	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// writeJSONBytes is writeJSON for a body already encoded by encodeJSON.
+func writeJSONBytes(w http.ResponseWriter, status int, b []byte, noStore bool) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -273,7 +282,7 @@ func (s *Server) sendRedirect(w http.ResponseWriter, r *http.Request, to oauthRe
 	case "form_post":
 		fields := make([]formField, len(params))
 		for i, p := range params {
-			fields[i] = formField{p[0], p[1]}
+			fields[i] = formField{Name: p[0], Value: p[1]}
 		}
 		s.renderPostForm(w, to.uri, fields...)
 		return

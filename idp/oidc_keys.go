@@ -43,13 +43,30 @@ func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
 		tenants, issuerTID = []*Tenant{t}, t.ID
 		ev.TenantID = t.ID
 	}
-	out := jwks{Keys: []jwk{}}
-	seen := map[string]bool{}
-	for _, tt := range tenants {
+	// The key set is encoded again only when a key, its certificate or its publication has
+	// changed (rotation, retirement, the rotation fault) or the URL has.
+	keysOf := make([][]*SigningKey, len(tenants))
+	var state []keyState
+	for i, tt := range tenants {
 		keys := s.OIDCKeys(tt.ID)
 		if k := s.faultJWKS(tt.ID); k != nil {
 			keys = append(keys, &SigningKey{Cert: k.Cert, Key: k.Key, Published: true}) // oidc.key.rotation
+			state = append(state, keyState{k: k, cert: k.Cert, published: true})
 		}
+		for _, k := range keys {
+			state = append(state, keyState{k: k, cert: k.Cert, active: k.Active, published: k.Published})
+		}
+		keysOf[i] = keys
+	}
+	key := fmt.Sprintf("keys %v %s %s", v2, s.base(), issuerTID)
+	s.writeDiscoveryBytes(w, s.jsonDocs.get(key, state, func() any { return s.jwks(keysOf, v2, issuerTID) }), ev)
+}
+
+// jwks is the key set of the tenants' keys.
+func (s *Server) jwks(keysOf [][]*SigningKey, v2 bool, issuerTID string) jwks {
+	out := jwks{Keys: []jwk{}}
+	seen := map[string]bool{}
+	for _, keys := range keysOf {
 		for _, k := range keys {
 			if !k.Published || seen[kid(k)] {
 				continue
@@ -64,7 +81,7 @@ func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
 			out.Keys = append(out.Keys, j)
 		}
 	}
-	s.writeDiscovery(w, out, ev)
+	return out
 }
 
 // OIDCKeys returns a tenant's token-signing keys (by GUID or domain), active first.

@@ -2,9 +2,12 @@ package idp
 
 import (
 	"bytes"
+	"crypto/x509"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/beevik/etree"
 )
@@ -61,8 +64,71 @@ func (s *Server) CertificateURL(app *EnterpriseApp) string {
 
 // Metadata renders an app's signed federation metadata document, with the UTF-8 BOM and XML
 // declaration Entra sends, listing every published (active and rollover) certificate.
+//
+// The signed document is kept and served again while what it is made of stays the same: the
+// tenant, the server's URL and the app's certificates (which ones, published or not, which
+// one signs). Nothing in it depends on the time, so the clock does not expire it; a
+// certificate fault that publishes a certificate, or a new URL, makes a new document (with a
+// new ID).
 func (s *Server) Metadata(t *Tenant, app *EnterpriseApp) ([]byte, error) {
+	b, err := s.metadata(t, app)
+	return bytes.Clone(b), err
+}
+
+// metadata is Metadata without the copy: the handler only writes it out.
+func (s *Server) metadata(t *Tenant, app *EnterpriseApp) ([]byte, error) {
 	keys := s.publishedKeys(app)
+	state := metadataState{tenant: t.ID, base: s.base(), keys: make([]keyState, len(keys))}
+	for i, k := range keys {
+		state.keys[i] = keyState{k: k, cert: k.Cert, active: k.Active, published: k.Published}
+	}
+	c := &s.metadataDocs
+	c.mu.Lock()
+	defer c.mu.Unlock() // held while building, so that concurrent first fetches draw one ID
+	if d := c.docs[app]; d != nil && d.state.equal(state) {
+		return d.doc, nil
+	}
+	doc, err := s.buildMetadata(t, app, keys)
+	if err != nil {
+		return nil, err
+	}
+	if c.docs == nil {
+		c.docs = map[*EnterpriseApp]*metadataDoc{}
+	}
+	c.docs[app] = &metadataDoc{state: state, doc: doc}
+	return doc, nil
+}
+
+// metadataCache holds each app's signed metadata document with what it was made from.
+type metadataCache struct {
+	mu   sync.Mutex
+	docs map[*EnterpriseApp]*metadataDoc
+}
+
+type metadataDoc struct {
+	state metadataState
+	doc   []byte
+}
+
+// metadataState is everything a metadata document is made of besides constants.
+type metadataState struct {
+	tenant, base string
+	keys         []keyState
+}
+
+// keyState is one certificate as the document shows it.
+type keyState struct {
+	k                 *SigningKey
+	cert              *x509.Certificate
+	active, published bool
+}
+
+func (a metadataState) equal(b metadataState) bool {
+	return a.tenant == b.tenant && a.base == b.base && slices.Equal(a.keys, b.keys)
+}
+
+// buildMetadata makes and signs the document.
+func (s *Server) buildMetadata(t *Tenant, app *EnterpriseApp, keys []*SigningKey) ([]byte, error) {
 	tid := t.ID
 	wsfed := s.base() + "/" + tid + "/wsfed"
 	saml2 := s.LoginURL(t)
@@ -171,7 +237,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		s.renderErrorPage(w, r, errAppNotFound(r.URL.Query().Get("appid"), t.ID), ev)
 		return
 	}
-	b, err := s.Metadata(t, app)
+	b, err := s.metadata(t, app)
 	if err != nil {
 		s.renderErrorPage(w, r, asError(err), ev)
 		return

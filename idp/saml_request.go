@@ -14,10 +14,11 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/beevik/etree"
-	xrv "github.com/mattermost/xml-roundtrip-validator"
 	dsig "github.com/russellhaering/goxmldsig"
 )
 
@@ -96,8 +97,15 @@ func DecodeSAMLRequest(value string, redirect bool) ([]byte, error) {
 		}
 		return b, nil
 	}
-	zr := flate.NewReader(bytes.NewReader(b))
-	defer zr.Close()
+	// Inflaters are pooled: each one allocates ~40 KB of tables, more than the rest of the
+	// request's handling.
+	zr, _ := inflaters.Get().(io.ReadCloser)
+	if zr == nil {
+		zr = flate.NewReader(bytes.NewReader(b))
+	} else {
+		_ = zr.(flate.Resetter).Reset(bytes.NewReader(b), nil)
+	}
+	defer func() { _ = zr.Close(); inflaters.Put(zr) }()
 	out, err := io.ReadAll(io.LimitReader(zr, maxSAMLXML+1))
 	if err != nil {
 		return nil, fmt.Errorf("SAMLRequest is not DEFLATE-compressed (HTTP-Redirect binding): %w", err)
@@ -108,11 +116,18 @@ func DecodeSAMLRequest(value string, redirect bool) ([]byte, error) {
 	return out, nil
 }
 
+// inflaters pools DEFLATE readers for DecodeSAMLRequest.
+var inflaters sync.Pool
+
 // ParseSAMLRequest parses a decoded SAML protocol message safely: no DOCTYPE (so no entity
 // expansion or external entities), a round-trip check against the encoding/xml namespace
 // bugs that enable signature bypasses, and a protocol-namespace root.
-func ParseSAMLRequest(b []byte) (*samlRequest, error) {
+func ParseSAMLRequest(b []byte) (*samlRequest, error) { return parseSAMLRequest(b, nil) }
+
+// parseSAMLRequest is ParseSAMLRequest with the server's memory of round-trip checks.
+func parseSAMLRequest(b []byte, rt *roundTrips) (*samlRequest, error) {
 	d := xml.NewDecoder(bytes.NewReader(b))
+	open, tooDeep := 0, false
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
@@ -121,11 +136,19 @@ func ParseSAMLRequest(b []byte) (*samlRequest, error) {
 		if err != nil {
 			return nil, fmt.Errorf("invalid XML: %w", err)
 		}
-		if dir, ok := tok.(xml.Directive); ok {
-			return nil, fmt.Errorf("XML directives are not allowed (%.20s...)", string(dir))
+		switch t := tok.(type) {
+		case xml.Directive:
+			return nil, fmt.Errorf("XML directives are not allowed (%.20s...)", string(t))
+		case xml.StartElement:
+			// etree refuses elements nested deeper than its limit; the DOM is parsed only
+			// when a signature needs it (document), so its refusal is checked here.
+			tooDeep = tooDeep || open >= etreeMaxDepth
+			open++
+		case xml.EndElement:
+			open--
 		}
 	}
-	if err := xrv.Validate(bytes.NewReader(b)); err != nil {
+	if err := rt.validate(b); err != nil {
 		return nil, fmt.Errorf("XML does not round-trip: %w", err)
 	}
 	m := &samlRequest{raw: b}
@@ -135,12 +158,27 @@ func ParseSAMLRequest(b []byte) (*samlRequest, error) {
 	if m.XMLName.Space != nsProtocol {
 		return nil, fmt.Errorf("root element {%s}%s is not a SAML 2.0 protocol message", m.XMLName.Space, m.XMLName.Local)
 	}
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(b); err != nil {
-		return nil, fmt.Errorf("invalid XML: %w", err)
+	if tooDeep {
+		return nil, fmt.Errorf("invalid XML: %w", etree.ErrMaxDepth)
 	}
-	m.doc = doc
 	return m, nil
+}
+
+// etreeMaxDepth is etree's default ReadSettings.MaxDepth: ReadFrom refuses an element with
+// this many open ancestors.
+const etreeMaxDepth = 1024
+
+// document parses the message into a DOM, for signature verification. ParseSAMLRequest has
+// checked everything that could make this fail.
+func (m *samlRequest) document() (*etree.Document, error) {
+	if m.doc == nil {
+		doc := etree.NewDocument()
+		if err := doc.ReadFromBytes(m.raw); err != nil {
+			return nil, fmt.Errorf("invalid XML: %w", err)
+		}
+		m.doc = doc
+	}
+	return m.doc, nil
 }
 
 // verifyRedirectSignature checks the query-string signature of the HTTP-Redirect binding
@@ -212,10 +250,54 @@ func verifyEmbeddedSignature(m *samlRequest, certs []*x509.Certificate, allowSHA
 	}
 	ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: certs})
 	ctx.Clock = nil
-	if _, err := ctx.Validate(m.doc.Root().Copy()); err != nil {
+	doc, err := m.document()
+	if err != nil {
+		return errInvalidSignature(err)
+	}
+	if _, err := ctx.Validate(doc.Root().Copy()); err != nil {
 		return errInvalidSignature(err)
 	}
 	return nil
+}
+
+// verifyCertCache keeps each app's parsed verification certificates, so that a signed
+// request does not parse PEM again. Only inline PEM is kept (keyed by the text itself): a
+// certificate given as a file path is read at each request, as before, so that replacing the
+// file takes effect.
+type verifyCertCache struct {
+	mu sync.Mutex
+	m  map[*EnterpriseApp]parsedCerts
+}
+
+type parsedCerts struct {
+	src   []string
+	certs []*x509.Certificate
+}
+
+func (c *verifyCertCache) get(app *EnterpriseApp) ([]*x509.Certificate, error) {
+	src := app.SAML.VerificationCertificates
+	c.mu.Lock()
+	p, ok := c.m[app]
+	c.mu.Unlock()
+	if ok && slices.Equal(p.src, src) {
+		return p.certs, nil
+	}
+	certs, err := verificationCerts(&app.SAML)
+	if err != nil {
+		return nil, err
+	}
+	for _, pemText := range src {
+		if !strings.Contains(pemText, "-----BEGIN") {
+			return certs, nil // a file: not kept
+		}
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[*EnterpriseApp]parsedCerts{}
+	}
+	c.m[app] = parsedCerts{src: slices.Clone(src), certs: certs}
+	c.mu.Unlock()
+	return certs, nil
 }
 
 // verificationCerts parses an app's uploaded verification certificates.

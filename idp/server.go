@@ -46,9 +46,18 @@ type Server struct {
 	mu       sync.Mutex
 	sessions map[string]*Session
 	flows    map[string]*pendingFlow
+	// flowExpiry orders flows by when they are dropped (expiry.go).
+	flowExpiry expiryQueue[*pendingFlow]
 
 	events eventLog
 	faults faultState
+
+	postActions  postActionCache // escaped form actions of post.html (pages.go)
+	roundTrips   roundTrips      // XML tokens that passed the round-trip check (saml_roundtrip.go)
+	loginPages   loginPageCache  // login.html without its flow handle (pages.go)
+	metadataDocs metadataCache   // signed federation metadata per app (saml_metadata.go)
+	jsonDocs     jsonDocCache    // encoded discovery documents and key sets (oidc_discovery.go)
+	verifyCerts  verifyCertCache // parsed request-verification certificates (saml_request.go)
 
 	srv     *http.Server
 	caPEM   []byte

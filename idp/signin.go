@@ -118,12 +118,10 @@ func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request, f *pendingF
 	f.id = s.rand.token(16)
 	f.created = s.clock.Now()
 	s.mu.Lock()
-	for id, old := range s.flows {
-		if f.created.Sub(old.created) > flowTTL {
-			delete(s.flows, id)
-		}
-	}
+	// Flows older than flowTTL are dropped (handleLogin refuses them anyway).
+	s.flowExpiry.sweep(f.created, s.flows)
 	s.flows[f.id] = f
+	s.flowExpiry.add(f.created.Add(flowTTL), f.id, f)
 	s.mu.Unlock()
 	page := loginPage{Action: s.loginPath(f), Ctx: f.id, AppName: f.appName, Step: "email"}
 	if f.loginHint != "" {
