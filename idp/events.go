@@ -60,10 +60,17 @@ const (
 type eventLog struct {
 	mu     sync.Mutex
 	events []Event
+	limit  int // entries kept, newest (Retention.Events); 0: no limit
 }
 
 func (l *eventLog) add(e Event) {
 	l.mu.Lock()
+	if l.limit > 0 && len(l.events) >= l.limit {
+		// Drop the oldest tenth at once: one copy per limit/10 entries, not one per entry.
+		n := len(l.events) - l.limit + max(l.limit/10, 1)
+		clear(l.events[:n])
+		l.events = append(l.events[:0], l.events[n:]...)
+	}
 	l.events = append(l.events, e)
 	l.mu.Unlock()
 }

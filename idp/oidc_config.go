@@ -24,6 +24,8 @@ type oidcState struct {
 	// codeExpiry orders codes by when they are dropped (expiry.go).
 	codeExpiry expiryQueue[*oauthGrant]
 	refresh    map[string]*oauthGrant
+	// refreshOrder is the order refresh tokens were issued, to forget the oldest (retention.go).
+	refreshOrder fifoKeys
 	// apps lists, per session ID, the app registrations signed in to (front-channel logout).
 	apps map[string][]*AppRegistration
 }

@@ -375,6 +375,9 @@ func (s *Server) issueTokens(w http.ResponseWriter, tr *tokenRequest, g *oauthGr
 		resp.RefreshToken = "1.A" + s.opaque(192)
 		s.oidc.mu.Lock()
 		s.oidc.refresh[resp.RefreshToken] = &rg
+		for _, old := range s.oidc.refreshOrder.add(resp.RefreshToken, s.retain.RefreshTokens) {
+			delete(s.oidc.refresh, old)
+		}
 		s.oidc.mu.Unlock()
 	}
 	if tr.p.Get("client_info") == "1" {

@@ -51,6 +51,10 @@ type Server struct {
 
 	events eventLog
 	faults faultState
+	// retain bounds the log, sessions and refresh tokens (retention.go); sessionOrder is the
+	// order sessions were made, to forget the oldest.
+	retain       Retention
+	sessionOrder fifoKeys
 
 	postActions  postActionCache // escaped form actions of post.html (pages.go)
 	roundTrips   roundTrips      // XML tokens that passed the round-trip check (saml_roundtrip.go)
@@ -102,6 +106,8 @@ func New(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	s.dir = newDirectory(s.cfg)
+	s.retain = s.retain.withDefaults()
+	s.events.limit = s.retain.Events
 	s.sessions = map[string]*Session{}
 	s.flows = map[string]*pendingFlow{}
 	s.appKeys = map[*EnterpriseApp][]*SigningKey{}

@@ -79,7 +79,18 @@ func (s *Server) newSession(w http.ResponseWriter, t *Tenant, u *User) *Session 
 	sess := &Session{ID: s.rand.token(24), TenantID: t.ID, UserID: u.ID, AuthnInstant: s.clock.Now(), SID: s.rand.guid()}
 	s.mu.Lock()
 	s.sessions[sess.ID] = sess
+	forget := s.sessionOrder.add(sess.ID, s.retain.Sessions)
+	for _, id := range forget {
+		delete(s.sessions, id)
+	}
 	s.mu.Unlock()
+	if len(forget) > 0 {
+		s.oidc.mu.Lock()
+		for _, id := range forget {
+			delete(s.oidc.apps, id)
+		}
+		s.oidc.mu.Unlock()
+	}
 	http.SetCookie(w, s.cookie(sessionCookie, sess.ID, 0))
 	return sess
 }
