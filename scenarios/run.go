@@ -324,8 +324,7 @@ func (cr *checkRun) newContext(ctx context.Context, token string) (*walker, erro
 		if len(cr.tabs) == 1 {
 			// A rerun into the same directory must not mix old screenshots in.
 			old, _ := filepath.Glob(filepath.Join(w.shotDir, filepath.FromSlash(w.shotBase)) + "*.png")
-			jpg, _ := filepath.Glob(filepath.Join(w.shotDir, filepath.FromSlash(w.shotBase)) + "*.jpg")
-			for _, f := range append(old, jpg...) {
+			for _, f := range old {
 				_ = os.Remove(f)
 			}
 		}

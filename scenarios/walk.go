@@ -175,18 +175,15 @@ func (w *walker) step(name string, s pageState, note string, shot bool) {
 	st := reports.Step{Time: time.Now(), Name: name, URL: s.URL, Status: s.Status, Note: note}
 	if (shot || w.all) && w.shotDir != "" {
 		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		// JPEG: a fifth of the bytes of a PNG in the self-contained report, and cheaper for
-		// the browser to encode; the pages are text and forms, legible at this quality.
-		shot, err := chromedp.Call(sctx, page.CaptureScreenshot, page.CaptureScreenshotParams{
-			Format: page.CaptureScreenshotFormatJpeg, Quality: ptr(int64(80)), FromSurface: ptr(true)})
+		png, err := chromedp.Run(sctx, chromedp.CaptureScreenshot())
 		cancel()
 		if err != nil {
 			st.Note = strings.TrimSpace(st.Note + " (no screenshot: " + err.Error() + ")")
 		} else {
 			w.shots++
-			rel := fmt.Sprintf("%s-%02d.jpg", w.shotBase, w.shots)
+			rel := fmt.Sprintf("%s-%02d.png", w.shotBase, w.shots)
 			full := filepath.Join(w.shotDir, filepath.FromSlash(rel))
-			if os.MkdirAll(filepath.Dir(full), 0o755) == nil && os.WriteFile(full, shot.Data, 0o644) == nil {
+			if os.MkdirAll(filepath.Dir(full), 0o755) == nil && os.WriteFile(full, png, 0o644) == nil {
 				st.Screenshot = rel
 			}
 		}
