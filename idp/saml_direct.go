@@ -369,24 +369,10 @@ var directScratches = sync.Pool{New: func() any {
 // from the random source in the same order, so that a seeded server gives the same IDs on
 // either path.
 func (s *Server) directResponseFor(in SAMLResponseInput) *directResponse {
-	t, app, u := in.Tenant, in.App, in.User
-	if in.IssueInstant.IsZero() {
-		in.IssueInstant = s.clock.Now()
-	}
-	if in.AuthnInstant.IsZero() {
-		in.AuthnInstant = in.IssueInstant
-	}
-	if in.Audience == "" {
-		in.Audience = audienceFor(app.SAML.DefaultIdentifier())
-	}
+	t := in.Tenant
+	out := s.newSAMLResponse(&in)
 	skew, life, scLife := s.samlTimings()
 	now := in.IssueInstant.UTC()
-	out := &SAMLResponse{ResponseID: "_" + s.rand.guid(), AssertionID: "_" + s.rand.guid(), Signing: app.SAML.Signing.Option}
-	out.NameID, out.NameIDFormat = s.nameID(t, app, u, in.NameIDFormat)
-	out.SessionIndex = in.SessionIndex
-	if out.SessionIndex == "" {
-		out.SessionIndex = out.AssertionID
-	}
 	return &directResponse{
 		out: out, in: &in, issuer: "https://sts.windows.net/" + t.ID + "/",
 		issueInstant:   now.Format(samlTime),
@@ -394,7 +380,7 @@ func (s *Server) directResponseFor(in SAMLResponseInput) *directResponse {
 		notBefore:      now.Add(-skew).Format(samlTime),
 		notOnOrAfter:   now.Add(life).Format(samlTime),
 		authnInstant:   in.AuthnInstant.UTC().Format(samlTime),
-		attrs:          s.samlAttributes(t, app, u),
+		attrs:          s.samlAttributes(t, in.App, in.User),
 	}
 }
 

@@ -76,25 +76,11 @@ func (s *Server) BuildSAMLResponse(in SAMLResponseInput) (*SAMLResponse, error) 
 // buildSAMLResponse builds the Response; a fault's mint (m, may be nil) changes what it names
 // before signing (values, signing key and option) and after (wrapping, tampering).
 func (s *Server) buildSAMLResponse(in SAMLResponseInput, m *samlMint) (*SAMLResponse, error) {
-	t, app, u := in.Tenant, in.App, in.User
-	if in.IssueInstant.IsZero() {
-		in.IssueInstant = s.clock.Now()
-	}
-	if in.AuthnInstant.IsZero() {
-		in.AuthnInstant = in.IssueInstant
-	}
-	if in.Audience == "" {
-		in.Audience = audienceFor(app.SAML.DefaultIdentifier())
-	}
+	t, app := in.Tenant, in.App
+	out := s.newSAMLResponse(&in)
 	issuer := "https://sts.windows.net/" + t.ID + "/"
 	skew, life, scLife := s.samlTimings()
 	now := in.IssueInstant.UTC()
-	out := &SAMLResponse{ResponseID: "_" + s.rand.guid(), AssertionID: "_" + s.rand.guid(), Signing: app.SAML.Signing.Option}
-	out.NameID, out.NameIDFormat = s.nameID(t, app, u, in.NameIDFormat)
-	out.SessionIndex = in.SessionIndex
-	if out.SessionIndex == "" {
-		out.SessionIndex = out.AssertionID
-	}
 
 	resp := etree.NewElement("samlp:Response")
 	resp.CreateAttr("ID", out.ResponseID)
@@ -134,7 +120,7 @@ func (s *Server) buildSAMLResponse(in SAMLResponseInput, m *samlMint) (*SAMLResp
 	cond.CreateAttr("NotOnOrAfter", now.Add(life).Format(samlTime))
 	cond.CreateElement("AudienceRestriction").CreateElement("Audience").SetText(in.Audience)
 	as := a.CreateElement("AttributeStatement")
-	for _, at := range s.samlAttributes(t, app, u) {
+	for _, at := range s.samlAttributes(t, app, in.User) {
 		ae := as.CreateElement("Attribute")
 		ae.CreateAttr("Name", at.Name)
 		for _, v := range at.Values {
@@ -187,6 +173,29 @@ func (s *Server) buildSAMLResponse(in SAMLResponseInput, m *samlMint) (*SAMLResp
 		}
 	}
 	return out, nil
+}
+
+// newSAMLResponse fills in the input's defaults (instants from the clock, the app's
+// audience) and draws the Response's IDs and NameID, in the order both ways of writing a
+// Response depend on (a seeded server gives the same IDs on either path).
+func (s *Server) newSAMLResponse(in *SAMLResponseInput) *SAMLResponse {
+	app := in.App
+	if in.IssueInstant.IsZero() {
+		in.IssueInstant = s.clock.Now()
+	}
+	if in.AuthnInstant.IsZero() {
+		in.AuthnInstant = in.IssueInstant
+	}
+	if in.Audience == "" {
+		in.Audience = audienceFor(app.SAML.DefaultIdentifier())
+	}
+	out := &SAMLResponse{ResponseID: "_" + s.rand.guid(), AssertionID: "_" + s.rand.guid(), Signing: app.SAML.Signing.Option}
+	out.NameID, out.NameIDFormat = s.nameID(in.Tenant, app, in.User, in.NameIDFormat)
+	out.SessionIndex = in.SessionIndex
+	if out.SessionIndex == "" {
+		out.SessionIndex = out.AssertionID
+	}
+	return out
 }
 
 // signingContext makes an exc-c14n signing context for key with Entra's algorithm choice.
