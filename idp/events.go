@@ -29,9 +29,8 @@ type Event struct {
 	UserPrincipalName string `json:"userPrincipalName,omitempty"`
 	// Protocol is "SAML" or "OIDC".
 	Protocol string `json:"protocol"`
-	// Kind says what the request was: authn-request, idp-initiated, credentials,
-	// logout-request, metadata, authorize, token, ...
-	Kind string `json:"kind"`
+	// Kind says what the request was (EventAuthnRequest, EventAuthorize, ...).
+	Kind EventKind `json:"kind"`
 	// Binding is the SAML binding or OAuth response mode / HTTP method used by the SP.
 	Binding string `json:"binding,omitempty"`
 	// Request is what the SP sent, as parsed.
@@ -49,6 +48,28 @@ type Event struct {
 	// Fault is the fault minted into this response, if one was armed for it.
 	Fault *MintedFault `json:"fault,omitempty"`
 }
+
+// EventKind says what a logged request was.
+type EventKind string
+
+// Event kinds of the sign-in log.
+const (
+	EventAuthnRequest   EventKind = "authn-request"   // a SAML AuthnRequest (SP-initiated sign-in)
+	EventIdPInitiated   EventKind = "idp-initiated"   // a sign-in from the User access URL
+	EventLogoutRequest  EventKind = "logout-request"  // a SAML LogoutRequest from the SP
+	EventLogoutResponse EventKind = "logout-response" // a SAML LogoutResponse sent to the IdP
+	EventCredentials    EventKind = "credentials"     // the sign-in page's email or password post
+	EventMetadata       EventKind = "metadata"        // federation metadata
+	EventCertificate    EventKind = "certificate"     // a certificate download
+	EventAuthorize      EventKind = "authorize"       // an OAuth 2.0 / OIDC authorization request
+	EventToken          EventKind = "token"           // a token request (code, refresh, client credentials)
+	EventUserInfo       EventKind = "userinfo"        // a userinfo request
+	EventKeys           EventKind = "keys"            // the JWKS
+	EventDiscovery      EventKind = "discovery"       // OpenID discovery
+	EventOIDCLogout     EventKind = "logout"          // the OIDC end-session endpoint
+	EventInternal       EventKind = "internal"        // a request that failed inside the server
+	EventNotFound       EventKind = "not-found"       // a path the server does not serve
+)
 
 // Event status values.
 const (

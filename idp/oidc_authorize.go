@@ -27,7 +27,7 @@ type authzRequest struct {
 // handleAuthorize is /{tenant}/oauth2/v2.0/authorize. Until the client and its redirect URI
 // are known, errors are Entra's HTML page; afterwards they go back to the redirect URI.
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
-	ev := &Event{Context: browserContext(r), Protocol: "OIDC", Kind: "authorize", Binding: r.Method, CorrelationID: s.rand.guid()}
+	ev := &Event{Context: browserContext(r), Protocol: "OIDC", Kind: EventAuthorize, Binding: r.Method, CorrelationID: s.rand.guid()}
 	pathTenant, multi, ok := s.oidcTenant(r)
 	if !ok {
 		s.oidcErrorPage(w, r, errUnknownTenant(truncate(r.PathValue("tenant"), 128)), ev)

@@ -100,7 +100,7 @@ func (s *Server) discoveryScope(w http.ResponseWriter, r *http.Request, ev *Even
 }
 
 func (s *Server) handleDiscoveryV2(w http.ResponseWriter, r *http.Request) {
-	ev := &Event{Protocol: "OIDC", Kind: "discovery", Binding: "GET"}
+	ev := &Event{Protocol: "OIDC", Kind: EventDiscovery, Binding: "GET"}
 	seg, tid, region, ok := s.discoveryScope(w, r, ev)
 	if !ok {
 		return
@@ -138,7 +138,7 @@ func (s *Server) discoveryV2(seg, tid string, region *string) discoveryV2 {
 }
 
 func (s *Server) handleDiscoveryV1(w http.ResponseWriter, r *http.Request) {
-	ev := &Event{Protocol: "OIDC", Kind: "discovery", Binding: "GET"}
+	ev := &Event{Protocol: "OIDC", Kind: EventDiscovery, Binding: "GET"}
 	seg, tid, region, ok := s.discoveryScope(w, r, ev)
 	if !ok {
 		return

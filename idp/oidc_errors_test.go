@@ -77,7 +77,7 @@ func assertPage(t *testing.T, srv *idp.Server, res oidcResult, code int) {
 	assertLogged(t, srv, "", code)
 }
 
-func assertLogged(t *testing.T, srv *idp.Server, kind string, code int) {
+func assertLogged(t *testing.T, srv *idp.Server, kind idp.EventKind, code int) {
 	t.Helper()
 	for _, e := range srv.Events() {
 		if e.ErrorCode == code && (kind == "" || e.Kind == kind) && e.Protocol == "OIDC" {

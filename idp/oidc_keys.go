@@ -30,7 +30,7 @@ type jwks struct {
 // /{tenant}/discovery/keys (without). For common/organizations it publishes every tenant's
 // keys, as Entra's shared key set serves all tenants.
 func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
-	ev := &Event{Protocol: "OIDC", Kind: "keys", Binding: "GET"}
+	ev := &Event{Protocol: "OIDC", Kind: EventKeys, Binding: "GET"}
 	t, _, ok := s.oidcTenant(r)
 	if !ok {
 		s.writeTokenError(w, errUnknownTenant(r.PathValue("tenant")), ev)

@@ -24,7 +24,7 @@ var signedOutPage = template.Must(template.New("signedout").Parse(`<!DOCTYPE htm
 // post_logout_redirect_uri only when it is a registered redirect URI of the client named by
 // client_id or by id_token_hint's aud; otherwise Entra stays on its signed-out page.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	ev := &Event{Context: browserContext(r), Protocol: "OIDC", Kind: "logout", Binding: r.Method}
+	ev := &Event{Context: browserContext(r), Protocol: "OIDC", Kind: EventOIDCLogout, Binding: r.Method}
 	t, _, ok := s.oidcTenant(r)
 	if !ok {
 		s.oidcErrorPage(w, r, errUnknownTenant(truncate(r.PathValue("tenant"), 128)), ev)

@@ -35,7 +35,7 @@ type tokenRequest struct {
 
 // handleToken is /{tenant}/oauth2/v2.0/token.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	ev := &Event{Protocol: "OIDC", Kind: "token", Binding: r.Method, CorrelationID: s.rand.guid()}
+	ev := &Event{Protocol: "OIDC", Kind: EventToken, Binding: r.Method, CorrelationID: s.rand.guid()}
 	if r.Method != http.MethodPost {
 		s.writeTokenError(w, errPostOnly(r.Method), ev)
 		return

@@ -34,7 +34,7 @@ type graphErrorBody struct {
 // handleUserInfo is Graph's userinfo endpoint (GET and POST with a Bearer access token for
 // Microsoft Graph). Errors are Graph's 401 JSON with a WWW-Authenticate challenge.
 func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
-	ev := &Event{Protocol: "OIDC", Kind: "userinfo", Binding: r.Method}
+	ev := &Event{Protocol: "OIDC", Kind: EventUserInfo, Binding: r.Method}
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
 	if r.Method == http.MethodOptions {

@@ -226,7 +226,7 @@ func appFromQuery(t *Tenant, r *http.Request) *EnterpriseApp {
 
 // handleMetadata serves /{tenant}/federationmetadata/2007-06/federationmetadata.xml?appid=.
 func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
-	ev := &Event{Protocol: "SAML", Kind: "metadata", Request: map[string]string{"appid": r.URL.Query().Get("appid")}}
+	ev := &Event{Protocol: "SAML", Kind: EventMetadata, Request: map[string]string{"appid": r.URL.Query().Get("appid")}}
 	t := s.tenantFromPath(w, r, ev)
 	if t == nil {
 		return
@@ -250,7 +250,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 // handleCertificate serves the active certificate as the portal's "Certificate (Base64)"
 // download (?format=pem gives the same PEM, ?format=raw the DER "Certificate (Raw)").
 func (s *Server) handleCertificate(w http.ResponseWriter, r *http.Request) {
-	ev := &Event{Protocol: "SAML", Kind: "certificate"}
+	ev := &Event{Protocol: "SAML", Kind: EventCertificate}
 	var key *SigningKey
 	var name string
 	for app, keys := range s.appKeys {

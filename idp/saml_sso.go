@@ -24,7 +24,7 @@ type samlAuthn struct {
 // LogoutRequests by HTTP-Redirect, as Entra's single SAML endpoint takes them.
 func (s *Server) handleSAML2(w http.ResponseWriter, r *http.Request) {
 	redirect := r.Method == http.MethodGet
-	ev := &Event{Context: browserContext(r), Protocol: "SAML", Kind: "authn-request", Binding: BindingPOST, CorrelationID: s.rand.guid()}
+	ev := &Event{Context: browserContext(r), Protocol: "SAML", Kind: EventAuthnRequest, Binding: BindingPOST, CorrelationID: s.rand.guid()}
 	if redirect {
 		ev.Binding = BindingRedirect
 	}
@@ -53,7 +53,7 @@ func (s *Server) handleSAML2(w http.ResponseWriter, r *http.Request) {
 		raw, relay = r.PostForm.Get("SAMLRequest"), r.PostForm.Get("RelayState")
 		if raw == "" {
 			if r.PostForm.Get("SAMLResponse") != "" {
-				ev.Kind = "logout-response"
+				ev.Kind = EventLogoutResponse
 				s.renderErrorPage(w, r, errUnsupportedBinding(), ev)
 				return
 			}
@@ -78,7 +78,7 @@ func (s *Server) handleSAML2(w http.ResponseWriter, r *http.Request) {
 	case "AuthnRequest":
 		s.handleAuthnRequest(w, r, t, m, relay, ev)
 	case "LogoutRequest":
-		ev.Kind = "logout-request"
+		ev.Kind = EventLogoutRequest
 		if !redirect {
 			s.renderErrorPage(w, r, errSignoutInvalid(errors.New("Entra accepts LogoutRequest by the HTTP-Redirect binding only")), ev)
 			return
@@ -338,7 +338,7 @@ func xmlEscape(s string) string {
 // sign the user in and post an unsolicited Response, with the app's Relay State, to the
 // default Reply URL.
 func (s *Server) handleIdPInitiated(w http.ResponseWriter, r *http.Request) {
-	ev := &Event{Context: browserContext(r), Protocol: "SAML", Kind: "idp-initiated", Binding: BindingPOST, CorrelationID: s.rand.guid()}
+	ev := &Event{Context: browserContext(r), Protocol: "SAML", Kind: EventIdPInitiated, Binding: BindingPOST, CorrelationID: s.rand.guid()}
 	appID := r.PathValue("appId")
 	tenantKey := r.URL.Query().Get("tenantId")
 	var t *Tenant

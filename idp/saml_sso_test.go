@@ -186,7 +186,7 @@ func mustContain(t *testing.T, p *page, want ...string) {
 }
 
 // lastEvent returns the newest sign-in log event of a kind.
-func lastEvent(t *testing.T, srv *idp.Server, kind string) idp.Event {
+func lastEvent(t *testing.T, srv *idp.Server, kind idp.EventKind) idp.Event {
 	t.Helper()
 	ev := srv.Events()
 	for i := len(ev) - 1; i >= 0; i-- {

@@ -307,7 +307,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			ev := &Event{Protocol: "HTTP", Kind: "internal", Status: StatusFailure, Detail: fmt.Sprint(v)}
+			ev := &Event{Protocol: "HTTP", Kind: EventInternal, Status: StatusFailure, Detail: fmt.Sprint(v)}
 			s.renderErrorPage(w, r, asError(fmt.Errorf("panic: %v", v)), ev)
 		}
 	}()
@@ -335,7 +335,7 @@ func (s *Server) routes() {
 	})
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderErrorPage(w, r, newError(900561, "invalid_request", http.StatusNotFound,
-			"The endpoint '%s' does not exist.", r.URL.Path), &Event{Protocol: "HTTP", Kind: "not-found"})
+			"The endpoint '%s' does not exist.", r.URL.Path), &Event{Protocol: "HTTP", Kind: EventNotFound})
 	})
 	s.oidcRoutes(m)
 	s.controlRoutes(m)

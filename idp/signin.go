@@ -170,7 +170,7 @@ func (s *Server) lookupLogin(f *pendingFlow, login string) (*Tenant, *User) {
 
 // handleLogin takes the sign-in page's form posts: the email step, then the password step.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	ev := &Event{Context: browserContext(r), Protocol: "Interactive", Kind: "credentials"}
+	ev := &Event{Context: browserContext(r), Protocol: "Interactive", Kind: EventCredentials}
 	if err := r.ParseForm(); err != nil {
 		s.renderErrorPage(w, r, errMalformedForm(err), ev)
 		return

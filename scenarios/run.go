@@ -369,7 +369,7 @@ func (cr *checkRun) events() []idp.Event {
 func (cr *checkRun) signInLog() []reports.SignInEvent {
 	var out []reports.SignInEvent
 	for _, e := range cr.events() {
-		se := reports.SignInEvent{Time: e.Time, Kind: e.Kind, Binding: e.Binding, Status: e.Status, ErrorCode: e.ErrorCode,
+		se := reports.SignInEvent{Time: e.Time, Kind: string(e.Kind), Binding: e.Binding, Status: e.Status, ErrorCode: e.ErrorCode,
 			FailureReason: e.FailureReason, User: e.UserPrincipalName}
 		if len(e.Request) > 0 {
 			se.Request = map[string]string{}
