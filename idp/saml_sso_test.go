@@ -264,7 +264,7 @@ func TestSAMLSingleSignOnAcrossApps(t *testing.T) {
 	}
 }
 
-func eventsOfKind(srv *idp.Server, kind string) []idp.Event {
+func eventsOfKind(srv *idp.Server, kind idp.EventKind) []idp.Event {
 	var out []idp.Event
 	for _, e := range srv.Events() {
 		if e.Kind == kind {
