@@ -68,6 +68,10 @@ type MintedFault struct {
 	Token string `json:"token"`
 	// Changed says what the fault changed, in words.
 	Changed []string `json:"changed,omitempty"`
+	// Certificate is the thumbprint of the published certificate (one the app's metadata
+	// lists) the response was signed with, for the certificate faults; the metadata events
+	// say whether the SP fetched a metadata that lists it.
+	Certificate string `json:"certificate,omitempty"`
 }
 
 // faultState is the server's armed faults and the keys faults sign with.

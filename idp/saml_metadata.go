@@ -245,6 +245,16 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	_, _ = w.Write(b)
+	// Which certificates this SP was shown: the premise of the certificate faults.
+	var thumbs []string
+	for _, k := range s.publishedKeys(app) {
+		if k.Published || k.Active {
+			thumbs = append(thumbs, k.Thumbprint())
+		}
+	}
+	ev.AppID, ev.AppName, ev.Status = app.AppID, app.DisplayName, StatusSuccess
+	ev.Response = map[string]string{"certificates": strings.Join(thumbs, " ")}
+	s.record(ev)
 }
 
 // handleCertificate serves the active certificate as the portal's "Certificate (Base64)"

@@ -264,6 +264,10 @@ func (s *Server) sendSAMLResponse(w http.ResponseWriter, r *http.Request, a *sam
 		m.now = s.clock.Now().Add(m.offset)
 		in.IssueInstant, in.AuthnInstant = m.now, in.AuthnInstant.Add(m.offset)
 		ev.Fault = use.record(m.changed)
+		if m.key != nil && m.key.Published {
+			// A certificate of the app's metadata: whether the SP trusted it is the fault's premise.
+			ev.Fault.Certificate = m.key.Thumbprint()
+		}
 		if m.deliver == deliverStatus {
 			s.sendSAMLStatus(w, a, "urn:oasis:names:tc:SAML:2.0:status:Requester", "urn:oasis:names:tc:SAML:2.0:status:RequestDenied",
 				errUserNotAssigned(a.app.DisplayName, a.app.AppID, u.UserPrincipalName), ev.Fault)

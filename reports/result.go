@@ -1,6 +1,9 @@
 package reports
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Status is the verdict of one check.
 type Status string
@@ -169,6 +172,10 @@ type Check struct {
 	Payloads []Payload `json:"payloads,omitempty"`
 	// SignInLog is what the IdP recorded for this check's sign-ins.
 	SignInLog []SignInEvent `json:"signInLog,omitempty"`
+	// Evidence is what the verdict was judged from, as the harness's judge reads it (the
+	// SP's pages and the IdP's events, every token and message included): replaying it
+	// through the judge gives the same verdict. Absent for checks judged otherwise.
+	Evidence json.RawMessage `json:"evidence,omitempty"`
 }
 
 // Step is one moment of a check's timeline in the browser.

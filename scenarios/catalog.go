@@ -36,7 +36,8 @@ type Check struct {
 	// Fault is the idp fault of a fault check (nil for config checks).
 	Fault *idp.Fault `json:"-"`
 
-	config *configCheck
+	config  *configCheck
+	finding *finding
 }
 
 // Matches reports whether the check matches a glob (or an ID, or "protocol:glob" where
@@ -53,16 +54,16 @@ func (c Check) Matches(glob string) bool {
 }
 
 // Key is the check's unique name in a run: the ID, prefixed by the protocol for config
-// checks (which exist once per protocol).
+// checks and findings (which exist once per protocol).
 func (c Check) Key() string {
-	if c.Kind == KindConfig {
+	if c.Kind == KindConfig || c.Kind == KindFinding {
 		return strings.ToLower(c.Protocol) + ":" + c.ID
 	}
 	return c.ID
 }
 
-// Catalog is every check, in report order: the SAML faults, the SAML config checks, the OIDC
-// faults, the OIDC config checks.
+// Catalog is every check, in report order: the SAML faults, the SAML config checks, the SAML
+// findings, then the same for OIDC. Findings are judged over the checks run before them.
 func Catalog() []Check {
 	var out []Check
 	for _, p := range []idp.Protocol{idp.ProtocolSAML, idp.ProtocolOIDC} {
@@ -79,6 +80,13 @@ func Catalog() []Check {
 			}
 			out = append(out, Check{ID: cc.id, Protocol: cc.protocol, Kind: KindConfig, Description: cc.description,
 				Expected: "configured", References: cc.references, config: cc})
+		}
+		for _, fd := range findings {
+			if fd.protocol != string(p) {
+				continue
+			}
+			out = append(out, Check{ID: fd.id, Protocol: fd.protocol, Kind: KindFinding, Description: fd.description,
+				Expected: verdictWarnText, References: fd.references, finding: fd})
 		}
 	}
 	return out

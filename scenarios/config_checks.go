@@ -74,7 +74,7 @@ type signInAttempt struct {
 	start    string
 	user     *idp.User
 	page     pageState
-	outcome  outcome
+	outcome  Page
 	err      error
 	events   []idp.Event
 	trace    []docEntry
@@ -152,7 +152,7 @@ func (cr *checkRun) runAttempts(ctx context.Context) ([]signInAttempt, bool) {
 // requestEvent is the sign-in's first request event (authn-request or authorize).
 func (a signInAttempt) requestEvent() *idp.Event {
 	for i := range a.events {
-		if k := a.events[i].Kind; k == "authn-request" || k == "authorize" {
+		if k := a.events[i].Kind; k == idp.EventAuthnRequest || k == idp.EventAuthorize {
 			return &a.events[i]
 		}
 	}
@@ -479,7 +479,7 @@ func (cr *checkRun) checkAssignment(ctx context.Context) {
 		case a.err != nil:
 			cr.errorf("the sign-in of %s could not run: %v", u.UserPrincipalName, a.err)
 			return
-		case !a.outcome.accepted:
+		case !a.outcome.SignedIn:
 			other = append(other, fmt.Sprintf("%s: Entra signed them in but the SP refused (%s)", u.UserPrincipalName, a.outcome))
 		}
 	}
@@ -562,7 +562,7 @@ func (cr *checkRun) checkMethod(ctx context.Context) {
 	if cr.check.Protocol == "OIDC" {
 		for _, a := range atts {
 			for _, e := range a.events {
-				if e.Kind == "userinfo" && e.Status == idp.StatusFailure {
+				if e.Kind == idp.EventUserInfo && e.Status == idp.StatusFailure {
 					cr.fail("userinfo failed", fmt.Sprintf("the RP called userinfo with %s and Entra answered AADSTS%d: %s", e.Binding, e.ErrorCode, e.FailureReason), "Call Microsoft Graph's userinfo with GET (or POST) and the access token as a Bearer header.")
 					return
 				}
@@ -600,7 +600,7 @@ func (cr *checkRun) checkSameSite(ctx context.Context) {
 		d := docs[i]
 		if rej, where := cr.rejectedCookies(a); len(rej) > 0 {
 			effect := "the SP still signed the user in"
-			if !a.outcome.accepted {
+			if !a.outcome.SignedIn {
 				effect = "the SP lost its request state and refused the sign-in (" + a.outcome.String() + ")"
 			}
 			why, fix := "", "Set the cookie that carries the sign-in state with SameSite=None; Secure (the SP must be served over HTTPS), or keep that state server-side keyed by RelayState/state."
@@ -619,7 +619,7 @@ func (cr *checkRun) checkSameSite(ctx context.Context) {
 		}
 		if len(d.Withheld) > 0 {
 			effect := "the SP still signed the user in"
-			if !a.outcome.accepted {
+			if !a.outcome.SignedIn {
 				effect = "the SP lost its request state and refused the sign-in (" + a.outcome.String() + ")"
 			}
 			cr.fail("cookie withheld from the POST back",
@@ -703,10 +703,22 @@ func (cr *checkRun) checkClientSecret(ctx context.Context) {
 	if !ok {
 		return
 	}
+	sent := false
+	for _, a := range atts {
+		for _, e := range a.events {
+			if e.Kind == idp.EventToken && strings.HasPrefix(e.Binding, "client_secret") {
+				sent = true
+			}
+		}
+	}
+	if !sent {
+		cr.skip("the RP never sent a client secret when it redeemed a code in this run (no client_secret_basic or client_secret_post token request), so there is no secret of its to check")
+		return
+	}
 	where := "App registrations → " + env.Registration.DisplayName + " → Certificates & secrets"
 	for _, a := range atts {
 		for _, e := range a.events {
-			if e.Kind == "token" && (e.ErrorCode == 7000215 || e.ErrorCode == 7000222) {
+			if e.Kind == idp.EventToken && (e.ErrorCode == 7000215 || e.ErrorCode == 7000222) {
 				d := "the RP's client secret is not a secret of the app (AADSTS7000215): it may be the Secret ID instead of the Value, or a deleted secret"
 				if e.ErrorCode == 7000222 {
 					d = "the RP's client secret has expired (AADSTS7000222)"

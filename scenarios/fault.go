@@ -7,40 +7,17 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ssoharness/ssoharness/idp"
 	"github.com/ssoharness/ssoharness/reports"
 )
 
-// outcome is what the browser ended on, judged by the target's Success rules.
-type outcome struct {
-	accepted bool
-	identity string // who the page says is signed in ("" when unknown)
-	status   int
-	url      string
-	text     string
-}
-
-func (o outcome) String() string {
-	if o.accepted {
-		if o.identity != "" {
-			return "accepted as " + o.identity
-		}
-		return "accepted (signed-in page, identity not recognised)"
-	}
-	s := "refused"
-	if o.status != 0 {
-		s += fmt.Sprintf(" (%d)", o.status)
-	}
-	if o.url != "" {
-		s += " at " + o.url
-	}
-	return s
-}
-
-// observe judges a page: is it the SP's authenticated page, and for whom.
-func (cr *checkRun) observe(s pageState) outcome {
-	o := outcome{status: s.Status, url: s.URL, text: s.Text}
+// observe reads a page: is it the SP's authenticated page (by the target's success rules),
+// and for whom. The identity is recognised from the page by any directory user's UPN, mail,
+// object ID or display name, or by the NameID / sub the IdP sent in this check.
+func (cr *checkRun) observe(s pageState) Page {
+	p := Page{URL: s.URL, Status: s.Status, Text: s.Text}
 	sc := cr.r.env.Target.success(cr.check.Protocol)
 	ok := s.Status == 0 || s.Status < 400
 	if sc.URL != "" {
@@ -54,55 +31,19 @@ func (cr *checkRun) observe(s pageState) outcome {
 		ok = false
 	}
 	if !ok {
-		return o
+		return p
 	}
-	o.accepted = true
+	p.SignedIn = true
+	ids := identities(cr.r.env.Server.Config().Tenants, cr.events())
 	if sc.Identity != "" {
 		if m := regexp.MustCompile(sc.Identity).FindStringSubmatch(s.Text); m != nil {
-			o.identity = strings.TrimSpace(m[1])
+			p.Shown, p.How = strings.TrimSpace(m[1]), "success.identity"
+			p.Identity = ids.resolve(p.Shown)
 		}
-		return o
+		return p
 	}
-	// The directory user whose UPN or mail the page shows, the longest match first (so
-	// B.Simon@contoso.com is not taken for a shorter name).
-	best := ""
-	for _, tn := range cr.r.env.Server.Config().Tenants {
-		for _, u := range tn.Users {
-			for _, n := range []string{u.UserPrincipalName, u.Mail} {
-				if n != "" && len(n) > len(best) && containsWord(s.Text, n) {
-					best = n
-				}
-			}
-		}
-	}
-	o.identity = best
-	return o
-}
-
-// containsWord reports whether text contains name not followed by more of an address
-// (so "B.Simon@contoso" does not count as "B.Simon@contoso.com", nor the reverse).
-func containsWord(text, name string) bool {
-	lt, ln := strings.ToLower(text), strings.ToLower(name)
-	for i := 0; ; {
-		j := strings.Index(lt[i:], ln)
-		if j < 0 {
-			return false
-		}
-		end := i + j + len(ln)
-		if end >= len(lt) || !strings.ContainsRune("abcdefghijklmnopqrstuvwxyz0123456789.-_@", rune(lt[end])) ||
-			(lt[end] == '.' && (end+1 >= len(lt) || !isAlnum(lt[end+1]))) {
-			return true
-		}
-		i = end
-	}
-}
-
-func isAlnum(b byte) bool { return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' }
-
-// isUser reports whether identity names the env's user.
-func (cr *checkRun) isUser(identity string) bool {
-	u := cr.r.env.User
-	return identity != "" && (strings.EqualFold(identity, u.UserPrincipalName) || strings.EqualFold(identity, u.Mail))
+	p.Identity, p.Shown, p.How = ids.find(s.Text)
+	return p
 }
 
 // samlSignIn picks the target's SAML sign-in for a fault ("" reason when one fits).
@@ -182,21 +123,23 @@ func (cr *checkRun) oidcSignIn(f *idp.Fault) (*OIDCSignIn, string) {
 		}
 		return ""
 	}
-	var needs []string
 	for i := range o.SignIn {
-		need := fits(&o.SignIn[i])
-		if need == "" {
+		if fits(&o.SignIn[i]) == "" {
 			return &o.SignIn[i], ""
 		}
-		if !slices.Contains(needs, need) {
-			needs = append(needs, need)
+	}
+	// None is declared to fit: what the RP really sends decides (Judge's premise), unless
+	// the target says outright that it sends no nonce.
+	for i := range o.SignIn {
+		if si := &o.SignIn[i]; si.Nonce == nil || *si.Nonce || !slices.Contains(f.Requires, idp.RequiresNonce) {
+			return si, ""
 		}
 	}
-	return nil, "the check needs " + strings.Join(needs, ", or ") + ", which no sign-in of the target declares"
+	return nil, "the target declares that its sign-ins send no nonce (oidc.signIn[].nonce: false)"
 }
 
-// runFault runs a fault check: arm the fault for a fresh browser context, walk the flow,
-// judge the outcome.
+// runFault runs a fault check: arm the fault for fresh browser contexts, walk the flow,
+// gather the evidence and judge it.
 func (cr *checkRun) runFault(ctx context.Context) {
 	f := cr.check.Fault
 	env := cr.r.env
@@ -227,25 +170,45 @@ func (cr *checkRun) runFault(ctx context.Context) {
 		return
 	}
 	defer env.Server.Disarm(af.Token)
-	w, err := cr.newContext(ctx, af.Token)
-	if err != nil {
-		cr.errorf("%v", err)
-		return
-	}
 	defer cr.finishSteps()
+	ev := cr.drive(ctx, f, af.Token, start, logout)
+	ev.Events = cr.events()
+	ev.User = env.User.UserPrincipalName
+	if ev.Premise == "" {
+		ev.Premise = cr.certPremise(f, ev.Events)
+	}
+	cr.addPayloads()
+	cr.res.Evidence = ev.record()
+	Judge(f, ev, env.Target.override(cr.check)).apply(cr.res)
+}
+
+// drive walks the fault's flow and returns what the SP showed. Each sign-in of a
+// multi-sign-in check runs in a fresh browser context, so that it reaches the IdP rather
+// than the SP's session from the one before.
+func (cr *checkRun) drive(ctx context.Context, f *idp.Fault, token, start, logout string) Evidence {
+	env := cr.r.env
 	user, pw := env.User.UserPrincipalName, env.User.Password
-	var s pageState
-	var o outcome
-	first := func(u string) bool {
-		if s, err = w.signIn(u, user, pw); err != nil {
-			return false
+	var ev Evidence
+	signIn := func(u string) (*walker, Page, bool) {
+		w, err := cr.newContext(ctx, token)
+		if err != nil {
+			ev.Stopped = err.Error()
+			return nil, Page{}, false
 		}
-		o = cr.observe(s)
-		return true
+		s, err := w.signIn(u, user, pw)
+		p := cr.observe(s)
+		cr.outcomeStep(w, s, p)
+		if err != nil {
+			ev.Stopped = fmt.Sprintf("sign-in from %s: %v", u, err)
+			return w, p, false
+		}
+		return w, p, true
 	}
 	switch f.Flow {
 	case idp.FlowIdPInitiated:
-		first(env.Server.UserAccessURL(env.Tenant, env.App))
+		if _, p, ok := signIn(env.Server.UserAccessURL(env.Tenant, env.App)); ok {
+			ev.Pages = append(ev.Pages, p)
+		}
 	case idp.FlowReplay:
 		from := start
 		if env.Target.SAML.IdPInitiated {
@@ -253,100 +216,114 @@ func (cr *checkRun) runFault(ctx context.Context) {
 			// first browser: the replay cache is what must refuse the second post.
 			from = env.Server.UserAccessURL(env.Tenant, env.App)
 		}
-		if !first(from) {
-			break
+		_, first, ok := signIn(from)
+		if !ok {
+			return ev
 		}
-		if !o.accepted {
-			cr.outcomeStep(w, s, o)
-			cr.errorf("the first, legitimate sign-in was refused (%s), so the replay could not be tested", o)
-			cr.addPayloads()
-			return
+		if !first.SignedIn {
+			ev.Stopped = fmt.Sprintf("the first, legitimate sign-in was refused (%s), so the replay could not be tested", first)
+			return ev
 		}
-		cr.outcomeStep(w, s, o)
 		action, fields := cr.postedResponse()
 		if action == "" {
-			cr.errorf("no SAMLResponse was posted to the SP in the first sign-in, so there is nothing to replay")
-			return
+			ev.Stopped = "no SAMLResponse was posted to the SP in the first sign-in, so there is nothing to replay"
+			return ev
 		}
-		if w, err = cr.newContext(ctx, ""); err != nil {
-			cr.errorf("%v", err)
-			return
+		w, err := cr.newContext(ctx, "")
+		if err != nil {
+			ev.Stopped = err.Error()
+			return ev
 		}
 		w.step("replay the same SAMLResponse from another browser", pageState{URL: action}, "", false)
-		if s, err = w.postForm(action, fields); err == nil {
-			o = cr.observe(s)
+		s, err := w.postForm(action, fields)
+		if err != nil {
+			ev.Stopped = "replay the SAMLResponse: " + err.Error()
+			return ev
 		}
+		p := cr.observe(s)
+		cr.outcomeStep(w, s, p)
+		ev.Pages = append(ev.Pages, p)
 	case idp.FlowLogout:
-		if !first(start) {
-			break
+		w, p, ok := signIn(start)
+		if !ok {
+			return ev
 		}
-		if !o.accepted {
-			cr.outcomeStep(w, s, o)
-			cr.errorf("the sign-in before the sign-out was refused (%s)", o)
-			return
+		ev.Pages = append(ev.Pages, p)
+		if !p.SignedIn {
+			return ev
 		}
-		cr.outcomeStep(w, s, o)
-		n := w.tab.committed()
-		if err = w.navigate(logout); err == nil {
-			if s, err = w.settle(n); err == nil {
-				o = cr.observeLogout(s)
-			}
+		lo, err := cr.signOut(w, logout, start)
+		if err != nil {
+			ev.Stopped = err.Error()
 		}
+		ev.Logout = lo
 	default:
 		for i := range max(f.SignIns, 1) {
-			if i > 0 {
-				cr.outcomeStep(w, s, o)
+			if i > 0 && f.ID == "oidc.key.rotation" {
+				cr.waitForKeyRefetch(ctx)
 			}
-			if !first(start) || !o.accepted {
-				break
+			_, p, ok := signIn(start)
+			if !ok {
+				return ev
 			}
+			ev.Pages = append(ev.Pages, p)
 		}
 	}
+	return ev
+}
+
+// waitForKeyRefetch waits past the refetch limit RPs commonly put on their key set (one
+// fetch a minute), so that an RP which rate-limits refetches is not failed for it.
+func (cr *checkRun) waitForKeyRefetch(ctx context.Context) {
+	d := cr.r.o.KeyRefetchWait
+	if d <= 0 {
+		return
+	}
+	if cr.w != nil {
+		cr.w.step(fmt.Sprintf("wait %s (the key-set refetch limit RPs may apply) before the token signed with the new key", d), pageState{}, "", false)
+	}
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+	}
+}
+
+// signOut opens the SP's sign-out URL, then its protected page again: a signed-out SP asks
+// for sign-in, so that visit goes to the IdP (which, its session ended, asks too).
+func (cr *checkRun) signOut(w *walker, logout, start string) (*Logout, error) {
+	n := w.tab.committed()
+	if err := w.navigate(logout); err != nil {
+		return nil, err
+	}
+	s, err := w.settle(n)
+	lo := &Logout{Page: cr.observe(s)}
+	w.step("after the sign-out: "+lo.Page.String(), s, firstLine(s.Text), true)
 	if err != nil {
-		cr.outcomeStep(w, s, cr.observe(s))
-		cr.addPayloads()
-		if r := cr.idpRefusal(); r != nil {
-			cr.idpRefused(r)
-			return
+		return lo, fmt.Errorf("sign out at %s: %w", logout, err)
+	}
+	before := len(w.tab.trace())
+	n = w.tab.committed()
+	if err := w.navigate(start); err != nil {
+		return lo, err
+	}
+	s, err = w.settle(n)
+	after := cr.observe(s)
+	lo.After = &after
+	for _, d := range w.tab.trace()[before:] {
+		if hostOf(d.URL) == cr.r.env.idpHost {
+			lo.AfterReachedIdP = true
 		}
-		cr.errorf("the check could not run: %v", err)
-		return
 	}
-	cr.outcomeStep(w, s, o)
-	cr.addPayloads()
-	cr.res.Observed = o.String()
-	if r := cr.idpRefusal(); r != nil && !o.accepted {
-		cr.idpRefused(r)
-		return
+	w.step("the protected page again: "+after.String(), s, firstLine(s.Text), true)
+	if err != nil {
+		return lo, fmt.Errorf("open the protected page after the sign-out: %w", err)
 	}
-	if len(cr.minted()) == 0 && !f.Benign() {
-		cr.errorf("the fault was never delivered: the sign-in did not reach the point where the IdP answers the SP (ended %s)", o)
-		return
-	}
-	cr.judge(f, o)
+	return lo, nil
 }
 
 // outcomeStep records the page a sign-in ended on.
-func (cr *checkRun) outcomeStep(w *walker, s pageState, o outcome) {
-	w.step("outcome: "+o.String(), s, firstLine(s.Text), true)
-}
-
-// observeLogout judges the page after a sign-out: signed out means the SP no longer shows
-// the user, nothing was refused, and the IdP took the LogoutRequest.
-func (cr *checkRun) observeLogout(s pageState) outcome {
-	o := cr.observe(s)
-	signedOut := !o.accepted && (s.Status == 0 || s.Status < 400) && !strings.Contains(s.Text, "AADSTS")
-	idpOK := false
-	for _, e := range cr.events() {
-		if e.Kind == "logout-request" && e.Status == idp.StatusSuccess {
-			idpOK = true
-		}
-	}
-	out := outcome{status: s.Status, url: s.URL, text: s.Text}
-	if signedOut && idpOK {
-		out.accepted, out.identity = true, cr.r.env.User.UserPrincipalName
-	}
-	return out
+func (cr *checkRun) outcomeStep(w *walker, s pageState, p Page) {
+	w.step("outcome: "+p.String(), s, firstLine(s.Text), true)
 }
 
 // postedResponse is the SAMLResponse form the browser posted to the SP (action and fields).
@@ -371,110 +348,6 @@ func (cr *checkRun) idpRefused(e *idp.Event) {
 	cr.res.Diagnosis = fmt.Sprintf("Entra (the mock IdP) refused the sign-in before the SP got a response: AADSTS%d: %s. The check could not test the SP; the misconfiguration check %s explains what to fix.",
 		e.ErrorCode, e.FailureReason, configCheckFor(e.ErrorCode))
 	cr.res.Fix = fixForCode(e.ErrorCode)
-}
-
-// judge turns the outcome into a verdict against the catalog's (or the target's)
-// expectation, with the diagnosis.
-func (cr *checkRun) judge(f *idp.Fault, o outcome) {
-	exp := f.Expect.Expected()
-	ov := cr.r.env.Target.override(cr.check)
-	if ov != nil {
-		exp = idp.Verdict(ov.Expect)
-		cr.res.Expected = ov.Expect
-	}
-	status := verdict(f, exp, o, cr.isUser)
-	if status == reports.StatusFail || status == reports.StatusWarn {
-		cr.res.Diagnosis, cr.res.Fix = cr.diagnose(f, exp, o)
-	}
-	if ov != nil {
-		if status == reports.StatusPass || status == reports.StatusWarn {
-			status = reports.StatusWaived
-		}
-		cr.res.Reason = fmt.Sprintf("expectation overridden by the target (%s instead of %s): %s", ov.Expect, f.Expect.Expected(), ov.Reason)
-	}
-	cr.res.Status = status
-}
-
-// verdict judges an outcome against an expectation.
-func verdict(f *idp.Fault, exp idp.Verdict, o outcome, isUser func(string) bool) reports.Status {
-	switch exp {
-	case idp.VerdictAccept:
-		if o.accepted && isUser(o.identity) {
-			return reports.StatusPass
-		}
-		return reports.StatusFail
-	case idp.VerdictWarn:
-		if o.accepted {
-			return reports.StatusWarn
-		}
-		return reports.StatusPass
-	}
-	if !o.accepted {
-		if o.status >= 500 {
-			return reports.StatusFail // a refusal must be an error page, not a server error
-		}
-		return reports.StatusPass
-	}
-	if f.Expect.OrSignedIdentity && isUser(o.identity) {
-		return reports.StatusPass // not fooled: it signed in exactly the identity the IdP signed
-	}
-	if f.Expect.OrOtherAccount && !mentionsVictim(o.text, isUser) {
-		return reports.StatusPass // signed the other tenant's own account in, not the victim's
-	}
-	return reports.StatusFail
-}
-
-// mentionsVictim reports whether the page names the victim anywhere (the account it was
-// merged into, for oidc.email.unverified).
-func mentionsVictim(text string, isUser func(string) bool) bool {
-	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == '\n' || r == '\t' || r == '(' || r == ')' || r == ',' }) {
-		w = strings.TrimPrefix(strings.TrimPrefix(w, "email:"), "mailto:")
-		if isUser(strings.Trim(w, ".;:\"'")) {
-			return true
-		}
-	}
-	return false
-}
-
-// diagnose explains a fail or warn in Entra's terms, with the fix.
-func (cr *checkRun) diagnose(f *idp.Fault, exp idp.Verdict, o outcome) (string, string) {
-	var changed []string
-	for _, m := range cr.minted() {
-		changed = append(changed, m.Changed...)
-	}
-	what := strings.Join(slices.Compact(changed), "; ")
-	if what == "" {
-		what = f.Description
-	}
-	user := cr.r.env.User.UserPrincipalName
-	switch {
-	case exp == idp.VerdictAccept && o.accepted:
-		return fmt.Sprintf("The SP signed in %q, but the IdP signed in %s (%s): it %s.", o.identity, user, what, f.Weakness), f.Fix
-	case exp == idp.VerdictAccept:
-		return fmt.Sprintf("The SP refused a valid sign-in (%s): it ended on %s (%s). The SP %s.", f.Description, o.url, statusText(o), f.Weakness), f.Fix
-	case exp == idp.VerdictWarn:
-		note := f.Expect.Note
-		if note != "" {
-			note = " " + note
-		}
-		return fmt.Sprintf("The SP accepted a response where %s: it %s.%s", what, f.Weakness, note), f.Fix
-	case !o.accepted && o.status >= 500:
-		return fmt.Sprintf("The SP refused the bad response, but with HTTP %d (a server error) at %s instead of an error page: %s", o.status, o.url, what),
-			"Catch the validation error and answer with a 4xx error page that says sign-in failed; a 500 hides the cause and trips alerting. " + f.Fix
-	}
-	who := o.identity
-	if who == "" {
-		who = "an unrecognised identity"
-	}
-	return fmt.Sprintf("The SP accepted a response where %s, and signed in %s: it %s.", what, who, f.Weakness), f.Fix
-}
-
-func statusText(o outcome) string {
-	s := fmt.Sprintf("HTTP %d", o.status)
-	if l := firstLine(o.text); l != "" {
-		s += ": " + l
-	}
-	return s
 }
 
 // configCheckFor names the misconfiguration check that explains an AADSTS code.
@@ -523,4 +396,33 @@ func fixForCode(code int) string {
 		return "Use the tenant-specific endpoint (https://login.microsoftonline.com/{tenant-id}/…) or make the app multitenant."
 	}
 	return ""
+}
+
+// certPremise says why a certificate fault's premise did not hold: the response is signed
+// with a certificate of the app's metadata, which tests the SP's check of the certificate's
+// validity only if the SP trusts that certificate — it must have loaded a metadata that
+// lists it. An SP that loaded the metadata before the run never saw it, and would refuse
+// for an unknown key, exactly as for saml.sig.untrusted-key: that tells nothing.
+func (cr *checkRun) certPremise(f *idp.Fault, evs []idp.Event) string {
+	if f.ID != "saml.cert.expired" && f.ID != "saml.cert.not-yet-valid" {
+		return ""
+	}
+	if cr.r.env.Target.SAML != nil && cr.r.env.Target.SAML.FaultCertificates {
+		return "" // the target says the SP was given them before the run
+	}
+	thumb := ""
+	for _, e := range evs {
+		if e.Fault != nil && e.Fault.Certificate != "" {
+			thumb = e.Fault.Certificate
+		}
+	}
+	if thumb == "" {
+		return ""
+	}
+	for _, e := range cr.r.env.Server.Events() {
+		if e.Kind == idp.EventMetadata && e.Status == idp.StatusSuccess && strings.Contains(e.Response["certificates"], thumb) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("the SP never loaded a federation metadata that lists the certificate %s this fault signs with (it read the IdP's metadata before the run, or was given the certificate alone), so a refusal would only mean \"unknown key\" — as in saml.sig.untrusted-key — and tells nothing about the certificate's validity. To test it, let the SP load the app's metadata from the mock IdP after the run has started (saml.metadataUrl with a refresh), or start the SP after the IdP has prepared its fault certificates and set saml.faultCertificates: true in the target", thumb)
 }

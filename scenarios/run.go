@@ -43,6 +43,11 @@ type Options struct {
 	// Screenshots says when to take them: "key" (default: the IdP's page and the outcome),
 	// "all" (every step) or "none".
 	Screenshots string
+	// KeyRefetchWait is how long oidc.key.rotation waits between its first sign-in and the
+	// one signed with a new key: past the refetch limit an RP may put on its key set (many
+	// allow one refetch a minute), so that such an RP is not failed for it. Default 61 s;
+	// negative: no wait (for RPs known to refetch at once).
+	KeyRefetchWait time.Duration
 	// OnStart is called once the browser runs, with the run header and the number of checks.
 	OnStart func(r *reports.Run, total int)
 	// Progress is called after each check (from several goroutines with Parallel > 1).
@@ -103,12 +108,16 @@ func Run(ctx context.Context, env *Env, o Options) (*reports.Run, error) {
 			o.Progress(res, n, len(checks))
 		}
 	}
-	// Shared checks first, in parallel; then the exclusive ones, one at a time.
-	var shared, exclusive []int
+	// Shared checks first, in parallel; then the exclusive ones, one at a time; then the
+	// findings, which read the others' evidence.
+	var shared, exclusive, last []int
 	for i, c := range checks {
-		if c.Fault != nil && c.Fault.Exclusive {
+		switch {
+		case c.finding != nil:
+			last = append(last, i)
+		case c.Fault != nil && c.Fault.Exclusive:
 			exclusive = append(exclusive, i)
-		} else {
+		default:
 			shared = append(shared, i)
 		}
 	}
@@ -126,7 +135,7 @@ func Run(ctx context.Context, env *Env, o Options) (*reports.Run, error) {
 	}
 	close(work)
 	wg.Wait()
-	for _, i := range exclusive {
+	for _, i := range append(exclusive, last...) {
 		finish(i, r.run(ctx, checks[i]))
 	}
 	run.Checks = results
@@ -151,6 +160,9 @@ func (o *Options) defaults() {
 	}
 	if o.Screenshots == "" {
 		o.Screenshots = "key"
+	}
+	if o.KeyRefetchWait == 0 {
+		o.KeyRefetchWait = 61 * time.Second
 	}
 }
 
@@ -239,6 +251,9 @@ type runner struct {
 	env *Env
 	br  *Browser
 	o   Options
+
+	mu   sync.Mutex
+	done []reports.Check // the results so far, for the findings
 }
 
 // checkRun is one check in progress: its result, its browser contexts and their tokens.
@@ -266,6 +281,11 @@ func (r *runner) run(ctx context.Context, c Check) (res reports.Check) {
 		}
 		res.SignInLog = cr.signInLog()
 		res.DurationMS = time.Since(res.Started).Milliseconds()
+		if c.finding == nil {
+			r.mu.Lock()
+			r.done = append(r.done, res)
+			r.mu.Unlock()
+		}
 	}()
 	if ov := r.env.Target.override(c); ov != nil && ov.Expect == "skip" {
 		res.Status, res.Reason = reports.StatusSkip, "waived by the target: "+ov.Reason
@@ -273,9 +293,16 @@ func (r *runner) run(ctx context.Context, c Check) (res reports.Check) {
 	}
 	cctx, cancel := context.WithTimeoutCause(ctx, r.o.CheckTimeout, errCheckTimeout)
 	defer cancel()
-	if c.config != nil {
+	switch {
+	case c.finding != nil:
+		r.mu.Lock()
+		done := slices.Clone(r.done)
+		r.mu.Unlock()
+		c.finding.judge(c.Protocol, done).apply(&res)
+		return res
+	case c.config != nil:
 		c.config.run(cr, cctx)
-	} else {
+	default:
 		cr.runFault(cctx)
 	}
 	if context.Cause(cctx) == errCheckTimeout {

@@ -71,6 +71,11 @@ type SAMLTarget struct {
 	SignIn []SAMLSignIn `json:"signIn"`
 	// Success overrides Target.Success for SAML.
 	Success *Success `json:"success,omitempty"`
+	// FaultCertificates says the SP was given the mock IdP's fault certificates (the expired
+	// and not-yet-valid ones the certificate checks sign with) before the run, e.g. through
+	// metadata fetched after the IdP prepared them. Without it, the certificate checks run
+	// only when the IdP's log shows the SP loading a metadata that lists them.
+	FaultCertificates bool `json:"faultCertificates,omitempty"`
 }
 
 // SAMLSignIn is one way the SP starts a SAML sign-in.
