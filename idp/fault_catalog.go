@@ -110,16 +110,16 @@ var catalog = []*Fault{
 		saml:       noop},
 	{ID: "saml.sign.response", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
 		Description: "\"Sign SAML response\": the Response is signed, the Assertion is not",
-		Expect:      Expectation{Verdict: VerdictAccept}, References: []string{refEntraSigning},
+		Expect:      Expectation{Verdict: VerdictCompatible}, References: []string{refEntraSigning},
 		Weakness: "requires a signed Assertion", Fix: "accept a signed Response as covering its Assertion, or set Entra's signing option to \"Sign SAML assertion\"",
 		saml: signWith(SignResponse, "")},
 	{ID: "saml.sign.both", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
 		Description: "\"Sign SAML response and assertion\": both signed",
-		Expect:      Expectation{Verdict: VerdictAccept}, References: []string{refEntraSigning},
+		Expect:      Expectation{Verdict: VerdictCompatible}, References: []string{refEntraSigning},
 		Weakness: "cannot handle two signatures", Fix: "verify each signature present (Response and Assertion) with the IdP's certificate", saml: signWith(SignResponseAndAssertion, "")},
 	{ID: "saml.sign.sha1", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
 		Description: "RSA-SHA1 signature with SHA-1 digest (Entra's \"SHA-1\" signing algorithm)",
-		Expect:      Expectation{Verdict: VerdictProfile, Default: VerdictAccept, Note: "an SP may refuse SHA-1 by policy; say so in a waiver"},
+		Expect:      Expectation{Verdict: VerdictCompatible, Note: "an SP may refuse SHA-1 by policy: keep Entra's default SHA-256"},
 		References:  []string{refEntraSigning, "NIST SP 800-131A (SHA-1 deprecation)"},
 		Weakness:    "refuses RSA-SHA1", Fix: "accept RSA-SHA1 from Entra, or set the app's Signing Algorithm to SHA-256 in Entra (the default) and waive this check",
 		saml: signWith("", AlgorithmSHA1)},
@@ -274,8 +274,9 @@ var catalog = []*Fault{
 			return nil
 		}},
 	{ID: "saml.xml.doctype", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
-		Description: "a DOCTYPE with an entity declaration before the (validly signed) Response",
-		Expect:      Expectation{Verdict: VerdictReject}, References: []string{"SAML 2.0 Bindings §3.5.4 / security considerations: no DTDs", "OWASP XXE"},
+		Description: "a DOCTYPE with an (unused) entity declaration before the (validly signed) Response",
+		Expect: Expectation{Verdict: VerdictProfile, Default: VerdictWarn,
+			Note: "accepting a DTD whose entity is never used shows DTD processing is on, not that an entity was expanded into what the SP trusted"}, References: []string{"SAML 2.0 Bindings §3.5.4 / security considerations: no DTDs", "OWASP XXE"},
 		Weakness: "parses a SAML message that carries a DTD (XXE / entity expansion exposure)", Fix: "refuse any SAML message with a DOCTYPE; disable DTD processing in the XML parser",
 		saml: func(m *samlMint, _ int) error {
 			m.then(func(doc *etree.Document, resp *etree.Element) error {
@@ -471,7 +472,8 @@ var catalog = []*Fault{
 	// ---- OIDC: signatures ----------------------------------------------------------------------
 	{ID: "oidc.id_token.alg-none", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
 		Description: "ID token with alg none and no signature",
-		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refOIDFRP + " (rp-id_token-sig-none)", "FAPI null-alg", refRFC8725},
+		Expect: Expectation{Verdict: VerdictReject, AcceptOverTLS: true,
+			Note: "a code-flow token from the token endpoint may rest on TLS (OIDC Core 3.1.3.7 step 6); over plain http it must be refused"}, References: []string{refOIDFRP + " (rp-id_token-sig-none)", "FAPI null-alg", refRFC8725},
 		Weakness: "accepts an unsigned (alg none) ID token", Fix: "accept only RS256 signed by a key of the tenant's JWKS",
 		oidc: oidcSign(jwtNone, "alg none, empty signature")},
 	{ID: "oidc.id_token.bad-sig", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
@@ -556,8 +558,10 @@ var catalog = []*Fault{
 		}},
 	{ID: "oidc.id_token.iat-stale", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
 		Description: "iat a week old (exp still in the future)",
-		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refOIDCCore + " step 10", refFAPI},
-		Weakness: "does not bound the token's age (iat)", Fix: "refuse tokens issued too long ago",
+		Expect: Expectation{Verdict: VerdictProfile, Default: VerdictWarn,
+			Note: "OIDC Core 3.1.3.7 step 10 leaves the acceptable age to the client; refusing a week-old token is good practice"},
+		References: []string{refOIDCCore + " step 10", refFAPI},
+		Weakness:   "does not bound the token's age (iat)", Fix: "refuse tokens issued too long ago",
 		oidc: func(m *oidcMint, _ int) error {
 			m.edit(func(c *claimSet) { c.set("iat", c.num("iat")-7*24*3600) })
 			m.note("iat 7 days old")
@@ -595,9 +599,11 @@ var catalog = []*Fault{
 			return nil
 		}},
 	{ID: "oidc.userinfo.wrong-sub", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, Requires: []Requirement{RequiresUserInfo},
-		Description: "userinfo answers with another sub than the ID token's",
-		Expect:      Expectation{Verdict: VerdictReject}, References: []string{"OpenID Connect Core 1.0 §5.3.2", refOIDFRP + " (rp-userinfo-bad-sub-claim)"},
-		Weakness: "does not compare the userinfo sub with the ID token's", Fix: "refuse userinfo whose sub differs from the ID token's",
+		Description: "userinfo answers for another user (sub, email, name) than the ID token's",
+		Expect: Expectation{Verdict: VerdictReject, OrSignedIdentity: true,
+			Note: "OIDC Core 5.3.2: when the subs differ, the userinfo values MUST NOT be used; an RP that discards them and signs in the ID token's user is correct"},
+		References: []string{"OpenID Connect Core 1.0 §5.3.2", refOIDFRP + " (rp-userinfo-bad-sub-claim)"},
+		Weakness:   "uses a userinfo answer whose sub differs from the ID token's", Fix: "compare the userinfo sub with the ID token's and discard (or refuse) a userinfo response that differs",
 		oidc: func(m *oidcMint, _ int) error {
 			m.userinfoSub = "ssoharness-other-subject"
 			m.note("userinfo sub replaced")

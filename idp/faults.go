@@ -32,6 +32,10 @@ const (
 	VerdictProfile Verdict = "profile"
 	// VerdictWarn is a profile default: refusing is right, accepting is worth a warning.
 	VerdictWarn Verdict = "warn"
+	// VerdictCompatible: a response shape Entra sends only when the admin changes a
+	// default (Response-only signing, SHA-1). The SP should sign the user in; refusing is a
+	// compatibility finding (warn, naming the Entra setting to keep), not a security fail.
+	VerdictCompatible Verdict = "compatible"
 )
 
 // Expectation is the verdict a correct SP earns for a fault.
@@ -47,6 +51,10 @@ type Expectation struct {
 	// OrOtherAccount: an SP that signs the token's own (foreign) account in, not the victim's,
 	// is also correct (oidc.email.unverified).
 	OrOtherAccount bool `json:"orOtherAccount,omitempty"`
+	// AcceptOverTLS: an RP that accepts the response from the token endpoint over TLS, for
+	// the user the IdP signed in, is also correct (OIDC Core 3.1.3.7 step 6: TLS server
+	// validation may stand in for the signature of a token from the token endpoint).
+	AcceptOverTLS bool `json:"acceptOverTLS,omitempty"`
 	// Note says what a profile depends on.
 	Note string `json:"note,omitempty"`
 }
@@ -126,7 +134,9 @@ type Fault struct {
 }
 
 // Benign reports whether the fault is a variation a correct SP accepts.
-func (f *Fault) Benign() bool { return f.Expect.Expected() == VerdictAccept }
+func (f *Fault) Benign() bool {
+	return f.Expect.Expected() == VerdictAccept || f.Expect.Expected() == VerdictCompatible
+}
 
 // Faults returns the whole catalog, SAML then OIDC, in checks.md order. The values are
 // copies; changing them changes nothing.

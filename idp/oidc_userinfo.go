@@ -3,6 +3,7 @@ package idp
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -70,8 +71,15 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 	m := s.faults.tokens[strings.TrimSpace(tok)]
 	s.faults.mu.Unlock()
 	if m != nil {
-		ui.Sub = m.userinfoSub
-		ev.Fault = &MintedFault{ID: m.fault.ID, Step: m.step, Changed: []string{"userinfo sub " + m.userinfoSub}}
+		// Another user's answer: an RP that uses it instead of the ID token signs that user
+		// in; one that compares the subs (or ignores userinfo) does not.
+		v := s.victim(t, u)
+		ui = userInfo{Sub: pairwiseSub(t.ID, c.AppID, v.ID), Name: v.DisplayName, FamilyName: v.Surname, GivenName: v.GivenName,
+			Picture: ui.Picture, Email: v.Mail}
+		if ui.Email == "" {
+			ui.Email = v.UserPrincipalName
+		}
+		ev.Fault = &MintedFault{ID: m.fault.ID, Step: m.step, Changed: []string{fmt.Sprintf("userinfo answers for %s (sub %q)", ui.Email, ui.Sub)}}
 	}
 	s.prepareEvent(ev)
 	s.record(ev)

@@ -174,6 +174,7 @@ func (cr *checkRun) runFault(ctx context.Context) {
 	ev := cr.drive(ctx, f, af.Token, start, logout)
 	ev.Events = cr.events()
 	ev.User = env.User.UserPrincipalName
+	ev.IdPTLS = strings.HasPrefix(env.Server.URL, "https://")
 	if ev.Premise == "" {
 		ev.Premise = cr.certPremise(f, ev.Events)
 	}

@@ -81,6 +81,8 @@ type Evidence struct {
 	Events []idp.Event `json:"events,omitempty"`
 	// Stopped names the step the driver could not take, and why ("" when every step ran).
 	Stopped string `json:"stopped,omitempty"`
+	// IdPTLS: the IdP (its token endpoint) was served over HTTPS.
+	IdPTLS bool `json:"idpTLS,omitempty"`
 	// Premise is why the check's premise did not hold in this run, with how to make it hold
 	// ("" when it held); e.g. the SP never loaded the certificate the fault signs with.
 	Premise string `json:"premise,omitempty"`
@@ -340,6 +342,28 @@ func judgeOutcome(f *idp.Fault, exp idp.Verdict, ev Evidence, v *Verdict) {
 		}
 		v.Status = reports.StatusPass
 		return
+	case idp.VerdictCompatible:
+		for i, p := range ev.Pages {
+			switch {
+			case p.SignedIn && p.Identity == "":
+				v.Status, v.Diagnosis = reports.StatusError, unrecognised(p, ev, i)
+				return
+			case p.SignedIn && !strings.EqualFold(p.Identity, user):
+				v.Status, v.Fix = reports.StatusFail, f.Fix
+				v.Diagnosis = fmt.Sprintf("The SP signed in %q, but the IdP signed in %s (%s).", p.Identity, user, what)
+				return
+			case !p.SignedIn:
+				note := ""
+				if f.Expect.Note != "" {
+					note = " (" + f.Expect.Note + ")"
+				}
+				v.Status, v.Fix = reports.StatusWarn, f.Fix
+				v.Diagnosis = fmt.Sprintf("The SP refused a response Entra sends only when the admin changes a default (%s): it %s. Not a security problem, but keep Entra's default for this app%s. It ended on %s (%s).", f.Description, f.Weakness, note, p.URL, statusText(p))
+				return
+			}
+		}
+		v.Status = reports.StatusPass
+		return
 	case idp.VerdictWarn:
 		for _, p := range ev.Pages {
 			if p.SignedIn {
@@ -360,16 +384,19 @@ func judgeOutcome(f *idp.Fault, exp idp.Verdict, ev Evidence, v *Verdict) {
 		if !p.SignedIn {
 			continue
 		}
-		if f.Expect.OrSignedIdentity || f.Expect.OrOtherAccount {
+		if f.Expect.AcceptOverTLS && ev.IdPTLS && strings.EqualFold(p.Identity, user) {
+			continue // the token came from the token endpoint over TLS (OIDC Core 3.1.3.7 step 6)
+		}
+		if f.Expect.OrOtherAccount && !mentions(p.Text, user) && !strings.EqualFold(p.Identity, user) {
+			continue // signed the other tenant's own account in, not the victim's
+		}
+		if f.Expect.OrSignedIdentity {
 			if p.Identity == "" && p.Shown == "" {
 				v.Status, v.Diagnosis = reports.StatusError, unrecognised(p, ev, i)
 				return
 			}
-			if f.Expect.OrSignedIdentity && strings.EqualFold(p.Identity, user) {
+			if strings.EqualFold(p.Identity, user) {
 				continue // not fooled: it signed in exactly the identity the IdP signed
-			}
-			if f.Expect.OrOtherAccount && !mentions(p.Text, user) && !strings.EqualFold(p.Identity, user) {
-				continue // signed the other tenant's own account in, not the victim's
 			}
 		}
 		who := p.Identity
