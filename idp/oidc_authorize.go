@@ -42,7 +42,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev.Request = map[string]string{}
-	for _, k := range []string{"client_id", "redirect_uri", "response_type", "response_mode", "scope", "state", "nonce", "prompt", "login_hint", "max_age", "code_challenge_method"} {
+	for _, k := range []string{"client_id", "redirect_uri", "response_type", "response_mode", "scope", "state", "nonce", "prompt", "login_hint", "max_age", "code_challenge", "code_challenge_method"} {
 		if v := p.Get(k); v != "" {
 			ev.Request[k] = truncate(v, 512)
 		}

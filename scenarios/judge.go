@@ -514,6 +514,10 @@ func statusText(p Page) string {
 	return s
 }
 
+// RecordEvidence is the evidence as a report keeps it (reports.Check.Evidence), for tools
+// that judge recorded evidence.
+func RecordEvidence(ev Evidence) json.RawMessage { return ev.record() }
+
 // record is the evidence as the report keeps it: long page texts and the raw XML the events
 // repeat (the payloads show it decoded) are cut, so a report stays readable; what the judge
 // reads is kept whole.
