@@ -53,6 +53,9 @@ func runRef(o scenarios.ReferenceOptions, adjust func(*scenarios.Target), ro sce
 	if ro.Parallel == 0 {
 		ro.Parallel = 2
 	}
+	if ro.KeyRefetchWait == 0 {
+		ro.KeyRefetchWait = -1 // the reference RPs refetch on an unknown kid at once
+	}
 	run, err := scenarios.Run(ctx, env, ro)
 	Expect(err).NotTo(HaveOccurred())
 	return run

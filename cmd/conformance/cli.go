@@ -136,12 +136,21 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	shots := fs.String("screenshots", "key", "screenshots: key (IdP page and outcome), all (every step), none")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long one page may take to settle")
 	checkTimeout := fs.Duration("check-timeout", 2*time.Minute, "how long one check may take in all; a check that runs out is an error, never a pass")
+	keyWait := fs.Duration("key-refetch-wait", 61*time.Second, "how long oidc.key.rotation waits before the token signed with a new key: past the refetch limit an RP may put on its key set (default 61s; 0 with the built-in reference SPs, which refetch at once)")
 	verbose := fs.Bool("v", false, "print each check's description, steps and references")
 	if err := parse(fs, args); err != nil {
 		return exitUsage, err
 	}
 	if fs.NArg() > 0 {
 		return exitUsage, usagef("unexpected argument %q (flags come before nothing: conformance run --target FILE)", fs.Arg(0))
+	}
+	keyWaitSet := false
+	fs.Visit(func(f *flag.Flag) { keyWaitSet = keyWaitSet || f.Name == "key-refetch-wait" })
+	if !keyWaitSet && (*target == "" || *refSP) {
+		*keyWait = 0 // the reference RPs refetch on an unknown kid at once
+	}
+	if *keyWait <= 0 {
+		*keyWait = -1 // Options: negative is no wait
 	}
 	if *parallel < 1 || *parallel > 32 {
 		return exitUsage, usagef("--parallel %d: want 1 to 32", *parallel)
@@ -190,10 +199,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	con.Verbose = *verbose
 	res, err := scenarios.Run(ctx, env, scenarios.Options{
 		Only: only, Skip: skip, Parallel: *parallel, ReportDir: *reportDir, Screenshots: *shots, PageTimeout: *timeout, CheckTimeout: *checkTimeout,
-		Browser:  scenarios.BrowserOptions{Path: *browser, URL: *browserURL, IgnoreCertErrors: *insecure},
-		OnStart:  func(r *reports.Run, total int) { con.Start(r, total) },
-		Progress: con.Progress,
-		Tool:     "ssoharness conformance " + version(),
+		KeyRefetchWait: *keyWait,
+		Browser:        scenarios.BrowserOptions{Path: *browser, URL: *browserURL, IgnoreCertErrors: *insecure},
+		OnStart:        func(r *reports.Run, total int) { con.Start(r, total) },
+		Progress:       con.Progress,
+		Tool:           "ssoharness conformance " + version(),
 	})
 	if err != nil {
 		return exitFailure, err

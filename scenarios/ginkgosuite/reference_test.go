@@ -26,9 +26,10 @@ var _ = ginkgo.Describe("ginkgosuite", func() {
 			return env, err
 		},
 		Options: scenarios.Options{
-			Only:        referenceChecks,
-			ReportDir:   reportDir,
-			Screenshots: "none",
+			Only:           referenceChecks,
+			ReportDir:      reportDir,
+			Screenshots:    "none",
+			KeyRefetchWait: -1, // the reference RPs refetch on an unknown kid at once
 			Progress: func(c reports.Check, _, _ int) {
 				progress.Lock()
 				defer progress.Unlock()
