@@ -289,3 +289,14 @@ func TestEscapedWhitespaceVerifiesSLO(t *testing.T) {
 		})
 	}
 }
+
+// TestXMLEscapeStatus: the unsigned error Response escapes attribute whitespace (its
+// InResponseTo must read back as the request's ID) and CR in its StatusMessage text.
+func TestXMLEscapeStatus(t *testing.T) {
+	if got, want := xmlEscapeAttr("_r\tq\nr\r&\"<>'"), `_r&#x9;q&#xA;r&#xD;&amp;&quot;&lt;&gt;'`; got != want {
+		t.Errorf("xmlEscapeAttr: %s, want %s", got, want)
+	}
+	if got, want := xmlEscape("a\tb\r\nc"), "a\tb&#xD;\nc"; got != want {
+		t.Errorf("xmlEscape: %q, want %q", got, want)
+	}
+}
