@@ -15,8 +15,8 @@ import (
 // instead of built as an etree DOM, copied, canonicalised by goxmldsig and serialised.
 //
 // Every element is written twice from the same values: once as sent (byte for byte what
-// writeXML writes for buildSAMLResponse's DOM, so the two paths are interchangeable) and once in
-// exclusive XML canonical form (what goxmldsig's exc-c14n makes of that DOM), which is digested
+// writeXML writes for buildSAMLResponse's DOM, so the two paths are interchangeable) and once
+// in exclusive XML canonical form (what goxmldsig's exc-c14n makes of that DOM), which is digested
 // and signed. The sent form is not canonical (Entra's attribute order puts xmlns last), so the
 // canonical form cannot simply be the bytes sent. TestDirectWriterMatchesDOM holds the two paths
 // to identical bytes and has independent verifiers check the signatures.
@@ -26,7 +26,7 @@ import (
 // empty elements get an end tag, and escaping follows C14N (text: & < > and CR; attributes:
 // & < " TAB LF CR).
 //
-// The sent form escapes as etree does by default (& < > ' "), and also every character a
+// The sent form escapes as etree does by default (& < > ' "), and also the whitespace a
 // parser would not read back as written: CR in text (read as LF), TAB, LF and CR in
 // attributes (attribute-value normalisation reads them as spaces). C14N writes those as
 // character references, which a parser keeps; sent raw, the verifier's canonical form would

@@ -300,3 +300,38 @@ func TestXMLEscapeStatus(t *testing.T) {
 		t.Errorf("xmlEscape: %q, want %q", got, want)
 	}
 }
+
+// TestWriteXMLMatchesEtree: writeXML writes what etree writes (tokens of every kind, the
+// characters it escapes or replaces), but for TAB/LF/CR in attributes and CR in text.
+func TestWriteXMLMatchesEtree(t *testing.T) {
+	doc := etree.NewDocument()
+	doc.CreateProcInst("xml", `version="1.0" encoding="utf-8"`)
+	doc.CreateDirective(`DOCTYPE r [<!ENTITY e "x">]`)
+	r := doc.CreateElement("p:r")
+	r.CreateAttr("xmlns:p", "urn:x")
+	r.CreateAttr("a", `&<>"' ü 😀 bad\xffbyte ctl`+"\x01"+`end`)
+	r.CreateElement("empty")
+	c := r.CreateElement("p:c")
+	c.CreateAttr("p:b", "")
+	c.SetText(`text &<>"' ü bad` + "\xff\x01\uFFFE" + " tab\tlf\n")
+	c.CreateComment(" a comment ")
+	c.CreateCData("cdata ]]> split")
+	c.CreateText("after")
+	want, err := doc.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := writeXML(doc); !bytes.Equal(got, want) {
+		t.Fatalf("writeXML differs from etree:\n got %q\nwant %q", got, want)
+	}
+	r.CreateAttr("ws", "t\tl\nc\r")
+	c.CreateText("cr\r")
+	if want, err = doc.WriteToBytes(); err != nil {
+		t.Fatal(err)
+	}
+	want = bytes.Replace(want, []byte("t\tl\nc\r"), []byte("t&#x9;l&#xA;c&#xD;"), 1)
+	want = bytes.Replace(want, []byte("cr\r"), []byte("cr&#xD;"), 1)
+	if got := writeXML(doc); !bytes.Equal(got, want) {
+		t.Fatalf("writeXML escapes whitespace differently:\n got %q\nwant %q", got, want)
+	}
+}

@@ -41,7 +41,7 @@ type SAMLResponse struct {
 }
 
 // Bytes serializes the response as sent (no XML declaration, like Entra), escaped so that
-// a parser reads back the values that were signed (see writeXML).
+// a parser reads back the values that were signed (see writeXML). The error is always nil.
 func (r *SAMLResponse) Bytes() ([]byte, error) { return writeXML(r.Doc), nil }
 
 func (s *Server) samlTimings() (skew, life, scLife time.Duration) {
