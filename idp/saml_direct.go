@@ -15,20 +15,28 @@ import (
 // instead of built as an etree DOM, copied, canonicalised by goxmldsig and serialised.
 //
 // Every element is written twice from the same values: once as sent (byte for byte what
-// etree writes for buildSAMLResponse's DOM, so the two paths are interchangeable) and once in
-// exclusive XML canonical form (what goxmldsig's exc-c14n makes of that DOM), which is digested
+// writeXML writes for buildSAMLResponse's DOM, so the two paths are interchangeable) and once
+// in exclusive XML canonical form (what goxmldsig's exc-c14n makes of that DOM), which is digested
 // and signed. The sent form is not canonical (Entra's attribute order puts xmlns last), so the
 // canonical form cannot simply be the bytes sent. TestDirectWriterMatchesDOM holds the two paths
 // to identical bytes and has independent verifiers check the signatures.
 
-// The exc-c14n forms differ from etree's plain output in three ways: namespace declarations
-// come first and attributes are sorted (every attribute here is unqualified, so sorted by
-// name), empty elements get an end tag, and escaping follows C14N (text: & < > and CR;
-// attributes: & < " TAB LF CR).
+// The exc-c14n forms differ from the sent form in three ways: namespace declarations come
+// first and attributes are sorted (every attribute here is unqualified, so sorted by name),
+// empty elements get an end tag, and escaping follows C14N (text: & < > and CR; attributes:
+// & < " TAB LF CR).
+//
+// The sent form escapes as etree does by default (& < > ' "), and also the whitespace a
+// parser would not read back as written: CR in text (read as LF), TAB, LF and CR in
+// attributes (attribute-value normalisation reads them as spaces). C14N writes those as
+// character references, which a parser keeps; sent raw, the verifier's canonical form would
+// differ from the one digested and the signature would fail (libxml2/xmlsec, Shibboleth,
+// Java, .NET). writeXML escapes the DOM path's output the same way.
 type escMode uint8
 
 const (
-	escSent      escMode = iota // etree's default: & < > ' " (text and attributes alike)
+	escSentText  escMode = iota // as sent, text: & < > ' " and CR
+	escSentAttr                 // as sent, attributes: & < > ' " and TAB LF CR
 	escCanonText                // C14N text
 	escCanonAttr                // C14N attribute values
 )
@@ -47,6 +55,8 @@ func appendEsc(dst []byte, s string, mode escMode) []byte {
 		if c >= utf8.RuneSelf {
 			r, width = utf8.DecodeRuneInString(s[i:])
 		}
+		sent := mode == escSentText || mode == escSentAttr
+		attr := mode == escSentAttr || mode == escCanonAttr
 		var esc string
 		switch r {
 		case '&':
@@ -60,7 +70,7 @@ func appendEsc(dst []byte, s string, mode escMode) []byte {
 			}
 			esc = "&gt;"
 		case '\'':
-			if mode != escSent {
+			if !sent {
 				i += width
 				continue
 			}
@@ -72,22 +82,18 @@ func appendEsc(dst []byte, s string, mode escMode) []byte {
 			}
 			esc = "&quot;"
 		case '\t':
-			if mode != escCanonAttr {
+			if !attr {
 				i += width
 				continue
 			}
 			esc = "&#x9;"
 		case '\n':
-			if mode != escCanonAttr {
+			if !attr {
 				i += width
 				continue
 			}
 			esc = "&#xA;"
 		case '\r':
-			if mode == escSent {
-				i += width
-				continue
-			}
 			esc = "&#xD;"
 		default:
 			if xmlChar(r) && !(r == utf8.RuneError && width == 1) {
@@ -120,7 +126,7 @@ func (w *xw) textMode() escMode {
 	if w.canon {
 		return escCanonText
 	}
-	return escSent
+	return escSentText
 }
 
 func (w *xw) raw(s string) { w.b = append(w.b, s...) }
@@ -130,7 +136,7 @@ func (w *xw) attr(name, value string) {
 	w.b = append(w.b, ' ')
 	w.b = append(w.b, name...)
 	w.b = append(w.b, '=', '"')
-	mode := escSent
+	mode := escSentAttr
 	if w.canon {
 		mode = escCanonAttr
 	}

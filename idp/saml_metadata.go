@@ -204,9 +204,7 @@ func (s *Server) buildMetadata(t *Tenant, app *EnterpriseApp, keys []*SigningKey
 	doc.SetRoot(ed)
 	var buf bytes.Buffer
 	buf.Write(utf8BOM)
-	if _, err := doc.WriteTo(&buf); err != nil {
-		return nil, err
-	}
+	writeXMLTo(&buf, doc) // escaped as signed, like the Responses (see writeXML)
 	return buf.Bytes(), nil
 }
 

@@ -40,8 +40,9 @@ type SAMLResponse struct {
 	Signing      string
 }
 
-// Bytes serializes the response as sent (no XML declaration, like Entra).
-func (r *SAMLResponse) Bytes() ([]byte, error) { return r.Doc.WriteToBytes() }
+// Bytes serializes the response as sent (no XML declaration, like Entra), escaped so that
+// a parser reads back the values that were signed (see writeXML). The error is always nil.
+func (r *SAMLResponse) Bytes() ([]byte, error) { return writeXML(r.Doc), nil }
 
 func (s *Server) samlTimings() (skew, life, scLife time.Duration) {
 	skew, life, scLife = 5*time.Minute, 55*time.Minute, 5*time.Minute

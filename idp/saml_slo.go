@@ -70,11 +70,8 @@ func (s *Server) handleLogoutRequest(w http.ResponseWriter, r *http.Request, t *
 	}
 	doc := etree.NewDocument()
 	doc.SetRoot(lr)
-	x, err := doc.WriteToBytes()
-	if err != nil {
-		s.renderErrorPage(w, r, asError(err), ev)
-		return
-	}
+	// writeXML, not etree: an InResponseTo with TAB/LF/CR must reach the SP as signed.
+	x := writeXML(doc)
 	target := redirectBindingURL(dest, x, relay)
 	ev.Response = map[string]string{"ID": respID, "Destination": dest, "InResponseTo": m.ID, "Issuer": issuer}
 	s.record(ev)

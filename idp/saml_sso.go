@@ -308,7 +308,7 @@ func (s *Server) sendSAMLStatus(w http.ResponseWriter, a *samlAuthn, top, sub st
 	msg := fmt.Sprintf("AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s",
 		e.Code, e.Message, ev.ID, ev.CorrelationID, now.Format("2006-01-02 15:04:05Z"))
 	x := fmt.Sprintf(`<samlp:Response ID="_%s" Version="2.0" IssueInstant="%s" Destination="%s" InResponseTo="%s" xmlns:samlp="%s"><Issuer xmlns="%s">%s</Issuer><samlp:Status><samlp:StatusCode Value="%s"><samlp:StatusCode Value="%s"/></samlp:StatusCode><samlp:StatusMessage>%s</samlp:StatusMessage></samlp:Status></samlp:Response>`,
-		s.rand.guid(), now.Format(samlTime), xmlEscape(a.acs), xmlEscape(a.requestID), nsProtocol, nsAssertion,
+		s.rand.guid(), now.Format(samlTime), xmlEscapeAttr(a.acs), xmlEscapeAttr(a.requestID), nsProtocol, nsAssertion,
 		EntityID(a.tenant), top, sub, xmlEscape(msg))
 	fields := []formField{{Name: "SAMLResponse", b64: []byte(x)}}
 	if a.relayState != "" {
@@ -317,10 +317,23 @@ func (s *Server) sendSAMLStatus(w http.ResponseWriter, a *samlAuthn, top, sub st
 	s.renderPostForm(w, a.acs, fields...)
 }
 
-func xmlEscape(s string) string {
+// xmlEscape escapes text: & < > " and CR (which a parser would read as LF).
+func xmlEscape(s string) string { return xmlEscapeWS(s, false) }
+
+// xmlEscapeAttr escapes an attribute value: as xmlEscape, and TAB and LF, which a parser
+// would read as spaces (so an InResponseTo would no longer match the request's ID).
+func xmlEscapeAttr(s string) string { return xmlEscapeWS(s, true) }
+
+func xmlEscapeWS(s string, attr bool) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch r {
+		case '\t', '\n':
+			if !attr {
+				b.WriteRune(r)
+				continue
+			}
+			fmt.Fprintf(&b, "&#x%X;", r)
 		case '&':
 			b.WriteString("&amp;")
 		case '<':
