@@ -29,7 +29,7 @@ func TestFaultsParallelContexts(t *testing.T) {
 		"oidc.id_token.wrong-aud": func(x string) bool { return strings.Contains(x, `"aud": "d3b4c1a2-`) },
 		"oidc.id_token.alg-none":  func(x string) bool { return strings.Contains(x, `"alg": "none"`) },
 		"oidc.nonce.missing":      func(x string) bool { return !strings.Contains(x, `"nonce"`) },
-		"oidc.userinfo.wrong-sub": func(x string) bool { return strings.Contains(x, "ssoharness-other-subject") },
+		"oidc.userinfo.wrong-sub": func(x string) bool { return strings.Contains(x, `"given_name":"Alex"`) },
 	}
 	var ids []idp.FaultID
 	for id := range marks {

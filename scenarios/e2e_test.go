@@ -350,6 +350,55 @@ var _ = Describe("misconfigurations", Label("e2e"), func() {
 	})
 })
 
+var _ = Describe("judging effects, not pages", Label("e2e"), func() {
+	It("counts a refusal with HTTP 500 as a refusal, and reports the 500 once, with evidence, as sp.error-page", func() {
+		rejects := []string{"saml.sig.none", "saml.audience.wrong", "saml.issuer.wrong", "saml.status.responder"}
+		run := runRef(scenarios.ReferenceOptions{SAMLWeakness: refsaml.ErrorAs500, Protocols: []string{"SAML"}}, nil,
+			scenarios.Options{Only: append(slices.Clone(rejects), "saml:sp.error-page"), Screenshots: "none"})
+		findings := 0
+		for _, c := range run.Checks {
+			if c.Kind == scenarios.KindFinding {
+				findings++
+				Expect(c.Status).To(Equal(reports.StatusWarn), c.Observed)
+				Expect(c.Observed).To(ContainSubstring("HTTP 500"))
+				Expect(c.Fix).NotTo(BeEmpty())
+				continue
+			}
+			Expect(c.Status).To(Equal(reports.StatusPass), "%s: %s (%s)", c.ID, c.Observed, c.Diagnosis)
+		}
+		Expect(findings).To(Equal(1))
+	})
+
+	It("fails an RP that never refetches its keys when its sign-in URL is the protected page, each sign-in reaching the IdP", func() {
+		protected := func(t *scenarios.Target) {
+			for i := range t.OIDC.SignIn {
+				t.OIDC.SignIn[i].URL = strings.TrimSuffix(t.OIDC.SignIn[i].URL, "/login") + "/"
+			}
+		}
+		for _, tc := range []struct {
+			w    refoidc.Weakness
+			want reports.Status
+		}{{refoidc.Strict, reports.StatusPass}, {refoidc.StaticKeys, reports.StatusFail}} {
+			run := runRef(scenarios.ReferenceOptions{OIDCWeakness: tc.w, Protocols: []string{"OIDC"}}, protected,
+				scenarios.Options{Only: []string{"oidc.key.rotation", "oidc.clock.skew-ok"}, Screenshots: "none"})
+			for _, c := range run.Checks {
+				want := tc.want
+				if c.ID == "oidc.clock.skew-ok" {
+					want = reports.StatusPass
+				}
+				Expect(c.Status).To(Equal(want), "%s with %s: %s (%s)", c.ID, tc.w, c.Observed, c.Diagnosis)
+				authorizes := 0
+				for _, e := range c.SignInLog {
+					if e.Kind == string(idp.EventAuthorize) {
+						authorizes++
+					}
+				}
+				Expect(authorizes).To(Equal(2), "%s: each of its two sign-ins reaches the IdP", c.ID)
+			}
+		}
+	})
+})
+
 var _ = Describe("the per-check timeout", Label("e2e"), func() {
 	It("turns a check that runs out of time into an error, never a pass or a fail", func() {
 		// An SP whose ACS never answers: the IdP's Response is posted, and the browser waits.
