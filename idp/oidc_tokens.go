@@ -360,15 +360,16 @@ func (s *Server) accessToken(g *oauthGrant, res resource, appAcr string) (string
 		sub = oid
 	}
 	iat, exp := unix(now.Add(-tokenBackdate)), unix(now.Add(life))
+	uti := s.opaque(16)
 	var claims any
 	if res.version == 2 {
 		claims = accessTokenV2{Aud: res.aud, Iss: s.issuerV2(tid), Iat: iat, Nbf: iat, Exp: exp, Aio: s.opaque(48),
 			Azp: g.app.AppID, Azpacr: appAcr, IdTyp: idtyp, Name: u.DisplayName, Oid: oid, PreferredUsername: u.UserPrincipalName,
-			Rh: "0.A" + s.opaque(36) + ".", Roles: roles, Scp: scp, Sub: sub, Tid: tid, Uti: s.opaque(16), Ver: "2.0"}
+			Rh: "0.A" + s.opaque(36) + ".", Roles: roles, Scp: scp, Sub: sub, Tid: tid, Uti: uti, Ver: "2.0"}
 	} else {
 		c := accessTokenV1{Aud: res.aud, Iss: s.issuerV1(tid), Iat: iat, Nbf: iat, Exp: exp, Aio: s.opaque(48),
 			AppDisplay: g.app.DisplayName, AppID: g.app.AppID, AppIDAcr: appAcr, IdTyp: idtyp, Oid: oid,
-			Rh: "0.A" + s.opaque(36) + ".", Roles: roles, Scp: scp, Sub: sub, Tid: tid, Uti: s.opaque(16), Ver: "1.0"}
+			Rh: "0.A" + s.opaque(36) + ".", Roles: roles, Scp: scp, Sub: sub, Tid: tid, Uti: uti, Ver: "1.0"}
 		if g.user != nil {
 			c.Acr, c.Amr = "1", []string{"pwd"}
 			c.FamilyName, c.GivenName, c.Name = u.Surname, u.GivenName, u.DisplayName
@@ -377,6 +378,15 @@ func (s *Server) accessToken(g *oauthGrant, res resource, appAcr string) (string
 		claims = c
 	}
 	tok, err := s.signJWT(g.signingTenant(), claims, res.version != 2)
+	if err == nil && g.corr != "" {
+		// The userinfo call made with this token belongs to the same sign-in in the log.
+		s.mu.Lock()
+		if s.tokenCorr == nil || len(s.tokenCorr) >= s.retain.Events {
+			s.tokenCorr = map[string]string{} // bounded: only the recent sign-ins' calls matter
+		}
+		s.tokenCorr[uti] = g.corr
+		s.mu.Unlock()
+	}
 	if err == nil && g.mint != nil && g.mint.userinfoSub != "" {
 		s.faults.mu.Lock()
 		if len(s.faults.tokens) > 4096 {

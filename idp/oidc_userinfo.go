@@ -65,6 +65,11 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev.TenantID, ev.UserID, ev.UserPrincipalName, ev.AppID = t.ID, u.ID, u.UserPrincipalName, c.AppID
+	s.mu.Lock()
+	if corr := s.tokenCorr[c.Uti]; corr != "" {
+		ev.CorrelationID = corr
+	}
+	s.mu.Unlock()
 	ui := userInfo{Sub: pairwiseSub(t.ID, c.AppID, u.ID), Name: u.DisplayName, FamilyName: u.Surname, GivenName: u.GivenName,
 		Picture: "https://graph.microsoft.com/v1.0/me/photo/$value", Email: u.Mail}
 	s.faults.mu.Lock()
@@ -96,6 +101,7 @@ type atClaims struct {
 	Oid   string `json:"oid"`
 	AppID string `json:"appid"`
 	IdTyp string `json:"idtyp"`
+	Uti   string `json:"uti"`
 }
 
 // verifyAccessToken checks signature (any key of any tenant, by kid), lifetime and that the

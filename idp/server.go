@@ -48,6 +48,9 @@ type Server struct {
 	flows    map[string]*pendingFlow
 	// flowExpiry orders flows by when they are dropped (expiry.go).
 	flowExpiry expiryQueue[*pendingFlow]
+	// tokenCorr maps an access token's uti to its sign-in's correlation ID, so that the
+	// RP's userinfo call joins that sign-in in the log (bounded by retain.Events).
+	tokenCorr map[string]string
 
 	events eventLog
 	faults faultState
