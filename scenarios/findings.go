@@ -40,13 +40,13 @@ var findings = []*finding{
 		judge:       judgeErrorPages},
 	{id: "oidc.request.nonce", protocol: "OIDC", references: []string{refOIDCNonce, refEntraNonce},
 		description: "the RP sends a nonce in its authorization requests (and so can bind the ID token to its session)",
-		judge:       requestParam("nonce", "a nonce", "Send a fresh, unguessable nonce with every authorization request, keep it in the session, and require the ID token's nonce claim to equal it.")},
+		judge:       requestParam("nonce", "nonce", "Send a fresh, unguessable nonce with every authorization request, keep it in the session, and require the ID token's nonce claim to equal it.")},
 	{id: "oidc.request.pkce", protocol: "OIDC", references: []string{refPKCE, refEntraPKCE},
 		description: "the RP sends a PKCE code_challenge (S256) in its authorization requests",
-		judge:       requestParam("code_challenge", "a PKCE code_challenge", "Send code_challenge (S256) with every authorization request and the code_verifier when redeeming the code (MSAL and most OIDC libraries have a switch for it).")},
+		judge:       requestParam("code_challenge", "PKCE code_challenge", "Send code_challenge (S256) with every authorization request and the code_verifier when redeeming the code (MSAL and most OIDC libraries have a switch for it).")},
 	{id: "oidc.request.state", protocol: "OIDC", references: []string{refStateCSRF},
 		description: "the RP sends a state in its authorization requests (CSRF protection of the redirect)",
-		judge:       requestParam("state", "a state", "Send an unguessable state bound to the browser's session with every authorization request, and refuse a response whose state differs.")},
+		judge:       requestParam("state", "state", "Send an unguessable state bound to the browser's session with every authorization request, and refuse a response whose state differs.")},
 }
 
 // JudgeFinding judges a finding of the catalog (sp.error-page, oidc.request.*) over the
@@ -166,7 +166,7 @@ func requestParam(param, what, fix string) func(string, []reports.Check) Verdict
 		default:
 			v.Status = reports.StatusWarn
 			v.Observed = fmt.Sprintf("%d of %d authorization requests had no %s (redirect_uri %s)", without, with+without, param, example)
-			v.Diagnosis = fmt.Sprintf("The RP sends no %s, so the checks that depend on it were skipped, and it lacks that protection: see the references.", what)
+			v.Diagnosis = fmt.Sprintf("The RP sent no %s in %d of its authorization requests: it lacks the protection the references describe, and the checks that need the %s were skipped for those sign-ins.", what, without, what)
 			v.Fix = fix
 		}
 		return v

@@ -33,8 +33,9 @@ type ReferenceOptions struct {
 	// Protocols limits the run to "SAML" or "OIDC"; default both.
 	Protocols []string
 	// SAML and OIDC, when set, adjust each SP's config before it starts (i is the sign-in
-	// index: SAML 0 redirect + IdP-initiated + SLO, 1 POST; OIDC 0 query, 1 form_post + PKCE
-	// + userinfo GET, 2 userinfo POST). Tests use them to build misconfigured SPs.
+	// index: SAML 0 redirect + IdP-initiated + SLO, 1 POST; OIDC 0 query, 1 form_post +
+	// userinfo GET, 2 userinfo POST, all three with PKCE). Tests use them to build
+	// misconfigured SPs.
 	SAML func(i int, c *refsaml.Config)
 	OIDC func(i int, c *refoidc.Config)
 }
@@ -127,7 +128,7 @@ func StartReferences(o ReferenceOptions) (*References, error) {
 	}
 	if want("OIDC") {
 		ot := &OIDCTarget{ClientID: reg.AppID, ClientSecret: secret}
-		variants := []OIDCSignIn{{ResponseMode: "query"}, {ResponseMode: "form_post", PKCE: true, UserInfo: "GET"}, {ResponseMode: "query", UserInfo: "POST"}}
+		variants := []OIDCSignIn{{ResponseMode: "query", PKCE: true}, {ResponseMode: "form_post", PKCE: true, UserInfo: "GET"}, {ResponseMode: "query", PKCE: true, UserInfo: "POST"}}
 		for i, v := range variants {
 			port, err := freePort()
 			if err != nil {
