@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -184,6 +185,30 @@ func (s *Server) appFaultCert(app *EnterpriseApp, kind string) (*SigningKey, err
 	}
 	name := "app-" + app.AppID + "-" + kind
 	return s.faultKeyFor(name, func() (*SigningKey, error) {
+		fits := func(k *SigningKey) bool {
+			switch kind {
+			case certExpired:
+				return now.After(k.Cert.NotAfter)
+			case certNotYetValid:
+				return now.Before(k.Cert.NotBefore)
+			}
+			return k.ValidAt(now)
+		}
+		// Under KeyDir the certificate is kept, so that `mockidp metadata --fault-certs` and a
+		// later serve publish the same one (an SP loads metadata once, before the run); it is
+		// made again only when it no longer fits its kind (a not-yet-valid one after a day).
+		path := ""
+		if s.cfg.KeyDir != "" {
+			path = filepath.Join(s.cfg.KeyDir, "fault-"+name+".pem")
+			if key, cert, _, err := readKeyFile(path); err == nil && cert != nil {
+				if k := (&SigningKey{Cert: cert, Key: key, Published: true}); fits(k) {
+					s.faults.mu.Lock()
+					s.faults.appCerts[app] = append(s.faults.appCerts[app], k)
+					s.faults.mu.Unlock()
+					return k, nil
+				}
+			}
+		}
 		nb, na := now.Add(-time.Minute), now.AddDate(3, 0, 0)
 		switch kind {
 		case certExpired:
@@ -196,6 +221,11 @@ func (s *Server) appFaultCert(app *EnterpriseApp, kind string) (*SigningKey, err
 			return nil, err
 		}
 		k.Published = true
+		if path != "" {
+			if err := writeKeyFile(path, k.Key, k.Cert, "fault certificate "+kind); err != nil {
+				return nil, err
+			}
+		}
 		s.faults.mu.Lock()
 		s.faults.appCerts[app] = append(s.faults.appCerts[app], k)
 		s.faults.mu.Unlock()

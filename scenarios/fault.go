@@ -425,5 +425,5 @@ func (cr *checkRun) certPremise(f *idp.Fault, evs []idp.Event) string {
 			return ""
 		}
 	}
-	return fmt.Sprintf("the SP never loaded a federation metadata that lists the certificate %s this fault signs with (it read the IdP's metadata before the run, or was given the certificate alone), so a refusal would only mean \"unknown key\" — as in saml.sig.untrusted-key — and tells nothing about the certificate's validity. To test it, let the SP load the app's metadata from the mock IdP after the run has started (saml.metadataUrl with a refresh), or start the SP after the IdP has prepared its fault certificates and set saml.faultCertificates: true in the target", thumb)
+	return fmt.Sprintf("the SP never loaded a federation metadata that lists the certificate %s this fault signs with (it read the IdP's metadata before the run, or was given the certificate alone), so a refusal would only mean \"unknown key\" — as in saml.sig.untrusted-key — and tells nothing about the certificate's validity. To test it, let the SP load the app's metadata from the mock IdP after the run has started, or give it the metadata `mockidp metadata --fault-certs --key-dir DIR` prints (serve the run with the same key directory: target idp.keyDir) and set saml.faultCertificates: true in the target", thumb)
 }

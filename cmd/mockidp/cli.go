@@ -36,7 +36,7 @@ const usageText = `mockidp: a mock Microsoft Entra ID (ssoharness)
 
 Usage:
   mockidp serve    [--config FILE] [--addr 127.0.0.1:7443] [--public-url URL] [--tls] [--ca-out FILE] [--key-dir DIR] [--control-token TOKEN]
-  mockidp metadata [--config FILE] --app NAME|APPID [--tenant ID|DOMAIN] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
+  mockidp metadata [--config FILE] --app NAME|APPID [--tenant ID|DOMAIN] [--fault-certs] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
   mockidp values   [--config FILE] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
   mockidp faults   [--json] [--protocol SAML|OIDC] [PATTERN]
   mockidp bench    [--protocol saml|oidc|both] [--concurrency 8] [--duration 10s] [--warmup 1s] [--json]
@@ -265,6 +265,7 @@ func cmdMetadata(args []string, stdout, stderr io.Writer) error {
 	c.register(fs)
 	appName := fs.String("app", "", "the enterprise app: display name or application ID (may be omitted when the tenant has one app)")
 	tenantKey := fs.String("tenant", "", "the tenant: ID or verified domain (default: the first tenant)")
+	faultCerts := fs.Bool("fault-certs", false, "also list the certificates the certificate checks sign with (expired, not yet valid, rollover), kept in the key directory so that serve uses the same ones: for an SP that loads the IdP metadata once, before the run")
 	if err := c.parse(args); err != nil {
 		return err
 	}
@@ -275,6 +276,14 @@ func cmdMetadata(args []string, stdout, stderr io.Writer) error {
 	t, app, err := findApp(s, *tenantKey, *appName)
 	if err != nil {
 		return err
+	}
+	if *faultCerts {
+		if s.Config().KeyDir == "" {
+			return usagef("--fault-certs needs a key directory (--key-dir or the config's keyDir), so that serve signs with the certificates printed now")
+		}
+		if err := s.PrepareFaults("saml.cert.expired", "saml.cert.not-yet-valid", "saml.cert.rollover"); err != nil {
+			return err
+		}
 	}
 	doc, err := s.Metadata(t, app)
 	if err != nil {

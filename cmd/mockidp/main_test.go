@@ -272,6 +272,52 @@ func TestMetadataMatchesServe(t *testing.T) {
 	p.stop(t)
 }
 
+// TestMetadataFaultCerts: --fault-certs prints the certificate checks' certificates too,
+// the same ones on every call with the same key directory, and a server on that directory
+// signs the certificate faults with them (an SP given the printed metadata trusts them).
+func TestMetadataFaultCerts(t *testing.T) {
+	t.Parallel()
+	keyDir := t.TempDir()
+	printed := func(extra ...string) []string {
+		cmd := exec.Command(binary, append([]string{"metadata", "--key-dir", keyDir}, extra...)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("mockidp metadata %v: %v\n%s", extra, err, stderr.String())
+		}
+		return certs(out)
+	}
+	plain := printed()
+	first, second := printed("--fault-certs"), printed("--fault-certs")
+	if len(first) != len(plain)+3 || !slices.Equal(first, second) {
+		t.Fatalf("--fault-certs: %d certificates then %d (plain %d); want the plain ones and 3 more, the same each time", len(first), len(second), len(plain))
+	}
+	cfg := idp.DefaultConfig()
+	cfg.KeyDir = keyDir
+	srv, err := idp.New(idp.WithConfig(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.PrepareFaults("saml.cert.expired", "saml.cert.not-yet-valid"); err != nil {
+		t.Fatal(err)
+	}
+	tn := srv.Config().Tenants[0]
+	doc, err := srv.Metadata(tn, tn.EnterpriseApps[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range certs(doc) {
+		if !slices.Contains(first, c) {
+			t.Errorf("the server publishes a certificate the printed metadata lacks")
+		}
+	}
+	cmd := exec.Command(binary, "metadata", "--key-dir", "", "--fault-certs")
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "--fault-certs needs a key directory") {
+		t.Errorf("--fault-certs without a key directory: %v\n%s", err, out)
+	}
+}
+
 // TestServeTLS: --tls serves HTTPS whose certificate the written CA PEM verifies.
 func TestServeTLS(t *testing.T) {
 	t.Parallel()
