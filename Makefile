@@ -27,12 +27,15 @@ REPORT_DIR  ?= conformance-report
 # conformance runner and its end-to-end tests drive Debian's Chromium (never a downloaded
 # browser); the headless shell, the same engine without the desktop browser, is preferred:
 # it signs in for a third of the CPU. An entry
-# that starts with / is a file to test for: Apache and its two SSO modules, the real SPs the
-# tests of fixtures/sp/apache start as private instances (the system Apache is never used).
+# that starts with / is a file to test for: Apache, its SSO modules and Shibboleth's shibd, the
+# real SPs the tests of fixtures/sp/apache start as private instances (the system Apache and
+# shibd are never used). libapache2-mod-shib depends on shibboleth-sp-utils (shibd).
 TEST_TOOLS  := git:git xmlsec1:xmlsec1 chromium:chromium chromium-headless-shell:chromium-headless-shell \
                /usr/sbin/apache2:apache2 \
                /usr/lib/apache2/modules/mod_auth_mellon.so:libapache2-mod-auth-mellon \
-               /usr/lib/apache2/modules/mod_auth_openidc.so:libapache2-mod-auth-openidc
+               /usr/lib/apache2/modules/mod_auth_openidc.so:libapache2-mod-auth-openidc \
+               /usr/lib/apache2/modules/mod_shib.so:libapache2-mod-shib \
+               /usr/sbin/shibd:libapache2-mod-shib
 
 # sudo when not root and sudo exists; nothing otherwise.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
@@ -52,6 +55,7 @@ tools:
 	for t in $(TEST_TOOLS); do \
 	  c="$${t%%:*}"; \
 	  case "$$c" in /*) [ -e "$$c" ] && continue;; *) command -v "$$c" >/dev/null && continue;; esac; \
+	  case "$$missing " in *" $${t#*:} "*) continue;; esac; \
 	  missing="$$missing $${t#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
