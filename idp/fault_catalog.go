@@ -1,7 +1,9 @@
 package idp
 
 import (
+	"bytes"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/beevik/etree"
@@ -285,6 +287,35 @@ var catalog = []*Fault{
 				return nil
 			})
 			m.note("DOCTYPE with an ENTITY declaration")
+			return nil
+		}},
+	{ID: "saml.xml.entity-expansion", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "a DOCTYPE declares an internal entity whose value is the signed NameID, and the NameID is sent as a reference to it: the signature verifies only after the entity is expanded",
+		Expect: Expectation{Verdict: VerdictReject,
+			Note: "an SP that signs the user in has expanded an entity, declared outside the signature, into the identity it trusted"},
+		References: []string{"SAML 2.0 Bindings §3.5.4 / security considerations: no DTDs", "OWASP XML External Entity Prevention Cheat Sheet", "W3C XML Signature Best Practices §2.1 (DTD processing)"},
+		Weakness:   "expands entities that a DTD outside the signature declares into the identity it trusts (XXE / entity expansion)",
+		Fix:        "refuse any SAML message with a DOCTYPE; turn off DTD processing and entity expansion in the XML parser",
+		saml: func(m *samlMint, _ int) error {
+			const ref = "ssoharness-nameid"
+			placeholder := "SSOHARNESS-ENTITY-" + m.s.rand.guid()
+			m.then(func(doc *etree.Document, resp *etree.Element) error {
+				nid := resp.FindElement(".//Assertion/Subject/NameID")
+				if nid == nil {
+					return fmt.Errorf("no NameID")
+				}
+				val := nid.Text()
+				if strings.ContainsAny(val, `"%&<`) {
+					return fmt.Errorf("the NameID %q cannot be an entity value as it is", val)
+				}
+				nid.SetText(placeholder)
+				doc.InsertChildAt(0, etree.NewDirective(`DOCTYPE samlp:Response [<!ENTITY `+ref+` "`+val+`">]`))
+				return nil
+			})
+			m.raw = append(m.raw, func(b []byte) []byte {
+				return bytes.Replace(b, []byte(placeholder), []byte("&"+ref+";"), 1)
+			})
+			m.note("DOCTYPE declaring the entity %s; the NameID sent as &%s;", ref, ref)
 			return nil
 		}},
 	{ID: "saml.time.expired", Protocol: ProtocolSAML, Flow: FlowSPInitiated,

@@ -45,6 +45,8 @@ type samlMint struct {
 	edits []func(resp, assertion *etree.Element)
 	// after change the signed document (wrapping, tampering, comments, DOCTYPE).
 	after []func(doc *etree.Document, resp *etree.Element) error
+	// raw changes the bytes as sent, for what the tree cannot hold (an entity reference).
+	raw []func([]byte) []byte
 	// deliver is how the Response travels.
 	deliver string
 	// changed says, for the sign-in log, what the fault did.
@@ -55,6 +57,14 @@ func (m *samlMint) edit(f func(resp, assertion *etree.Element)) { m.edits = appe
 
 func (m *samlMint) then(f func(doc *etree.Document, resp *etree.Element) error) {
 	m.after = append(m.after, f)
+}
+
+// sent applies the raw edits to the Response's bytes.
+func (m *samlMint) sent(b []byte) []byte {
+	for _, f := range m.raw {
+		b = f(b)
+	}
+	return b
 }
 
 func (m *samlMint) note(format string, args ...any) {

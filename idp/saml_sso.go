@@ -281,7 +281,9 @@ func (s *Server) sendSAMLResponse(w http.ResponseWriter, r *http.Request, a *sam
 		// A plain sign-in: the direct writer, which makes the same bytes without a DOM.
 		b, resp, err = s.samlResponseBytes(in)
 	} else if resp, err = s.buildSAMLResponse(in, m); err == nil {
-		b, err = resp.Bytes()
+		if b, err = resp.Bytes(); err == nil {
+			b = m.sent(b)
+		}
 	}
 	if err != nil {
 		s.renderErrorPage(w, r, asError(err), &ev)
