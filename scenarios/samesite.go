@@ -270,8 +270,12 @@ func judgeSameSite(in sameSiteInput) sameSiteFinding {
 		names := cookieNames(rejected)
 		p := recogniseSP(names, all, headers)
 		why, fix := "", sameSiteNoneFix(p, names, false)
-		if strings.Contains(strings.Join(rejected, " "), "SameSiteNoneInsecure") {
+		switch reasons := strings.Join(rejected, " "); {
+		case strings.Contains(reasons, "SameSiteNoneInsecure"):
 			why = ": Chromium refuses a SameSite=None cookie that is not also Secure (SameSiteNoneInsecure)"
+			fix = plainHTTPFix(p)
+		case strings.Contains(reasons, "SecureOnly"):
+			why = ": Chromium takes a Secure cookie only from a secure origin (HTTPS, localhost or a loopback address), not from " + rejectedAt + " (SecureOnly)"
 			fix = plainHTTPFix(p)
 		}
 		return sameSiteFinding{status: reports.StatusFail, observed: "cookie rejected when the SP set it",

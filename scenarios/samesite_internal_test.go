@@ -150,6 +150,17 @@ func TestSameSiteVerdicts(t *testing.T) {
 		wantAll(t, "diagnosis", f.diagnosis, "mellon-cookie", "SameSiteNoneInsecure", "http://saml.sp.test/login")
 		wantAll(t, "fix", f.fix, "MELLON_DISABLE_SAMESITE", "MellonSecureCookie On", "2-minute")
 	})
+	t.Run("a Secure cookie from a plain-http name: fail, serve over HTTPS", func(t *testing.T) {
+		tr := signInTrace("POST", []string{"_shibstate_1=x; Path=/; Secure; SameSite=None"}, nil, true)
+		tr[0].URL = "http://saml.sp.test/login"
+		tr[0].Rejected = []string{"_shibstate_1 (SecureOnly)"}
+		f := judge(tr)
+		if f.status != reports.StatusFail {
+			t.Fatalf("%s", f.status)
+		}
+		wantAll(t, "diagnosis", f.diagnosis, "only from a secure origin", "(SecureOnly)")
+		wantAll(t, "fix", f.fix, "Serve the SP over HTTPS", "Shibboleth SP", "sameSiteSession")
+	})
 	t.Run("an unknown SP refused for SameSiteNoneInsecure: the general advice", func(t *testing.T) {
 		tr := signInTrace("POST", []string{"st=1; Path=/; SameSite=None"}, nil, true)
 		tr[0].Rejected = []string{"st (SameSiteNoneInsecure)"}
