@@ -241,15 +241,15 @@ type docEntry struct {
 	sentKnown bool
 }
 
-// sentCookie is a cookie the browser sent with a request, as it had stored it.
+// sentCookie is a cookie the browser sent with a request, as it had stored it. (CDP marks
+// no cookie as sent through the Lax+POST exception: associatedCookies' exemptionReason is
+// about third-party cookie blocking, "None" here; the missing SameSite tells it instead.)
 type sentCookie struct {
+	// Name is the cookie's name.
 	Name string
 	// SameSite is the attribute the cookie was stored with: "" when its Set-Cookie had
 	// none (Chromium then treats it as Lax, with the 2-minute Lax+POST exception).
 	SameSite string
-	// Exemption is the reason Chromium sent a cookie it would otherwise have blocked
-	// (third-party cookie exemptions), if any.
-	Exemption string
 }
 
 // newTab opens a fresh browser context and page.
@@ -476,11 +476,7 @@ func (t *tab) attachExtra(d *docEntry) {
 			continue
 		}
 		if len(c.BlockedReasons) == 0 {
-			ex := string(c.ExemptionReason)
-			if ex == string(network.CookieExemptionReasonNone) {
-				ex = ""
-			}
-			d.Sent = append(d.Sent, sentCookie{Name: c.Cookie.Name, SameSite: string(c.Cookie.SameSite), Exemption: ex})
+			d.Sent = append(d.Sent, sentCookie{Name: c.Cookie.Name, SameSite: string(c.Cookie.SameSite)})
 			continue
 		}
 		var rs []string
