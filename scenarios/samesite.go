@@ -2,7 +2,9 @@ package scenarios
 
 import (
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -286,7 +288,7 @@ func judgeSameSite(in sameSiteInput) sameSiteFinding {
 		return sameSiteFinding{status: reports.StatusPass,
 			observed: fmt.Sprintf("%s: the response came back by a top-level GET, which carries SameSite=Lax cookies (and those without SameSite, at any age)", in.binding)}
 	}
-	overHTTP := strings.HasPrefix(d.URL, "http:")
+	overHTTP := insecureOrigin(d.URL)
 	if len(d.Withheld) > 0 {
 		names := cookieNames(d.Withheld)
 		p := recogniseSP(names, all, headers)
@@ -394,6 +396,22 @@ func judgeSameSite(in sameSiteInput) sameSiteFinding {
 	}
 	return sameSiteFinding{status: reports.StatusPass,
 		observed: fmt.Sprintf("%s: the POST back to %s carried the SP's cookies %s", in.binding, stripQuery(d.URL), strings.Join(carried, ", "))}
+}
+
+// insecureOrigin reports whether Chromium refuses Secure cookies from a URL's origin (so
+// SameSite=None too): plain http, except localhost and loopback addresses, which it counts
+// as secure origins.
+func insecureOrigin(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	h := strings.ToLower(u.Hostname())
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return false
+	}
+	ip := net.ParseIP(h)
+	return ip == nil || !ip.IsLoopback()
 }
 
 // cookieNames are the names of cookies listed as "name (reasons)".

@@ -67,6 +67,18 @@ func TestSameSiteVerdicts(t *testing.T) {
 		wantAll(t, "diagnosis", f.diagnosis, req, "no SameSite attribute", "set by "+testSP+"/login 5s before the POST", "within 2 minutes", "MFA", testSP+"/saml/acs")
 		wantAll(t, "fix", f.fix, "refsaml", "http.SameSiteNoneMode", "Give "+req+" SameSite=None; Secure. In refsaml")
 	})
+	t.Run("over plain http the fix starts with HTTPS, except on loopback", func(t *testing.T) {
+		for host, https := range map[string]bool{"http://saml.sp.test": true, "http://127.0.0.1:8080": false} {
+			tr := signInTrace("POST", []string{req + "=v; Path=/saml/acs"}, []sentCookie{{Name: req}}, true)
+			for i := range tr {
+				tr[i].URL = strings.Replace(tr[i].URL, testSP, host, 1)
+			}
+			f := judge(tr)
+			if f.status != reports.StatusWarn || strings.HasPrefix(f.fix, "Serve the SP over HTTPS") != https {
+				t.Errorf("%s: %s, fix %s", host, f.status, f.fix)
+			}
+		}
+	})
 	t.Run("an unknown SameSite value is no SameSite to Chromium", func(t *testing.T) {
 		f := judge(signInTrace("POST", []string{req + "=v; Path=/saml/acs; Secure; SameSite=Nope"}, []sentCookie{{Name: req}}, true))
 		if f.status != reports.StatusWarn {
@@ -237,6 +249,17 @@ func TestRecogniseSP(t *testing.T) {
 	for _, p := range spCookieProfiles {
 		if p.name == "" || p.fix == "" || len(p.cookies) == 0 {
 			t.Errorf("incomplete profile %+v", p)
+		}
+	}
+}
+
+func TestInsecureOrigin(t *testing.T) {
+	for u, want := range map[string]bool{
+		"http://saml.sp.test/acs": true, "https://saml.sp.test/acs": false, "http://127.0.0.1:8080/acs": false,
+		"http://localhost:8080/acs": false, "http://app.localhost/acs": false, "http://[::1]:8080/acs": false, "http://10.0.0.5/acs": true,
+	} {
+		if got := insecureOrigin(u); got != want {
+			t.Errorf("insecureOrigin(%s) = %v", u, got)
 		}
 	}
 }
