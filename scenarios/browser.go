@@ -230,6 +230,26 @@ type docEntry struct {
 	Rejected  []string
 	rejected  bool // Rejected was filled in from the response's ExtraInfo
 	MainFrame bool
+	// SetCookies are this hop's Set-Cookie lines as received (the response's ExtraInfo
+	// headers: the other response events leave them out), stored or not.
+	SetCookies []string
+	// headers are this hop's response headers (lower-case names), for recognising the SP.
+	headers map[string]string
+	// Sent are the cookies the browser sent with this hop (the request's ExtraInfo
+	// associatedCookies without a blocked reason); sentKnown says that ExtraInfo arrived.
+	Sent      []sentCookie
+	sentKnown bool
+}
+
+// sentCookie is a cookie the browser sent with a request, as it had stored it. (CDP marks
+// no cookie as sent through the Lax+POST exception: associatedCookies' exemptionReason is
+// about third-party cookie blocking, "None" here; the missing SameSite tells it instead.)
+type sentCookie struct {
+	// Name is the cookie's name.
+	Name string
+	// SameSite is the attribute the cookie was stored with: "" when its Set-Cookie had
+	// none (Chromium then treats it as Lax, with the 2-minute Lax+POST exception).
+	SameSite string
 }
 
 // newTab opens a fresh browser context and page.
@@ -450,15 +470,21 @@ func (t *tab) attachExtra(d *docEntry) {
 		return
 	}
 	d.Withheld = []string{}
+	d.sentKnown = true
 	for _, c := range xs[d.hop].AssociatedCookies {
-		if len(c.BlockedReasons) == 0 || c.Cookie == nil {
+		if c.Cookie == nil {
+			continue
+		}
+		if len(c.BlockedReasons) == 0 {
+			d.Sent = append(d.Sent, sentCookie{Name: c.Cookie.Name, SameSite: string(c.Cookie.SameSite)})
 			continue
 		}
 		var rs []string
 		for _, r := range c.BlockedReasons {
 			// Only the reasons that concern a cookie meant for this site; the others
-			// (another domain, another path) are the jar's other cookies.
-			if s := string(r); strings.HasPrefix(s, "SameSite") || s == "SecureOnly" || strings.HasPrefix(s, "ThirdParty") {
+			// (another domain, another path) are the jar's other cookies. Chromium 156
+			// reports an expired Lax+POST cookie as SchemefulSameSiteUnspecifiedTreatedAsLax.
+			if s := string(r); strings.HasPrefix(s, "SameSite") || strings.HasPrefix(s, "SchemefulSameSite") || s == "SecureOnly" || strings.HasPrefix(s, "ThirdParty") {
 				rs = append(rs, s)
 			}
 		}
@@ -469,14 +495,25 @@ func (t *tab) attachExtra(d *docEntry) {
 	}
 }
 
-// attachResponseExtra copies the Set-Cookie lines the browser refused to store from a hop's
-// response ExtraInfo event (one per response, redirects included, in hop order).
+// attachResponseExtra copies a hop's raw response headers, its Set-Cookie lines and those
+// the browser refused to store from the response ExtraInfo event (one per response,
+// redirects included, in hop order).
 func (t *tab) attachResponseExtra(d *docEntry) {
 	xs := t.resp[d.id]
 	if d.hop >= len(xs) || d.rejected {
 		return
 	}
 	d.rejected = true
+	d.headers = map[string]string{}
+	for k, v := range xs[d.hop].Headers {
+		// Over HTTP/2 the names are lower-case, over HTTP/1.1 as sent; repeated headers
+		// come as one value with the lines joined by "\n".
+		sv, _ := v.(string)
+		d.headers[strings.ToLower(k)] = sv
+	}
+	if sc := d.headers["set-cookie"]; sc != "" {
+		d.SetCookies = strings.Split(sc, "\n")
+	}
 	for _, c := range xs[d.hop].BlockedCookies {
 		if len(c.BlockedReasons) == 0 {
 			continue

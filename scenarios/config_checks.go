@@ -50,7 +50,7 @@ var configChecks = []*configCheck{
 		references: []string{refSAMLProto}, run: (*checkRun).checkNameID},
 	{id: "config.authn-context", protocol: "SAML", description: "the RequestedAuthnContext the SP sends is one Entra can satisfy (AADSTS75011)",
 		references: []string{refSAMLProto}, run: (*checkRun).checkAuthnContext},
-	{id: "config.samesite", protocol: "SAML", description: "the SP's request-state cookie survives the IdP's cross-site POST back (SameSite)",
+	{id: "config.samesite", protocol: "SAML", description: "the SP's request-state cookie survives the IdP's cross-site POST back (SameSite=None; Secure), not only within Chromium's 2-minute Lax+POST window",
 		references: []string{refSameSite}, run: (*checkRun).checkSameSite},
 
 	{id: "config.redirect-uri", protocol: "OIDC", description: "the redirect_uri the RP sends is registered on the app registration, exactly (AADSTS50011)",
@@ -65,7 +65,7 @@ var configChecks = []*configCheck{
 		references: []string{refSPA}, run: (*checkRun).checkSPAPKCE},
 	{id: "config.tenant-audience", protocol: "OIDC", description: "a single-tenant app does not sign in through /common or /organizations (AADSTS50194)",
 		references: []string{refAudience}, run: (*checkRun).checkTenantAudience},
-	{id: "config.samesite", protocol: "OIDC", description: "the RP's state cookie survives the IdP's cross-site form_post back (SameSite)",
+	{id: "config.samesite", protocol: "OIDC", description: "the RP's state cookie survives the IdP's cross-site form_post back (SameSite=None; Secure), not only within Chromium's 2-minute Lax+POST window",
 		references: []string{refSameSite}, run: (*checkRun).checkSameSite},
 }
 
@@ -501,17 +501,8 @@ func (cr *checkRun) checkAssignment(ctx context.Context) {
 
 // returnDoc is the request that brought the IdP's answer back to the SP.
 func (cr *checkRun) returnDoc(a signInAttempt) *docEntry {
-	idpHost := cr.r.env.idpHost
-	sawIdP := false
-	for i := range a.trace {
-		d := &a.trace[i]
-		if hostOf(d.URL) == idpHost {
-			sawIdP = true
-			continue
-		}
-		if sawIdP {
-			return d
-		}
+	if i := returnIndex(a.trace, cr.r.env.idpHost); i >= 0 {
+		return &a.trace[i]
 	}
 	return nil
 }
@@ -586,72 +577,40 @@ func stripQuery(u string) string {
 	return u
 }
 
+// checkSameSite judges each sign-in's trace with judgeSameSite (samesite.go): a fail ends
+// the check; warnings are reported together when nothing failed.
 func (cr *checkRun) checkSameSite(ctx context.Context) {
 	if cr.idpInitiatedOnly() {
 		cr.skip("the SP is IdP-initiated only (no saml.signIn): it keeps no request state for the POST back to need")
 		return
 	}
-	atts, docs, ok := cr.returns(ctx)
+	atts, _, ok := cr.returns(ctx)
 	if !ok {
 		return
 	}
-	var notes []string
-	for i, a := range atts {
-		d := docs[i]
-		if rej, where := cr.rejectedCookies(a); len(rej) > 0 {
-			effect := "the SP still signed the user in"
-			if !a.outcome.SignedIn {
-				effect = "the SP lost its request state and refused the sign-in (" + a.outcome.String() + ")"
-			}
-			why, fix := "", "Set the cookie that carries the sign-in state with SameSite=None; Secure (the SP must be served over HTTPS), or keep that state server-side keyed by RelayState/state."
-			if strings.Contains(strings.Join(rej, " "), "SameSiteNoneInsecure") {
-				why = ": Chromium refuses a SameSite=None cookie that is not also Secure (SameSiteNoneInsecure)"
-				fix = "Serve the SP over HTTPS and mark the cookie Secure (mod_auth_mellon: MellonSecureCookie On). On plain http, do not send SameSite=None (mod_auth_mellon 0.18: set the environment variable MELLON_DISABLE_SAMESITE=1 for Apache) — but then a cross-site POST back carries no cookie, so HTTPS is the real fix."
-			}
-			cr.fail("cookie rejected when the SP set it",
-				fmt.Sprintf("the browser refused to store %s that the SP set at %s%s; so the SP's sign-in state was never kept, and %s", strings.Join(rej, ", "), where, why, effect),
-				fix)
+	var notes, warnings []string
+	var warned *sameSiteFinding
+	for _, a := range atts {
+		f := judgeSameSite(sameSiteInput{binding: a.binding, trace: a.trace, ret: returnIndex(a.trace, cr.r.env.idpHost),
+			idpHost: cr.r.env.idpHost, accepted: a.outcome.SignedIn, outcome: a.outcome.String()})
+		switch f.status {
+		case reports.StatusFail:
+			cr.fail(f.observed, f.diagnosis, f.fix)
 			return
-		}
-		if d.Method != "POST" {
-			notes = append(notes, fmt.Sprintf("%s: the response came back by a top-level GET, which carries SameSite=Lax cookies", a.binding))
-			continue
-		}
-		if len(d.Withheld) > 0 {
-			effect := "the SP still signed the user in"
-			if !a.outcome.SignedIn {
-				effect = "the SP lost its request state and refused the sign-in (" + a.outcome.String() + ")"
+		case reports.StatusWarn:
+			warnings = append(warnings, f.observed)
+			if warned == nil {
+				warned = &f
 			}
-			cr.fail("cookie withheld from the POST back",
-				fmt.Sprintf("the browser withheld %s from the IdP's cross-site POST to %s; %s", strings.Join(d.Withheld, ", "), stripQuery(d.URL), effect),
-				"Set the cookie that carries the sign-in state with SameSite=None; Secure (the SP must be served over HTTPS), or keep that state server-side keyed by RelayState/state.")
-			return
+		default:
+			notes = append(notes, f.observed)
 		}
-		notes = append(notes, fmt.Sprintf("%s: the POST back to %s carried the SP's cookies", a.binding, stripQuery(d.URL)))
+	}
+	if warned != nil {
+		cr.warn(strings.Join(warnings, "; "), warned.diagnosis, warned.fix)
+		return
 	}
 	cr.pass(strings.Join(notes, "; "))
-}
-
-// rejectedCookies are the cookies the SP (any host but the IdP's) set during a sign-in that
-// the browser refused to store, and where the first was set.
-func (cr *checkRun) rejectedCookies(a signInAttempt) ([]string, string) {
-	var out []string
-	where := ""
-	for _, d := range a.trace {
-		u, err := url.Parse(d.URL)
-		if err != nil || u.Host == cr.r.env.idpHost || len(d.Rejected) == 0 {
-			continue
-		}
-		if where == "" {
-			where = stripQuery(d.URL)
-		}
-		for _, c := range d.Rejected {
-			if !slices.Contains(out, c) {
-				out = append(out, c)
-			}
-		}
-	}
-	return out, where
 }
 
 func (cr *checkRun) checkCertExpiry(ctx context.Context) {
