@@ -389,7 +389,7 @@ var _ = Describe("judging effects, not pages", Label("e2e"), func() {
 				Expect(c.Status).To(Equal(want), "%s with %s: %s (%s)", c.ID, tc.w, c.Observed, c.Diagnosis)
 				authorizes := 0
 				for _, e := range c.SignInLog {
-					if e.Kind == string(idp.EventAuthorize) {
+					if e.Kind == string(idp.EventAuthorize) && e.Status == idp.StatusSuccess {
 						authorizes++
 					}
 				}
