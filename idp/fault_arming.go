@@ -72,6 +72,10 @@ type MintedFault struct {
 	// lists) the response was signed with, for the certificate faults; the metadata events
 	// say whether the SP fetched a metadata that lists it.
 	Certificate string `json:"certificate,omitempty"`
+	// Decoy is the identity an SP fooled by the fault would sign in when it is no user of
+	// the directory (the first text node of a comment-split NameID), so that a harness can
+	// recognise it on the SP's page.
+	Decoy string `json:"decoy,omitempty"`
 }
 
 // faultState is the server's armed faults and the keys faults sign with.

@@ -245,9 +245,9 @@ var catalog = []*Fault{
 			return nil
 		}},
 	{ID: "saml.nameid.comment", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
-		Description: "an XML comment inside the NameID text (b.simon@contoso<!---->.com): exclusive c14n drops it, the signature stays valid",
+		Description: "an XML comment inside the NameID text (b.simon@contoso<!---->.com), and inside every claim value equal to it (name, emailaddress): exclusive c14n drops it, the signature stays valid",
 		Expect:      Expectation{Verdict: VerdictReject, OrSignedIdentity: true, Note: "or the identity is the full NameID"}, References: []string{refDuo},
-		Weakness: "reads only the first text node of NameID (comment injection)", Fix: "read the whole text content of NameID (all text nodes), as the signature covers it",
+		Weakness: "reads only the first text node of the NameID or claim (comment injection)", Fix: "read the whole text content of NameID and attribute values (all text nodes), as the signature covers it",
 		saml: func(m *samlMint, _ int) error {
 			m.then(func(doc *etree.Document, resp *etree.Element) error {
 				for _, a := range resp.FindElements("./Assertion") {
@@ -263,16 +263,27 @@ var catalog = []*Fault{
 							break
 						}
 					}
-					for _, c := range append([]etree.Token(nil), nid.Child...) {
-						nid.RemoveChild(c)
+					// Whatever the SP reads the identity from: the NameID, or a claim that
+					// carries the same value.
+					targets := []*etree.Element{nid}
+					for _, v := range a.FindElements("./AttributeStatement/Attribute/AttributeValue") {
+						if v.Text() == text {
+							targets = append(targets, v)
+						}
 					}
-					nid.CreateText(text[:cut])
-					nid.CreateComment("")
-					nid.CreateText(text[cut:])
+					for _, el := range targets {
+						for _, c := range append([]etree.Token(nil), el.Child...) {
+							el.RemoveChild(c)
+						}
+						el.CreateText(text[:cut])
+						el.CreateComment("")
+						el.CreateText(text[cut:])
+					}
+					m.decoy = text[:cut]
 				}
 				return nil
 			})
-			m.note("comment inserted into NameID")
+			m.note("comment inserted into NameID and the claims equal to it")
 			return nil
 		}},
 	{ID: "saml.xml.doctype", Protocol: ProtocolSAML, Flow: FlowSPInitiated,

@@ -45,6 +45,8 @@ type samlMint struct {
 	edits []func(resp, assertion *etree.Element)
 	// after change the signed document (wrapping, tampering, comments, DOCTYPE).
 	after []func(doc *etree.Document, resp *etree.Element) error
+	// decoy is what an SP fooled by the fault signs in instead of the user (MintedFault.Decoy).
+	decoy string
 	// raw changes the bytes as sent, for what the tree cannot hold (an entity reference).
 	raw []func([]byte) []byte
 	// deliver is how the Response travels.

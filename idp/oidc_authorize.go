@@ -292,6 +292,11 @@ func (s *Server) finishAuthorize(w http.ResponseWriter, r *http.Request, req *au
 	}
 	s.prepareEvent(&ev)
 	ev.Response = map[string]string{"redirect_uri": req.to.uri, "response_mode": req.to.mode, "response_type": req.responseType}
+	for _, p := range params {
+		if p[0] == "id_token" {
+			ev.Response["id_token_jwt"] = p[1] // delivered through the browser: in the log too
+		}
+	}
 	s.record(&ev)
 	w.Header().Set("x-ms-request-id", ev.ID)
 	s.sendRedirect(w, r, req.to, params)

@@ -87,6 +87,7 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		ev.Fault = &MintedFault{ID: m.fault.ID, Step: m.step, Changed: []string{fmt.Sprintf("userinfo answers for %s (sub %q)", ui.Email, ui.Sub)}}
 	}
 	s.prepareEvent(ev)
+	ev.Response = map[string]string{"sub": ui.Sub, "email": ui.Email, "name": ui.Name}
 	s.record(ev)
 	h.Set("request-id", ev.ID)
 	writeJSON(w, http.StatusOK, ui, true)

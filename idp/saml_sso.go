@@ -283,6 +283,9 @@ func (s *Server) sendSAMLResponse(w http.ResponseWriter, r *http.Request, a *sam
 	} else if resp, err = s.buildSAMLResponse(in, m); err == nil {
 		if b, err = resp.Bytes(); err == nil {
 			b = m.sent(b)
+			if ev.Fault != nil {
+				ev.Fault.Decoy = m.decoy
+			}
 		}
 	}
 	if err != nil {

@@ -73,6 +73,10 @@ func (cr *checkRun) addPayloads() {
 		if tok := e.Response["id_token_jwt"]; tok != "" {
 			add("id_token", "json", decodeJWT(tok))
 		}
+		if e.Kind == idp.EventUserInfo && len(e.Response) > 0 {
+			b, _ := json.MarshalIndent(e.Response, "", "  ")
+			add("userinfo", "json", string(b))
+		}
 	}
 }
 

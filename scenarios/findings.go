@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/ssoharness/ssoharness/idp"
@@ -95,7 +96,7 @@ func judgeErrorPages(protocol string, results []reports.Check) Verdict {
 			if leak.MatchString(p.Text) {
 				what = append(what, "the protocol message itself")
 			}
-			if len(what) > 0 {
+			if len(what) > 0 && !slices.Contains(bad, c.ID) {
 				bad = append(bad, c.ID)
 				if len(shown) < 4 {
 					shown = append(shown, fmt.Sprintf("%s: %s at %s", c.ID, strings.Join(what, ", "), stripQuery(p.URL)))
@@ -116,20 +117,10 @@ func judgeErrorPages(protocol string, results []reports.Check) Verdict {
 			v.Observed += fmt.Sprintf("; and %d more", len(bad)-len(shown))
 		}
 		v.Diagnosis = fmt.Sprintf("The SP refused every bad response it should have (the checks %s say so), but its error page is a server error or shows internals: a 5xx makes monitoring page someone for every failed sign-in and hides the reason from the user; a stack trace or an echoed assertion helps an attacker. This is reported once for the run; the security checks themselves pass on a refusal whatever its status.",
-			strings.Join(compactStrings(bad), ", "))
+			strings.Join(bad, ", "))
 		v.Fix = "Catch sign-in validation errors and answer with an error page (4xx, e.g. 401 or 403) that says the sign-in failed and how to get help, with a correlation ID; log the cause server-side."
 	}
 	return v
-}
-
-func compactStrings(s []string) []string {
-	var out []string
-	for _, x := range s {
-		if len(out) == 0 || out[len(out)-1] != x {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // requestParam judges whether the RP's authorization requests carried a parameter, from

@@ -39,6 +39,10 @@ func identities(tenants []*idp.Tenant, events []idp.Event) identityNames {
 		}
 	}
 	for _, e := range events {
+		if e.Fault != nil && e.Fault.Decoy != "" {
+			// What a fooled SP signs in instead: no directory user, named as it is.
+			add(e.Fault.Decoy, e.Fault.Decoy, "the fault's decoy")
+		}
 		upn := byUPN[strings.ToLower(e.UserPrincipalName)]
 		if upn == "" {
 			continue

@@ -48,7 +48,7 @@ func (p Page) String() string {
 		s += fmt.Sprintf(" (%d)", p.Status)
 	}
 	if p.URL != "" {
-		s += " at " + p.URL
+		s += " at " + stripQuery(p.URL) // the code and state say nothing a reader needs
 	}
 	return s
 }
@@ -567,4 +567,14 @@ func EvidenceOf(c reports.Check) (*Evidence, error) {
 		return nil, fmt.Errorf("%s: evidence: %w", c.ID, err)
 	}
 	return &ev, nil
+}
+
+// RecordedCheck is a fault check's verdict kept with the evidence it was judged from and the
+// target's override, so that the judge can be replayed over it without a browser or the SP
+// (scenarios/testdata/real-sps holds those of the real SPs).
+type RecordedCheck struct {
+	ID       string          `json:"id"`
+	Status   reports.Status  `json:"status"`
+	Override *Override       `json:"override,omitempty"`
+	Evidence json.RawMessage `json:"evidence"`
 }
