@@ -18,6 +18,7 @@ var (
 	ErrConsentRequired       = &Error{Code: 65001}
 	ErrCrossOriginNotSPA     = &Error{Code: 9002326}
 	ErrSPANotCrossOrigin     = &Error{Code: 9002327}
+	ErrSPANeedsPKCE          = &Error{Code: 9002325}
 	ErrPKCEMismatch          = &Error{Code: 50148}
 	ErrPKCEInvalidVerifier   = &Error{Code: 501481}
 	ErrResponseTypeDisabled  = &Error{Code: 700054}

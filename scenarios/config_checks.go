@@ -239,7 +239,7 @@ func (cr *checkRun) checkRedirectURI(ctx context.Context) {
 		} else {
 			uri = ev.Request["redirect_uri"]
 		}
-		if ev.ErrorCode == 50011 {
+		if ev.ErrorCode == idp.ErrReplyURLMismatch.Code {
 			var what, where, fix string
 			if cr.check.Protocol == "OIDC" {
 				platform := "Web"
@@ -370,7 +370,7 @@ func (cr *checkRun) checkIdentifier(ctx context.Context) {
 			cr.errorf("the sign-in from %s never reached the IdP (ended %s)", a.start, a.outcome)
 			return
 		}
-		if ev.ErrorCode == 700016 {
+		if ev.ErrorCode == idp.ErrAppNotFound.Code {
 			iss := ev.Request["Issuer"]
 			diff, closest := explainDiff(iss, ids)
 			if !strings.Contains(iss, "://") {
@@ -386,9 +386,9 @@ func (cr *checkRun) checkIdentifier(ctx context.Context) {
 }
 
 func (cr *checkRun) checkNameID(ctx context.Context) {
-	cr.checkRequestCode(ctx, 75016, func(ev *idp.Event) (string, string) {
+	cr.checkRequestCode(ctx, idp.ErrNameIDPolicy.Code, func(ev *idp.Event) (string, string) {
 		f := xmlAttr(ev.Request["XML"], "NameIDPolicy", "Format")
-		return fmt.Sprintf("the SP requests NameIDPolicy Format %s, which Entra does not issue (AADSTS75016: %s)", f, ev.FailureReason), fixForCode(75016)
+		return fmt.Sprintf("the SP requests NameIDPolicy Format %s, which Entra does not issue (AADSTS75016: %s)", f, ev.FailureReason), fixForCode(idp.ErrNameIDPolicy.Code)
 	}, func(evs []*idp.Event) string {
 		for _, ev := range evs {
 			if f := xmlAttr(ev.Request["XML"], "NameIDPolicy", "Format"); f != "" {
@@ -400,14 +400,14 @@ func (cr *checkRun) checkNameID(ctx context.Context) {
 }
 
 func (cr *checkRun) checkAuthnContext(ctx context.Context) {
-	cr.checkRequestCode(ctx, 75011, func(ev *idp.Event) (string, string) {
+	cr.checkRequestCode(ctx, idp.ErrAuthnContext.Code, func(ev *idp.Event) (string, string) {
 		re := regexp.MustCompile(`AuthnContextClassRef>([^<]+)<`)
 		m := re.FindStringSubmatch(ev.Request["XML"])
 		cls := "?"
 		if m != nil {
 			cls = m[1]
 		}
-		return fmt.Sprintf("the SP requires authentication context %s, which the user's sign-in does not satisfy (AADSTS75011: %s)", cls, ev.FailureReason), fixForCode(75011)
+		return fmt.Sprintf("the SP requires authentication context %s, which the user's sign-in does not satisfy (AADSTS75011: %s)", cls, ev.FailureReason), fixForCode(idp.ErrAuthnContext.Code)
 	}, func(evs []*idp.Event) string {
 		for _, ev := range evs {
 			if strings.Contains(ev.Request["XML"], "RequestedAuthnContext") {
@@ -419,9 +419,9 @@ func (cr *checkRun) checkAuthnContext(ctx context.Context) {
 }
 
 func (cr *checkRun) checkTenantAudience(ctx context.Context) {
-	cr.checkRequestCode(ctx, 50194, func(ev *idp.Event) (string, string) {
+	cr.checkRequestCode(ctx, idp.ErrNotMultiTenant.Code, func(ev *idp.Event) (string, string) {
 		return fmt.Sprintf("the RP signs in through a multi-tenant endpoint, but %s is a single-tenant app (signInAudience %s) (AADSTS50194: %s)",
-			cr.r.env.Registration.DisplayName, cr.r.env.Registration.SignInAudience, ev.FailureReason), fixForCode(50194)
+			cr.r.env.Registration.DisplayName, cr.r.env.Registration.SignInAudience, ev.FailureReason), fixForCode(idp.ErrNotMultiTenant.Code)
 	}, func([]*idp.Event) string { return "the endpoint fits the app's sign-in audience" })
 }
 
@@ -472,7 +472,7 @@ func (cr *checkRun) checkAssignment(ctx context.Context) {
 		u := env.rolloutUser(upn)
 		a := cr.attempt(ctx, start, u)
 		switch {
-		case a.refusal != nil && a.refusal.ErrorCode == 50105:
+		case a.refusal != nil && a.refusal.ErrorCode == idp.ErrUserNotAssigned.Code:
 			refused = append(refused, u.UserPrincipalName)
 		case a.refusal != nil:
 			other = append(other, fmt.Sprintf("%s: AADSTS%d %s", u.UserPrincipalName, a.refusal.ErrorCode, firstLine(a.refusal.FailureReason)))
@@ -677,9 +677,9 @@ func (cr *checkRun) checkClientSecret(ctx context.Context) {
 	where := "App registrations → " + env.Registration.DisplayName + " → Certificates & secrets"
 	for _, a := range atts {
 		for _, e := range a.events {
-			if e.Kind == idp.EventToken && (e.ErrorCode == 7000215 || e.ErrorCode == 7000222) {
+			if e.Kind == idp.EventToken && (e.ErrorCode == idp.ErrInvalidClientSecret.Code || e.ErrorCode == idp.ErrExpiredClientSecret.Code) {
 				d := "the RP's client secret is not a secret of the app (AADSTS7000215): it may be the Secret ID instead of the Value, or a deleted secret"
-				if e.ErrorCode == 7000222 {
+				if e.ErrorCode == idp.ErrExpiredClientSecret.Code {
 					d = "the RP's client secret has expired (AADSTS7000222)"
 				}
 				cr.fail(fmt.Sprintf("IdP refused the code redemption: AADSTS%d", e.ErrorCode), d+": "+e.FailureReason, where+": "+fixForCode(e.ErrorCode))
@@ -714,7 +714,7 @@ func (cr *checkRun) checkSPAPKCE(ctx context.Context) {
 	for _, a := range atts {
 		for _, e := range a.events {
 			switch e.ErrorCode {
-			case 9002325, 9002326, 9002327, 50148:
+			case idp.ErrSPANeedsPKCE.Code, idp.ErrCrossOriginNotSPA.Code, idp.ErrSPANotCrossOrigin.Code, idp.ErrPKCEMismatch.Code:
 				cr.fail(fmt.Sprintf("IdP refused: AADSTS%d", e.ErrorCode),
 					fmt.Sprintf("the redirect URI's platform and the RP's code redemption disagree (AADSTS%d: %s)", e.ErrorCode, e.FailureReason), fixForCode(e.ErrorCode))
 				return

@@ -351,54 +351,20 @@ func (cr *checkRun) idpRefused(e *idp.Event) {
 	cr.res.Fix = fixForCode(e.ErrorCode)
 }
 
-// configCheckFor names the misconfiguration check that explains an AADSTS code.
+// configCheckFor names the misconfiguration check that explains an AADSTS code (idp's
+// remedy table).
 func configCheckFor(code int) string {
-	switch code {
-	case 50011:
-		return "config.redirect-uri"
-	case 700016:
-		return "config.identifier"
-	case 50105:
-		return "config.assignment"
-	case 7000215, 7000222:
-		return "config.client-secret"
-	case 9002325, 9002326, 9002327, 50148:
-		return "config.spa-pkce"
-	case 75016:
-		return "config.nameid"
-	case 75011:
-		return "config.authn-context"
-	case 50194:
-		return "config.tenant-audience"
+	if r, ok := idp.RemedyFor(code); ok {
+		return r.Check
 	}
 	return "of the report"
 }
 
 // fixForCode is the admin's fix for an AADSTS error, in the portal's words.
 func fixForCode(code int) string {
-	switch code {
-	case 50011:
-		return "Make the Reply URL (SAML) / redirect URI (OIDC) registered in Entra exactly equal to what the SP sends — scheme, host, port, path, case and trailing slash."
-	case 700016:
-		return "Enterprise applications → the app → Single sign-on → Basic SAML Configuration → Identifier (Entity ID): add the SP's entity ID exactly."
-	case 50105:
-		return "Enterprise applications → the app → Users and groups → Add user/group (or set Properties → Assignment required? to No)."
-	case 7000215:
-		return "Certificates & secrets: copy a secret's Value (not its Secret ID) into the SP."
-	case 7000222:
-		return "Certificates & secrets: create a new client secret, put it in the SP, then delete the expired one."
-	case 9002326, 9002327, 50148, 9002325:
-		return "Register the redirect URI under the platform the app really is: Web for a server-side app that redeems codes with a secret; Single-page application (with PKCE) for browser code."
-	case 75016:
-		return "Request a NameIDPolicy Format Entra supports (unspecified, emailAddress, persistent, transient), or none."
-	case 75011:
-		return "Do not send RequestedAuthnContext, or send one Entra can satisfy (e.g. PasswordProtectedTransport with Comparison=minimum)."
-	case 50194:
-		return "Use the tenant-specific endpoint (https://login.microsoftonline.com/{tenant-id}/…) or make the app multitenant."
-	}
-	return ""
+	r, _ := idp.RemedyFor(code)
+	return r.Fix
 }
-
 // certPremise says why a certificate fault's premise did not hold: the response is signed
 // with a certificate of the app's metadata, which tests the SP's check of the certificate's
 // validity only if the SP trusts that certificate — it must have loaded a metadata that
