@@ -365,6 +365,7 @@ func fixForCode(code int) string {
 	r, _ := idp.RemedyFor(code)
 	return r.Fix
 }
+
 // certPremise says why a certificate fault's premise did not hold: the response is signed
 // with a certificate of the app's metadata, which tests the SP's check of the certificate's
 // validity only if the SP trusts that certificate — it must have loaded a metadata that
