@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ssoharness/ssoharness/idp"
@@ -282,6 +283,32 @@ func TestRemediesNameCatalogChecks(t *testing.T) {
 		r, ok := idp.RemedyFor(e.Code)
 		if !ok || !checks[r.Check] || r.Fix == "" {
 			t.Errorf("AADSTS%d: remedy %+v (ok %v): want a catalog check and a fix", e.Code, r, ok)
+		}
+	}
+}
+
+// TestJudgeRequestFindings: an RP whose authorization requests lack a nonce, PKCE or a state
+// gets one warning for the run, with the count; one that sends them passes.
+func TestJudgeRequestFindings(t *testing.T) {
+	f, _ := idp.LookupFault("oidc.code.query")
+	mk := func(params map[string]string) []reports.Check {
+		var out []reports.Check
+		for range 3 {
+			ev := scenarios.Evidence{User: judgeUser, Pages: pages(1, scenarios.Page{SignedIn: true, Identity: judgeUser}),
+				Events: []idp.Event{{Kind: idp.EventAuthorize, Status: idp.StatusSuccess, Request: params, Fault: &idp.MintedFault{ID: f.ID}}}}
+			out = append(out, reports.Check{ID: string(f.ID), Protocol: "OIDC", Kind: scenarios.KindFault, Evidence: scenarios.RecordEvidence(ev)})
+		}
+		return out
+	}
+	all := map[string]string{"nonce": "n", "state": "s", "code_challenge": "c", "redirect_uri": "https://rp/cb"}
+	none := map[string]string{"redirect_uri": "https://rp/cb"}
+	for _, id := range []string{"oidc.request.nonce", "oidc.request.pkce", "oidc.request.state"} {
+		if v, ok := scenarios.JudgeFinding(id, "OIDC", mk(all)); !ok || v.Status != reports.StatusPass {
+			t.Errorf("%s with every parameter: %s (ok %v)", id, v.Status, ok)
+		}
+		v, _ := scenarios.JudgeFinding(id, "OIDC", mk(none))
+		if v.Status != reports.StatusWarn || v.Fix == "" || !strings.Contains(v.Observed, "3 of 3") {
+			t.Errorf("%s without it: %s %q", id, v.Status, v.Observed)
 		}
 	}
 }
