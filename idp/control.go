@@ -10,48 +10,48 @@ import (
 )
 
 // The control API lets a harness in another process arm faults. It is off unless
-// Config.ControlAPI is set, and every call needs the configured bearer token:
-//
-//	GET    /_mockidp/faults                 the catalog
-//	GET    /_mockidp/faults/armed           the armed faults
-//	POST   /_mockidp/faults/armed           arm one: {"fault": ID, "context": true} → its cookie,
-//	                                        or {"fault": ID, "user": …, "app": …, "count": N}
-//	DELETE /_mockidp/faults/armed/{token}   disarm one
-//	DELETE /_mockidp/faults/armed           disarm all
-//	POST   /_mockidp/faults/prepare         {"faults": [ID…]} make and publish fault certificates
-func (s *Server) controlRoutes(m *http.ServeMux) {
-	m.HandleFunc("GET /_mockidp/faults", s.control(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"value": Faults()}, true)
-	}))
-	m.HandleFunc("GET /_mockidp/faults/armed", s.control(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"value": s.ArmedFaults()}, true)
-	}))
-	m.HandleFunc("POST /_mockidp/faults/armed", s.control(s.handleArm))
-	m.HandleFunc("DELETE /_mockidp/faults/armed/{token}", s.control(func(w http.ResponseWriter, r *http.Request) {
-		if !s.Disarm(r.PathValue("token")) {
-			controlError(w, http.StatusNotFound, "not_found", "no armed fault has this token")
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	m.HandleFunc("DELETE /_mockidp/faults/armed", s.control(func(w http.ResponseWriter, r *http.Request) {
-		s.DisarmAll()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	m.HandleFunc("POST /_mockidp/faults/prepare", s.control(func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Faults []FaultID `json:"faults"`
-		}
-		if err := decodeControl(r, &body); err != nil {
-			controlError(w, http.StatusBadRequest, "invalid_request", err.Error())
-			return
-		}
-		if err := s.PrepareFaults(body.Faults...); err != nil {
-			controlError(w, http.StatusBadRequest, "invalid_request", err.Error())
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	}))
+// Config.ControlAPI is set, and every call needs the configured bearer token. Its routes are
+// in routeTable (routes.go) and listed in the package manual (doc.go).
+
+// handleFaultCatalog is GET /_mockidp/faults.
+func (s *Server) handleFaultCatalog(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"value": Faults()}, true)
+}
+
+// handleArmedFaults is GET /_mockidp/faults/armed.
+func (s *Server) handleArmedFaults(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"value": s.ArmedFaults()}, true)
+}
+
+// handleDisarm is DELETE /_mockidp/faults/armed/{token}.
+func (s *Server) handleDisarm(w http.ResponseWriter, r *http.Request) {
+	if !s.Disarm(r.PathValue("token")) {
+		controlError(w, http.StatusNotFound, "not_found", "no armed fault has this token")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleDisarmAll is DELETE /_mockidp/faults/armed.
+func (s *Server) handleDisarmAll(w http.ResponseWriter, r *http.Request) {
+	s.DisarmAll()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handlePrepareFaults is POST /_mockidp/faults/prepare.
+func (s *Server) handlePrepareFaults(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Faults []FaultID `json:"faults"`
+	}
+	if err := decodeControl(r, &body); err != nil {
+		controlError(w, http.StatusBadRequest, "invalid_request", err.Error())
+		return
+	}
+	if err := s.PrepareFaults(body.Faults...); err != nil {
+		controlError(w, http.StatusBadRequest, "invalid_request", err.Error())
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // armRequest is the body of POST /_mockidp/faults/armed.

@@ -6,22 +6,6 @@ import (
 	"sync"
 )
 
-// oidcRoutes registers the OIDC/OAuth endpoints at Entra's paths.
-func (s *Server) oidcRoutes(m *http.ServeMux) {
-	m.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", s.handleDiscoveryV2)
-	m.HandleFunc("GET /{tenant}/.well-known/openid-configuration", s.handleDiscoveryV1)
-	m.HandleFunc("GET /{tenant}/discovery/v2.0/keys", s.handleKeys)
-	m.HandleFunc("GET /{tenant}/discovery/keys", s.handleKeys)
-	m.HandleFunc("GET /{tenant}/oauth2/v2.0/authorize", s.handleAuthorize)
-	m.HandleFunc("POST /{tenant}/oauth2/v2.0/authorize", s.handleAuthorize)
-	m.HandleFunc("/{tenant}/oauth2/v2.0/token", s.handleToken)
-	m.HandleFunc("GET /{tenant}/oauth2/v2.0/logout", s.handleLogout)
-	m.HandleFunc("POST /{tenant}/oauth2/v2.0/logout", s.handleLogout)
-	m.HandleFunc("GET /oidc/userinfo", s.handleUserInfo)
-	m.HandleFunc("POST /oidc/userinfo", s.handleUserInfo)
-	m.HandleFunc("OPTIONS /oidc/userinfo", s.handleUserInfo)
-}
-
 // discoveryV2 is the v2.0 OpenID configuration, fields in Entra's order
 // (samples/openid-configuration-v2-*.json).
 type discoveryV2 struct {

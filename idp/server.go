@@ -321,30 +321,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-func (s *Server) routes() {
-	m := http.NewServeMux()
-	m.HandleFunc("GET /{tenant}/saml2", s.handleSAML2)
-	m.HandleFunc("POST /{tenant}/saml2", s.handleSAML2)
-	for _, p := range []string{"federationmetadata/2007-06/federationmetadata.xml", "FederationMetadata/2007-06/FederationMetadata.xml"} {
-		m.HandleFunc("GET /{tenant}/"+p, s.handleMetadata)
-	}
-	m.HandleFunc("POST /{tenant}/login", s.handleLogin)
-	m.HandleFunc("GET /myapps/signin/{appId}", s.handleIdPInitiated)
-	m.HandleFunc("GET /_mockidp/apps/{appId}/certificate", s.handleCertificate)
-	m.HandleFunc("GET /_mockidp/signins", s.serveSignIns)
-	m.HandleFunc("GET /_mockidp/ready", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok\n")
-	})
-	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.renderErrorPage(w, r, newError(900561, "invalid_request", http.StatusNotFound,
-			"The endpoint '%s' does not exist.", r.URL.Path), &Event{Protocol: "HTTP", Kind: EventNotFound})
-	})
-	s.oidcRoutes(m)
-	s.controlRoutes(m)
-	s.mux = m
-}
-
 // base is the server's public base URL.
 func (s *Server) base() string { return strings.TrimSuffix(s.URL, "/") }
 

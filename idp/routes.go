@@ -1,0 +1,87 @@
+package idp
+
+import (
+	"io"
+	"net/http"
+)
+
+// route is one endpoint of the server: a Go 1.22 http.ServeMux pattern, its handler, the
+// group it is listed under in the package manual (doc.go) and a one-line description.
+// routeTable is the only place routes are registered; TestRoutesMatchManual holds it equal
+// to the endpoint table of the manual.
+type route struct {
+	group   string // groupSAML, groupOIDC, groupMock or groupControl
+	pattern string // "[METHOD ]/path", as http.ServeMux takes it
+	doc     string // one line for the manual
+	handler http.HandlerFunc
+}
+
+// The groups of the manual's endpoint table, in its order.
+const (
+	groupSAML    = "SAML 2.0"
+	groupOIDC    = "OpenID Connect and OAuth 2.0"
+	groupMock    = "The mock's own (no Entra path)"
+	groupControl = "Control API (Config.ControlAPI; Authorization: Bearer <token>)"
+)
+
+// routeTable lists every endpoint of the server, grouped and ordered as in the manual.
+func (s *Server) routeTable() []route {
+	return []route{
+		// SAML: Entra's single SAML endpoint, metadata and the "User access URL".
+		{groupSAML, "GET /{tenant}/saml2", "AuthnRequest, or LogoutRequest (SLO), by HTTP-Redirect", s.handleSAML2},
+		{groupSAML, "POST /{tenant}/saml2", "AuthnRequest (HTTP-POST)", s.handleSAML2},
+		{groupSAML, "GET /{tenant}/federationmetadata/2007-06/federationmetadata.xml", "?appid={appId}: the app's signed metadata (UTF-8 BOM)", s.handleMetadata},
+		{groupSAML, "GET /{tenant}/FederationMetadata/2007-06/FederationMetadata.xml", "the same, in the portal's spelling", s.handleMetadata},
+		{groupSAML, "GET /myapps/signin/{appId}", "?tenantId={tid}: IdP-initiated sign-in (\"User access URL\")", s.handleIdPInitiated},
+		{groupSAML, "POST /{tenant}/login", "the sign-in page's form (email, then password)", s.handleLogin},
+
+		// OpenID Connect and OAuth 2.0 (oidc_*.go).
+		{groupOIDC, "GET /{tenant}/v2.0/.well-known/openid-configuration", "v2.0 discovery document", s.handleDiscoveryV2},
+		{groupOIDC, "GET /{tenant}/.well-known/openid-configuration", "v1.0 discovery document", s.handleDiscoveryV1},
+		{groupOIDC, "GET /{tenant}/discovery/v2.0/keys", "v2.0 JWKS (with each key's issuer)", s.handleKeys},
+		{groupOIDC, "GET /{tenant}/discovery/keys", "v1.0 JWKS", s.handleKeys},
+		{groupOIDC, "GET /{tenant}/oauth2/v2.0/authorize", "authorization endpoint (query)", s.handleAuthorize},
+		{groupOIDC, "POST /{tenant}/oauth2/v2.0/authorize", "authorization endpoint (form post)", s.handleAuthorize},
+		{groupOIDC, "/{tenant}/oauth2/v2.0/token", "token endpoint (POST only; other methods: error JSON)", s.handleToken},
+		{groupOIDC, "GET /{tenant}/oauth2/v2.0/logout", "end_session_endpoint (front-channel logout)", s.handleLogout},
+		{groupOIDC, "POST /{tenant}/oauth2/v2.0/logout", "end_session_endpoint, form post", s.handleLogout},
+		{groupOIDC, "GET /oidc/userinfo", "userinfo (Graph's), with a Bearer access token", s.handleUserInfo},
+		{groupOIDC, "POST /oidc/userinfo", "userinfo, form post", s.handleUserInfo},
+		{groupOIDC, "OPTIONS /oidc/userinfo", "userinfo CORS preflight", s.handleUserInfo},
+
+		// The mock's own endpoints: portal downloads, the sign-in log, readiness.
+		{groupMock, "GET /_mockidp/apps/{appId}/certificate", "\"Certificate (Base64)\" download (?format=raw: DER)", s.handleCertificate},
+		{groupMock, "GET /_mockidp/signins", "the sign-in log as JSON (\"Sign-in logs\")", s.serveSignIns},
+		{groupMock, "GET /_mockidp/ready", "readiness: 200 \"ok\"", s.handleReady},
+		{groupMock, "/", "any other path: Entra's error page, AADSTS900561 (404)", s.handleNotFound},
+
+		// Control API (control.go): 404 unless Config.ControlAPI has a token.
+		{groupControl, "GET /_mockidp/faults", "the fault catalog", s.control(s.handleFaultCatalog)},
+		{groupControl, "GET /_mockidp/faults/armed", "the armed faults", s.control(s.handleArmedFaults)},
+		{groupControl, "POST /_mockidp/faults/armed", "arm one (body: Arming, or {\"fault\": ID, \"context\": true})", s.control(s.handleArm)},
+		{groupControl, "DELETE /_mockidp/faults/armed/{token}", "disarm one", s.control(s.handleDisarm)},
+		{groupControl, "DELETE /_mockidp/faults/armed", "disarm all", s.control(s.handleDisarmAll)},
+		{groupControl, "POST /_mockidp/faults/prepare", "{\"faults\": [ID…]}: make the faults' certificates", s.control(s.handlePrepareFaults)},
+	}
+}
+
+// routes builds the server's mux from routeTable.
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	for _, rt := range s.routeTable() {
+		m.HandleFunc(rt.pattern, rt.handler)
+	}
+	s.mux = m
+}
+
+// handleReady is GET /_mockidp/ready.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, "ok\n")
+}
+
+// handleNotFound answers every path no other route takes with Entra's error page.
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	s.renderErrorPage(w, r, newError(900561, "invalid_request", http.StatusNotFound,
+		"The endpoint '%s' does not exist.", r.URL.Path), &Event{Protocol: "HTTP", Kind: EventNotFound})
+}
