@@ -3,7 +3,7 @@ package idp
 import (
 	"errors"
 	"fmt"
-	"net/http"
+	"strconv"
 )
 
 // Error is an AADSTS error: the value the Go API returns and the thing that renders itself
@@ -23,7 +23,10 @@ type Error struct {
 }
 
 // Error returns "AADSTSnnnnn: message".
-func (e *Error) Error() string { return fmt.Sprintf("AADSTS%d: %s", e.Code, e.Message) }
+func (e *Error) Error() string { return e.Name() + ": " + e.Message }
+
+// Name is the code as Entra writes it, "AADSTSnnnnn".
+func (e *Error) Name() string { return "AADSTS" + strconv.Itoa(e.Code) }
 
 // Unwrap returns the internal cause.
 func (e *Error) Unwrap() error { return e.Err }
@@ -34,25 +37,79 @@ func (e *Error) Is(target error) bool {
 	return errors.As(target, &t) && t.Code == e.Code && t.Message == ""
 }
 
-// Sentinels for errors.Is; they carry only the code.
-var (
-	ErrReplyURLMismatch      = &Error{Code: 50011}
-	ErrAppNotFound           = &Error{Code: 700016}
-	ErrUserNotAssigned       = &Error{Code: 50105}
-	ErrRedirectMissingSAML   = &Error{Code: 750054}
-	ErrMalformedSAML         = &Error{Code: 75005}
-	ErrNameIDPolicy          = &Error{Code: 75016}
-	ErrAuthnContext          = &Error{Code: 75011}
-	ErrUnsignedRequest       = &Error{Code: 76021}
-	ErrInvalidSignature      = &Error{Code: 50006}
-	ErrUnknownTenant         = &Error{Code: 90002}
-	ErrInvalidPassword       = &Error{Code: 50126}
-	ErrUnknownUser           = &Error{Code: 50034}
-	ErrUserDisabled          = &Error{Code: 50057}
-	ErrUnsupportedBinding    = &Error{Code: 75003}
-	ErrSignoutInvalidRequest = &Error{Code: 50061}
-)
+// Info is the row of the AADSTS table for e's code; a code not in the table has only Code
+// and Sentinel set.
+func (e *Error) Info() ErrorInfo {
+	if i, ok := aadsts[e.Code]; ok {
+		return i
+	}
+	return ErrorInfo{Code: e.Code, Sentinel: &Error{Code: e.Code}}
+}
 
+// ErrorInfo is one row of the AADSTS table (aadsts.go): what Entra answers with the code,
+// and what the harness makes of it.
+type ErrorInfo struct {
+	// Code is the AADSTS number; it is the Sentinel's.
+	Code int
+	// Sentinel is the code's value for errors.Is (one of the Err* variables when exported).
+	Sentinel *Error
+	// OAuth is the OAuth 2.0 error sent with the code (invalid_request, invalid_client, ...).
+	OAuth string
+	// Status is the HTTP status of the error page or token-endpoint response.
+	Status int
+	// Message is the message template, with fmt verbs for the values Entra fills in.
+	Message string
+	// Check is the misconfiguration check (conformance catalog) that explains the error,
+	// or empty when no check does.
+	Check string
+	// Fix is the admin's fix, in the portal's words (empty when Check is).
+	Fix string
+	// Reference is Microsoft's troubleshooting page for the error or its check, if any.
+	Reference string
+}
+
+// Name is the code as Entra writes it, "AADSTSnnnnn".
+func (i ErrorInfo) Name() string { return "AADSTS" + strconv.Itoa(i.Code) }
+
+// LookupError is the row of the AADSTS table for code; ok is false for a code the mock
+// never sends.
+func LookupError(code int) (i ErrorInfo, ok bool) {
+	i, ok = aadsts[code]
+	return i, ok
+}
+
+// indexErrors keys the table's rows by their sentinels' codes; a code twice is a bug.
+func indexErrors(rows []ErrorInfo) map[int]ErrorInfo {
+	m := make(map[int]ErrorInfo, len(rows))
+	for _, r := range rows {
+		r.Code = r.Sentinel.Code
+		if _, dup := m[r.Code]; dup {
+			panic(fmt.Sprintf("idp: %s twice in the AADSTS table", r.Name()))
+		}
+		m[r.Code] = r
+	}
+	return m
+}
+
+// with is the error of sentinel e's code as the table writes it, its message template
+// filled in with a.
+func (e *Error) with(a ...any) *Error {
+	i := aadsts[e.Code]
+	return e.text(i.Message, a...)
+}
+
+// text is the error of sentinel e's code with the table's OAuth error and status, and a
+// message other than the table's (Entra words some codes differently by endpoint).
+func (e *Error) text(format string, a ...any) *Error {
+	i := aadsts[e.Code]
+	if i.Sentinel == nil {
+		panic(fmt.Sprintf("idp: %s is not in the AADSTS table", e.Name()))
+	}
+	return &Error{Code: i.Code, OAuth: i.OAuth, Status: i.Status, Message: fmt.Sprintf(format, a...)}
+}
+
+// newError is an error outside the table's defaults (its own status or OAuth error).
+// Prefer a sentinel's with or text.
 func newError(code int, oauth string, status int, format string, a ...any) *Error {
 	return &Error{Code: code, OAuth: oauth, Status: status, Message: fmt.Sprintf(format, a...)}
 }
@@ -60,90 +117,45 @@ func newError(code int, oauth string, status int, format string, a ...any) *Erro
 // withCause attaches an internal cause.
 func (e *Error) withCause(err error) *Error { e.Err = err; return e }
 
-func errReplyURLMismatch(uri, appID string) *Error {
-	return newError(50011, "invalid_request", http.StatusBadRequest,
-		"The redirect URI '%s' specified in the request does not match the redirect URIs configured for the application '%s'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.",
-		uri, appID)
-}
+func errReplyURLMismatch(uri, appID string) *Error { return ErrReplyURLMismatch.with(uri, appID) }
 
 func errAppNotFound(identifier, tenantID string) *Error {
-	return newError(700016, "unauthorized_client", http.StatusBadRequest,
-		"Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
-		identifier, tenantID)
+	return ErrAppNotFound.with(identifier, tenantID)
 }
 
 func errUserNotAssigned(appName, appID, upn string) *Error {
-	return newError(50105, "invalid_grant", http.StatusBadRequest,
-		"Your administrator has configured the application %s ('%s') to block users unless they are specifically granted ('assigned') access to the application. The signed in user '%s' is blocked because they are not a direct member of a group with access, nor had access directly assigned by an administrator. Please contact your administrator to assign access to this application.",
-		appName, appID, upn)
+	return ErrUserNotAssigned.with(appName, appID, upn)
 }
 
-func errRedirectMissingSAML() *Error {
-	return newError(750054, "invalid_request", http.StatusBadRequest,
-		"SAMLRequest or SAMLResponse must be present as query string parameters in HTTP request for SAML Redirect binding.")
-}
+func errRedirectMissingSAML() *Error { return ErrRedirectMissingSAML.with() }
 
-func errMalformedSAML(cause error) *Error {
-	return newError(75005, "invalid_request", http.StatusBadRequest,
-		"The request is not a valid Saml2 protocol message.").withCause(cause)
-}
+func errMalformedSAML(cause error) *Error { return ErrMalformedSAML.with().withCause(cause) }
 
-func errNameIDPolicy(format string) *Error {
-	return newError(75016, "invalid_request", http.StatusBadRequest,
-		"Saml2 Authentication Request has invalid NameIDPolicy. NameIDPolicy Format '%s' is not supported.", format)
-}
+func errNameIDPolicy(format string) *Error { return ErrNameIDPolicy.with(format) }
 
 func errAuthnContext(requested, appName string) *Error {
-	return newError(75011, "invalid_request", http.StatusBadRequest,
-		"Authentication method 'Password' by which the user authenticated with the service doesn't match requested authentication method '%s'. Contact the %s application owner.",
-		requested, appName)
+	return ErrAuthnContext.with(requested, appName)
 }
 
-func errUnsignedRequest() *Error {
-	return newError(76021, "invalid_request", http.StatusBadRequest,
-		"The request sent by client is not signed while the application requires signed requests")
-}
+func errUnsignedRequest() *Error { return ErrUnsignedRequest.with() }
 
-func errInvalidSignature(cause error) *Error {
-	return newError(50006, "invalid_request", http.StatusBadRequest,
-		"Signature verification failed because of an invalid signature.").withCause(cause)
-}
+func errInvalidSignature(cause error) *Error { return ErrInvalidSignature.with().withCause(cause) }
 
-func errUnknownTenant(name string) *Error {
-	return newError(90002, "invalid_tenant", http.StatusBadRequest,
-		"Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.",
-		name)
-}
+func errUnknownTenant(name string) *Error { return ErrUnknownTenant.with(name) }
 
-func errInvalidPassword() *Error {
-	return newError(50126, "invalid_grant", http.StatusBadRequest,
-		"Error validating credentials due to invalid username or password.")
-}
+func errInvalidPassword() *Error { return ErrInvalidPassword.with() }
 
-func errUnknownUser(login, tenantName string) *Error {
-	return newError(50034, "invalid_grant", http.StatusBadRequest,
-		"The user account %s does not exist in the %s directory. To sign into this application, the account must be added to the directory.",
-		login, tenantName)
-}
+func errUnknownUser(login, tenantName string) *Error { return ErrUnknownUser.with(login, tenantName) }
 
-func errUserDisabled() *Error {
-	return newError(50057, "invalid_grant", http.StatusBadRequest, "The user account is disabled.")
-}
+func errUserDisabled() *Error { return ErrUserDisabled.with() }
 
-func errUnsupportedBinding() *Error {
-	return newError(75003, "invalid_request", http.StatusBadRequest,
-		"The SAML protocol response can't be sent via bindings other than HTTP POST.")
-}
+func errUnsupportedBinding() *Error { return ErrUnsupportedBinding.with() }
 
 func errSignoutInvalid(cause error) *Error {
-	return newError(50061, "invalid_request", http.StatusBadRequest,
-		"Signout request is invalid.").withCause(cause)
+	return ErrSignoutInvalidRequest.with().withCause(cause)
 }
 
-func errSessionExpired() *Error {
-	return newError(50058, "login_required", http.StatusBadRequest,
-		"A silent sign-in request was sent but no user is signed in.")
-}
+func errSessionExpired() *Error { return ErrLoginRequired.with() }
 
 // asError keeps an *Error as is and wraps any other failure of request handling (e.g. a body
 // too large) as AADSTS900561, so that nothing reaches the wire as a bare 500.
@@ -152,6 +164,5 @@ func asError(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
-	return newError(900561, "invalid_request", http.StatusBadRequest,
-		"The endpoint only accepts well-formed requests.").withCause(err)
+	return codeBadRequest.text("The endpoint only accepts well-formed requests.").withCause(err)
 }

@@ -45,7 +45,7 @@ func oauthParams(r *http.Request) (url.Values, *Error) {
 }
 
 func errQueryTooLong() *Error {
-	return newError(90015, "invalid_request", http.StatusBadRequest, "Requested query string is too long.")
+	return codeQueryTooLong.with()
 }
 
 // OIDC scopes (the rest name a resource).

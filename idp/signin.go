@@ -257,8 +257,7 @@ func (s *Server) fail(ev *Event, e *Error) {
 }
 
 func errFlowExpired() *Error {
-	return newError(50089, "invalid_grant", http.StatusBadRequest,
-		"Authentication failed due to flow token expired. Please sign in again.")
+	return codeFlowExpired.with()
 }
 
 func errMalformedForm(err error) *Error { return errMissingField("login").withCause(err) }

@@ -352,18 +352,19 @@ func (cr *checkRun) idpRefused(e *idp.Event) {
 }
 
 // configCheckFor names the misconfiguration check that explains an AADSTS code (idp's
-// remedy table).
+// AADSTS table).
 func configCheckFor(code int) string {
-	if r, ok := idp.RemedyFor(code); ok {
-		return r.Check
+	if i, ok := idp.LookupError(code); ok && i.Check != "" {
+		return i.Check
 	}
 	return "of the report"
 }
 
-// fixForCode is the admin's fix for an AADSTS error, in the portal's words.
+// fixForCode is the admin's fix for an AADSTS error, in the portal's words (idp's AADSTS
+// table).
 func fixForCode(code int) string {
-	r, _ := idp.RemedyFor(code)
-	return r.Fix
+	i, _ := idp.LookupError(code)
+	return i.Fix
 }
 
 // certPremise says why a certificate fault's premise did not hold: the response is signed

@@ -270,7 +270,7 @@ func TestJudgeErrorPages(t *testing.T) {
 	}
 }
 
-// TestRemediesNameCatalogChecks: every check idp's remedy table points an IdP refusal to is
+// TestRemediesNameCatalogChecks: every check idp's AADSTS table points an IdP refusal to is
 // a misconfiguration check of the catalog.
 func TestRemediesNameCatalogChecks(t *testing.T) {
 	checks := map[string]bool{}
@@ -280,7 +280,7 @@ func TestRemediesNameCatalogChecks(t *testing.T) {
 	for _, e := range []*idp.Error{idp.ErrReplyURLMismatch, idp.ErrAppNotFound, idp.ErrUserNotAssigned, idp.ErrInvalidClientSecret,
 		idp.ErrExpiredClientSecret, idp.ErrSPANeedsPKCE, idp.ErrCrossOriginNotSPA, idp.ErrSPANotCrossOrigin, idp.ErrPKCEMismatch,
 		idp.ErrNameIDPolicy, idp.ErrAuthnContext, idp.ErrNotMultiTenant} {
-		r, ok := idp.RemedyFor(e.Code)
+		r, ok := idp.LookupError(e.Code)
 		if !ok || !checks[r.Check] || r.Fix == "" {
 			t.Errorf("AADSTS%d: remedy %+v (ok %v): want a catalog check and a fix", e.Code, r, ok)
 		}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ssoharness/ssoharness/idp"
 	"sigs.k8s.io/yaml"
 )
 
@@ -325,7 +326,7 @@ func (t *Target) Validate() error {
 				bad(f+".platform", fmt.Sprintf("%q is not a platform", si.Platform), "use web (confidential client) or spa")
 			}
 			if si.Platform == "spa" && !si.PKCE {
-				bad(f+".pkce", "a spa sign-in without PKCE", "Entra requires PKCE on the SPA platform (AADSTS9002325): set pkce: true")
+				bad(f+".pkce", "a spa sign-in without PKCE", "Entra requires PKCE on the SPA platform ("+idp.ErrSPANeedsPKCE.Name()+"): set pkce: true")
 			}
 		}
 		if o.ClientID == "" && t.IdP.Config != "" {
