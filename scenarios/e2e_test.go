@@ -25,10 +25,10 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/ssoharness/ssoharness/fixtures/sp"
-	"github.com/ssoharness/ssoharness/fixtures/sp/refoidc"
-	"github.com/ssoharness/ssoharness/fixtures/sp/refsaml"
 	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/refsp"
+	"github.com/ssoharness/ssoharness/refsp/refoidc"
+	"github.com/ssoharness/ssoharness/refsp/refsaml"
 	"github.com/ssoharness/ssoharness/reports"
 	"github.com/ssoharness/ssoharness/scenarios"
 )
@@ -209,10 +209,10 @@ func openInChromium(file string) []string {
 func weaknesses() (saml map[refsaml.Weakness][]string, oidc map[refoidc.Weakness][]string) {
 	saml, oidc = map[refsaml.Weakness][]string{}, map[refoidc.Weakness][]string{}
 	for _, f := range idp.Faults() {
-		if w, ok := sp.SAMLWeakness(f.ID); ok {
+		if w, ok := refsp.SAMLWeakness(f.ID); ok {
 			saml[w] = append(saml[w], string(f.ID))
 		}
-		if w, ok := sp.OIDCWeakness(f.ID); ok {
+		if w, ok := refsp.OIDCWeakness(f.ID); ok {
 			oidc[w] = append(oidc[w], string(f.ID))
 		}
 	}

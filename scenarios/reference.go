@@ -10,9 +10,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ssoharness/ssoharness/fixtures/sp/refoidc"
-	"github.com/ssoharness/ssoharness/fixtures/sp/refsaml"
 	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/refsp/refoidc"
+	"github.com/ssoharness/ssoharness/refsp/refsaml"
 )
 
 // Host names of the built-in run. The IdP and each SP have different registrable domains,
@@ -27,7 +27,7 @@ const (
 // ReferenceOptions choose the built-in reference SPs of a run.
 type ReferenceOptions struct {
 	// SAMLWeakness and OIDCWeakness switch one check off in every reference SP of that
-	// protocol (see fixtures/sp); zero is the strict SP.
+	// protocol (see refsp); zero is the strict SP.
 	SAMLWeakness refsaml.Weakness
 	OIDCWeakness refoidc.Weakness
 	// Protocols limits the run to "SAML" or "OIDC"; default both.

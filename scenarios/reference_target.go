@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ssoharness/ssoharness/fixtures/sp/refoidc"
-	"github.com/ssoharness/ssoharness/fixtures/sp/refsaml"
 	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/refsp/refoidc"
+	"github.com/ssoharness/ssoharness/refsp/refsaml"
 )
 
 // StartTargetReferences starts strict reference SPs shaped like a target, for an

@@ -4,8 +4,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/ssoharness/ssoharness/fixtures/sp/refoidc"
-	"github.com/ssoharness/ssoharness/fixtures/sp/refsaml"
+	"github.com/ssoharness/ssoharness/refsp/refoidc"
+	"github.com/ssoharness/ssoharness/refsp/refsaml"
 	"github.com/ssoharness/ssoharness/reports"
 	"github.com/ssoharness/ssoharness/scenarios"
 )

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ssoharness/ssoharness/fixtures/sp/refsaml"
+	"github.com/ssoharness/ssoharness/refsp/refsaml"
 	"github.com/ssoharness/ssoharness/reports"
 	"github.com/ssoharness/ssoharness/scenarios"
 )
