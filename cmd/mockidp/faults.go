@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,15 +9,16 @@ import (
 	"text/tabwriter"
 
 	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/internal/cli"
 )
 
 // cmdFaults prints the fault catalog.
-func cmdFaults(args []string, stdout, stderr io.Writer) error {
+func cmdFaults(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("faults", "[--json] [--protocol SAML|OIDC] [PATTERN]", stderr)
 	asJSON := fs.Bool("json", false, "print the catalog as JSON (every field, with references)")
 	proto := fs.String("protocol", "", "only faults of this `protocol` (SAML or OIDC)")
-	if err := fs.Parse(args); err != nil {
-		return parseErr(err)
+	if err := cli.Parse(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 1 {
 		return usagef("one PATTERN at most (e.g. 'saml.xsw.*'), got %q", strings.Join(fs.Args(), " "))
@@ -64,14 +66,4 @@ func verdictText(e idp.Expectation) string {
 		v += " or other account"
 	}
 	return v
-}
-
-func parseErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	if strings.Contains(err.Error(), "help requested") {
-		return err
-	}
-	return &usageError{err.Error()}
 }
