@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/ssoharness/ssoharness/internal/cli"
@@ -204,11 +202,9 @@ func listCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		return usagef("no check matches %s", strings.Join(globs, " "))
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return cli.PrintJSON(stdout, out)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	tw := cli.NewTable(stdout)
 	fmt.Fprintln(tw, "CHECK\tPROTOCOL\tKIND\tEXPECTED\tDESCRIPTION")
 	for _, c := range out {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Protocol, c.Kind, c.Expected, c.Description)

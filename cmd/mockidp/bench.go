@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -112,9 +111,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	res, err := load.Run(ctx, opts)
 	var sie *load.SignInError
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if jerr := enc.Encode(res); jerr != nil {
+		if jerr := cli.PrintJSON(stdout, res); jerr != nil {
 			return jerr
 		}
 	} else if len(res.Runs) > 0 || errors.As(err, &sie) {

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/ssoharness/ssoharness/idp"
 	"github.com/ssoharness/ssoharness/internal/cli"
@@ -41,11 +39,9 @@ func cmdFaults(_ context.Context, args []string, stdout, stderr io.Writer) error
 		return usagef("no fault matches %q (run mockidp faults for the catalog)", pattern)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(list)
+		return cli.PrintJSON(stdout, list)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	tw := cli.NewTable(stdout)
 	fmt.Fprintln(tw, "ID\tPROTOCOL\tVERDICT\tDESCRIPTION")
 	for _, f := range list {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.ID, f.Protocol, verdictText(f.Expect), f.Description)
