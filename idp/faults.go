@@ -2,7 +2,8 @@ package idp
 
 import (
 	"slices"
-	"strings"
+
+	"github.com/ssoharness/ssoharness/internal/glob"
 )
 
 // FaultID names a fault of the catalog. It is the check ID of the conformance catalog
@@ -159,39 +160,18 @@ func LookupFault(id FaultID) (Fault, bool) {
 	return *f, true
 }
 
-// MatchFaults returns the catalog entries whose ID matches the glob pattern (path.Match
-// syntax, with "*" also crossing dots: "saml.xsw.*", "oidc.*").
+// MatchFaults returns the catalog entries whose ID matches pattern: an ID, a glob
+// ("saml.xsw.*", "oidc.*"), either after a protocol prefix ("saml:", "oidc:"), or a
+// comma-separated list of those. It is the pattern syntax of `conformance --only`, documented
+// once in internal/glob.
 func MatchFaults(pattern string) []Fault {
 	var out []Fault
 	for _, f := range Faults() {
-		if globMatch(pattern, string(f.ID)) {
+		if glob.MatchAny([]string{pattern}, string(f.Protocol), string(f.ID)) {
 			out = append(out, f)
 		}
 	}
 	return out
-}
-
-// globMatch matches s against a pattern where "*" matches any run of characters.
-func globMatch(pattern, s string) bool {
-	if !strings.Contains(pattern, "*") {
-		return pattern == s
-	}
-	parts := strings.Split(pattern, "*")
-	if !strings.HasPrefix(s, parts[0]) {
-		return false
-	}
-	s = s[len(parts[0]):]
-	for i, p := range parts[1:] {
-		if i == len(parts)-2 {
-			return strings.HasSuffix(s, p)
-		}
-		j := strings.Index(s, p)
-		if j < 0 {
-			return false
-		}
-		s = s[j+len(p):]
-	}
-	return true
 }
 
 func faultByID(id FaultID) *Fault {

@@ -1,10 +1,10 @@
 package scenarios
 
 import (
-	"path"
 	"strings"
 
 	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/internal/glob"
 )
 
 // Kinds of check.
@@ -40,18 +40,10 @@ type Check struct {
 	finding *finding
 }
 
-// Matches reports whether the check matches a glob (or an ID, or "protocol:glob" where
-// protocol is saml or oidc, for config checks that exist for both).
-func (c Check) Matches(glob string) bool {
-	if p, g, ok := strings.Cut(glob, ":"); ok && !strings.Contains(p, ".") {
-		if !strings.EqualFold(p, c.Protocol) {
-			return false
-		}
-		glob = g
-	}
-	ok, _ := path.Match(glob, c.ID)
-	return ok || glob == c.ID
-}
+// Matches reports whether the check matches a pattern: its ID, a glob, or either after a
+// protocol prefix "saml:" or "oidc:" (for the config checks that exist for both). The syntax
+// is documented once in internal/glob.
+func (c Check) Matches(pattern string) bool { return glob.Match(pattern, c.Protocol, c.ID) }
 
 // Key is the check's unique name in a run: the ID, prefixed by the protocol for config
 // checks and findings (which exist once per protocol).
@@ -93,28 +85,18 @@ func Catalog() []Check {
 }
 
 // Select returns the checks of the catalog matching any of only (all when only is empty)
-// and none of skip.
+// and none of skip. Each element may be a comma-separated list of patterns (see
+// Check.Matches).
 func Select(only, skip []string) []Check {
 	var out []Check
 	for _, c := range Catalog() {
-		if len(only) > 0 && !matchAny(c, only) {
+		if len(only) > 0 && !glob.MatchAny(only, c.Protocol, c.ID) {
 			continue
 		}
-		if matchAny(c, skip) {
+		if glob.MatchAny(skip, c.Protocol, c.ID) {
 			continue
 		}
 		out = append(out, c)
 	}
 	return out
-}
-
-func matchAny(c Check, globs []string) bool {
-	for _, g := range globs {
-		for _, part := range strings.Split(g, ",") {
-			if part = strings.TrimSpace(part); part != "" && c.Matches(part) {
-				return true
-			}
-		}
-	}
-	return false
 }

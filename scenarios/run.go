@@ -10,13 +10,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/internal/cli"
 	"github.com/ssoharness/ssoharness/reports"
 )
 
@@ -63,7 +63,7 @@ type Options struct {
 func Run(ctx context.Context, env *Env, o Options) (*reports.Run, error) {
 	o.defaults()
 	if o.Tool == "" {
-		o.Tool = "ssoharness conformance " + version()
+		o.Tool = "ssoharness conformance " + cli.Version()
 	}
 	var checks []Check
 	for _, c := range Select(o.Only, o.Skip) {
@@ -79,18 +79,8 @@ func Run(ctx context.Context, env *Env, o Options) (*reports.Run, error) {
 		return nil, err
 	}
 	defer sess.Close()
-	br := sess.br
 	o = sess.r.o
-
-	run := &reports.Run{Tool: o.Tool, Browser: br.Version(), Parallel: o.Parallel, Started: time.Now(),
-		Target: reports.Target{Name: env.Target.Name, File: env.Target.File(), Protocols: env.Target.Protocols(), URLs: env.Target.urls()},
-		IdP:    reports.IdP{URL: env.Server.URL, TenantID: env.Tenant.ID}}
-	if env.App != nil {
-		run.IdP.Apps = append(run.IdP.Apps, env.App.DisplayName)
-	}
-	if env.Registration != nil {
-		run.IdP.Apps = append(run.IdP.Apps, env.Registration.DisplayName)
-	}
+	run := sess.RunHeader()
 	if o.OnStart != nil {
 		o.OnStart(run, len(checks))
 	}
@@ -140,10 +130,7 @@ func Run(ctx context.Context, env *Env, o Options) (*reports.Run, error) {
 	}
 	run.Checks = results
 	run.Finished = time.Now()
-	run.DurationMS = run.Finished.Sub(run.Started).Milliseconds()
-	for _, c := range results {
-		run.Summary.Add(c.Status)
-	}
+	run.Recount()
 	return run, nil
 }
 
@@ -237,13 +224,6 @@ func (t *Target) urls() map[string]string {
 		}
 	}
 	return m
-}
-
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
 }
 
 // runner runs single checks.

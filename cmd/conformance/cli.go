@@ -2,34 +2,28 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/ssoharness/ssoharness/internal/cli"
 	"github.com/ssoharness/ssoharness/reports"
 	"github.com/ssoharness/ssoharness/scenarios"
 )
 
-// Exit codes.
+// Exit statuses (see internal/cli).
 const (
-	exitOK      = 0
-	exitFailure = 1
-	exitUsage   = 2
+	exitFailure = cli.ExitFailure
+	exitUsage   = cli.ExitUsage
 )
 
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+// usagef is a mistake of the caller (flag, argument, target file): exit status 2.
+var usagef = cli.Usagef
 
 const usageText = `conformance: SSO conformance checks against a service provider (ssoharness)
 
@@ -50,79 +44,43 @@ Exit status: 0 all passed (warn, waived, skip allowed), 1 a check failed or erro
 Run "conformance COMMAND -h" for the flags of a command.
 `
 
+// runSynopsis is the synopsis of conformance run.
+const runSynopsis = "[--target FILE] [--only GLOB] [--skip GLOB] [--parallel N] [--report-dir DIR] " +
+	"[--browser PATH | --browser-url ws://…] [--screenshots key|all|none] [--timeout 30s] [--check-timeout 2m]"
+
 // multiFlag collects a repeatable flag (also comma-separated).
 type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-// run is the whole command; main only adds the process around it.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
-	defer func() {
-		if v := recover(); v != nil {
-			fmt.Fprintf(stderr, "conformance: internal error: %v\n", v)
-			code = exitFailure
-		}
-	}()
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usageText)
-		return exitUsage
-	}
-	var err error
-	switch args[0] {
-	case "run":
-		code, err = runCmd(ctx, args[1:], stdout, stderr)
-	case "list":
-		err = listCmd(args[1:], stdout, stderr)
-	case "validate":
-		err = validateCmd(args[1:], stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, "conformance", version())
-	case "-h", "--help", "help":
-		fmt.Fprint(stdout, usageText)
-	default:
-		err = usagef("unknown command %q\n\n%s", args[0], usageText)
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "conformance:", err)
-		var ue *usageError
+// program is the command: its subcommands on the shared skeleton.
+var program = &cli.Program{
+	Name:  "conformance",
+	Usage: usageText,
+	Commands: []cli.Command{
+		{Name: "run", Run: runCmd},
+		{Name: "list", Run: listCmd},
+		{Name: "validate", Run: validateCmd},
+	},
+	// A target file's mistakes are the caller's.
+	IsUsage: func(err error) bool {
 		var fe *scenarios.FieldError
-		if errors.As(err, &ue) || errors.As(err, &fe) || errors.Is(err, flag.ErrHelp) {
-			if errors.Is(err, flag.ErrHelp) {
-				return exitOK
-			}
-			return exitUsage
-		}
-		return exitFailure
-	}
-	return code
+		return errors.As(err, &fe)
+	},
 }
 
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
+// run is the whole command; main only adds the process around it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return program.Run(ctx, args, stdout, stderr)
 }
 
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("conformance "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	return cli.NewFlagSet("conformance", name, synopsis, stderr)
 }
 
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usagef("%v", err)
-	}
-	return nil
-}
-
-func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	fs := newFlags("run", stderr)
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run", runSynopsis, stderr)
 	target := fs.String("target", "", "target file (YAML) describing the SP; default: the built-in reference SPs")
 	var only, skip multiFlag
 	fs.Var(&only, "only", "run only checks matching this ID or glob (repeatable, comma-separated; saml:config.* picks one protocol)")
@@ -138,36 +96,34 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	checkTimeout := fs.Duration("check-timeout", 2*time.Minute, "how long one check may take in all; a check that runs out is an error, never a pass")
 	keyWait := fs.Duration("key-refetch-wait", 61*time.Second, "how long oidc.key.rotation waits before the token signed with a new key: past the refetch limit an RP may put on its key set (default 61s; 0 with the built-in reference SPs, which refetch at once)")
 	verbose := fs.Bool("v", false, "print each check's description, steps and references")
-	if err := parse(fs, args); err != nil {
-		return exitUsage, err
+	if err := cli.Parse(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		return exitUsage, usagef("unexpected argument %q (flags come before nothing: conformance run --target FILE)", fs.Arg(0))
+		return usagef("unexpected argument %q (flags come before nothing: conformance run --target FILE)", fs.Arg(0))
 	}
-	keyWaitSet := false
-	fs.Visit(func(f *flag.Flag) { keyWaitSet = keyWaitSet || f.Name == "key-refetch-wait" })
-	if !keyWaitSet && (*target == "" || *refSP) {
+	if !cli.IsSet(fs, "key-refetch-wait") && (*target == "" || *refSP) {
 		*keyWait = 0 // the reference RPs refetch on an unknown kid at once
 	}
 	if *keyWait <= 0 {
 		*keyWait = -1 // Options: negative is no wait
 	}
 	if *parallel < 1 || *parallel > 32 {
-		return exitUsage, usagef("--parallel %d: want 1 to 32", *parallel)
+		return usagef("--parallel %d: want 1 to 32", *parallel)
 	}
 	if *browser != "" && *browserURL != "" {
-		return exitUsage, usagef("--browser and --browser-url are exclusive: launch a local browser, or use a running one")
+		return usagef("--browser and --browser-url are exclusive: launch a local browser, or use a running one")
 	}
 	switch *shots {
 	case "key", "all", "none":
 	default:
-		return exitUsage, usagef("--screenshots %q: want key, all or none", *shots)
+		return usagef("--screenshots %q: want key, all or none", *shots)
 	}
 	if *refSP && *target == "" {
-		return exitUsage, usagef("--reference-sp needs --target (without one the run uses the built-in reference SPs anyway)")
+		return usagef("--reference-sp needs --target (without one the run uses the built-in reference SPs anyway)")
 	}
 	if len(scenarios.Select(only, skip)) == 0 {
-		return exitUsage, usagef("--only/--skip select no check (run `conformance list` for the IDs)")
+		return usagef("--only/--skip select no check (run `conformance list` for the IDs)")
 	}
 	var env *scenarios.Env
 	var err error
@@ -176,7 +132,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	} else {
 		var t *scenarios.Target
 		if t, err = scenarios.LoadTarget(*target); err != nil {
-			return exitUsage, &usageError{err.Error()}
+			return cli.Usage(err)
 		}
 		env, err = scenarios.Start(ctx, t, scenarios.StartOptions{})
 		if err == nil && *refSP {
@@ -186,11 +142,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		}
 	}
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	defer env.Close()
 	if err := os.MkdirAll(*reportDir, 0o755); err != nil {
-		return exitFailure, err
+		return err
 	}
 	if ca := env.Server.CAPEM(); env.Target.IdP.TLS && len(ca) > 0 {
 		_ = os.WriteFile(filepath.Join(*reportDir, "idp-ca.pem"), ca, 0o644)
@@ -203,27 +159,30 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		Browser:        scenarios.BrowserOptions{Path: *browser, URL: *browserURL, IgnoreCertErrors: *insecure},
 		OnStart:        func(r *reports.Run, total int) { con.Start(r, total) },
 		Progress:       con.Progress,
-		Tool:           "ssoharness conformance " + version(),
+		Tool:           "ssoharness conformance " + cli.Version(),
 	})
 	if err != nil {
-		return exitFailure, err
+		return err
 	}
 	paths, err := reports.WriteAll(*reportDir, res)
 	if err != nil {
-		return exitFailure, err
+		return err
 	}
 	con.Summary(res, paths.List()...)
 	if ctx.Err() != nil {
-		return exitFailure, errors.New("interrupted")
+		return errors.New("interrupted")
 	}
-	return res.ExitCode(), nil
+	if code := res.ExitCode(); code != cli.ExitOK {
+		return cli.ExitStatus(code)
+	}
+	return nil
 }
 
-func listCmd(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("list", stderr)
+func listCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("list", "[--json] [--protocol SAML|OIDC] [GLOB]", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
 	proto := fs.String("protocol", "", "only SAML or OIDC")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	var globs []string
@@ -243,11 +202,9 @@ func listCmd(args []string, stdout, stderr io.Writer) error {
 		return usagef("no check matches %s", strings.Join(globs, " "))
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return cli.PrintJSON(stdout, out)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	tw := cli.NewTable(stdout)
 	fmt.Fprintln(tw, "CHECK\tPROTOCOL\tKIND\tEXPECTED\tDESCRIPTION")
 	for _, c := range out {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Protocol, c.Kind, c.Expected, c.Description)
@@ -259,10 +216,10 @@ func listCmd(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func validateCmd(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("validate", stderr)
+func validateCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("validate", "--target FILE", stderr)
 	target := fs.String("target", "", "target file")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if *target == "" {
@@ -270,7 +227,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	t, err := scenarios.LoadTarget(*target)
 	if err != nil {
-		return &usageError{err.Error()}
+		return cli.Usage(err)
 	}
 	fmt.Fprintf(stdout, "%s: ok (%s; %s)\n", *target, t.Name, strings.Join(t.Protocols(), ", "))
 	return nil

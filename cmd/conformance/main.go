@@ -16,16 +16,4 @@
 // or could not run, 2 on a usage error (bad flag, bad target file).
 package main
 
-import (
-	"context"
-	"os"
-	"os/signal"
-	"syscall"
-)
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { program.Main() }

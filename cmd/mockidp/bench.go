@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/ssoharness/ssoharness/internal/cli"
 	"github.com/ssoharness/ssoharness/load"
 )
 
@@ -39,14 +38,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sigCost := fs.Duration("signature-cost", 0, "use this cost of one RSA-2048 signature instead of measuring it")
 	readyTimeout := fs.Duration("ready-timeout", load.DefaultReadyTimeout, "how long to wait for the server to be ready")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q (flags start with --)", fs.Arg(0))
+	if err := cli.ParseNoArgs(fs, args); err != nil {
+		return err
 	}
 	protos, err := load.ParseProtocols(*protocol)
 	if err != nil {
@@ -118,9 +111,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	res, err := load.Run(ctx, opts)
 	var sie *load.SignInError
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if jerr := enc.Encode(res); jerr != nil {
+		if jerr := cli.PrintJSON(stdout, res); jerr != nil {
 			return jerr
 		}
 	} else if len(res.Runs) > 0 || errors.As(err, &sie) {

@@ -2,35 +2,29 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 
 	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/internal/cli"
 )
 
 // defaultAddr is where `mockidp serve` listens unless --addr says otherwise.
 const defaultAddr = "127.0.0.1:7443"
 
-// Exit codes.
+// Exit statuses (see internal/cli).
 const (
-	exitOK      = 0
-	exitFailure = 1
-	exitUsage   = 2
+	exitFailure = cli.ExitFailure
+	exitUsage   = cli.ExitUsage
 )
 
-// usageError is a mistake of the caller (flag, config file, app name): exit status 2.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+// usagef is a mistake of the caller (flag, config file, app name): exit status 2.
+var usagef = cli.Usagef
 
 const usageText = `mockidp: a mock Microsoft Entra ID (ssoharness)
 
@@ -55,51 +49,18 @@ bench     runs complete SAML/OIDC sign-ins without a browser at a concurrency an
 Run "mockidp COMMAND -h" for the flags of a command.
 `
 
-// run is the whole command; main only adds the process around it.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
-	defer func() {
-		if v := recover(); v != nil {
-			fmt.Fprintf(stderr, "mockidp: internal error: %v\n", v)
-			code = exitFailure
-		}
-	}()
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usageText)
-		return exitUsage
-	}
-	var err error
-	switch args[0] {
-	case "serve":
-		err = cmdServe(ctx, args[1:], stdout, stderr)
-	case "metadata":
-		err = cmdMetadata(args[1:], stdout, stderr)
-	case "values":
-		err = cmdValues(args[1:], stdout, stderr)
-	case "faults":
-		err = cmdFaults(args[1:], stdout, stderr)
-	case "bench":
-		err = cmdBench(ctx, args[1:], stdout, stderr)
-	case "version":
-		err = cmdVersion(args[1:], stdout, stderr)
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usageText)
-		return exitOK
-	default:
-		err = usagef("unknown command %q (want serve, metadata, values, faults, bench or version; see mockidp -h)", args[0])
-	}
-	var ue *usageError
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.Is(err, flag.ErrHelp):
-		return exitOK
-	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "mockidp %s: %v\n", args[0], err)
-		return exitUsage
-	default:
-		fmt.Fprintf(stderr, "mockidp %s: %v\n", args[0], err)
-		return exitFailure
-	}
+// program is the command: its subcommands on the shared skeleton.
+var program = &cli.Program{
+	Name:  "mockidp",
+	Usage: usageText,
+	Commands: []cli.Command{
+		{Name: "serve", Run: cmdServe},
+		{Name: "metadata", Run: cmdMetadata},
+		{Name: "values", Run: cmdValues},
+		{Name: "faults", Run: cmdFaults},
+		{Name: "bench", Run: cmdBench},
+	},
+	Version: cli.BuildVersion,
 }
 
 // common are the flags every directory-loading command shares.
@@ -114,13 +75,7 @@ type common struct {
 }
 
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: mockidp %s %s\n\nFlags:\n", name, synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
+	return cli.NewFlagSet("mockidp", name, synopsis, stderr)
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -133,24 +88,9 @@ func (c *common) register(fs *flag.FlagSet) {
 }
 
 // parse parses flags and refuses positional arguments.
-func (c *common) parse(args []string) error {
-	if err := c.fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &usageError{err.Error()}
-	}
-	if c.fs.NArg() > 0 {
-		return usagef("unexpected argument %q (flags start with --)", c.fs.Arg(0))
-	}
-	return nil
-}
+func (c *common) parse(args []string) error { return cli.ParseNoArgs(c.fs, args) }
 
-func (c *common) isSet(name string) bool {
-	set := false
-	c.fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
-}
+func (c *common) isSet(name string) bool { return cli.IsSet(c.fs, name) }
 
 // defaultKeyDir is $XDG_CACHE_HOME/ssoharness/keys, else ~/.cache/ssoharness/keys; empty
 // (nothing persisted) when neither can be found.
@@ -259,7 +199,7 @@ func (c *common) newOffline() (*idp.Server, error) {
 	return s, nil
 }
 
-func cmdMetadata(args []string, stdout, stderr io.Writer) error {
+func cmdMetadata(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs := newFlagSet("metadata", "[--config FILE] --app NAME|APPID [--tenant ID|DOMAIN] [flags]", stderr)
 	c.register(fs)
@@ -328,7 +268,7 @@ func findApp(s *idp.Server, tenantKey, appName string) (*idp.Tenant, *idp.Enterp
 	return nil, nil, usagef("--app %q: no SAML enterprise app of that name or ID in tenant %s; %s", appName, t.DisplayName, list)
 }
 
-func cmdValues(args []string, stdout, stderr io.Writer) error {
+func cmdValues(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs := newFlagSet("values", "[--config FILE] [flags]", stderr)
 	c.register(fs)
@@ -341,36 +281,4 @@ func cmdValues(args []string, stdout, stderr io.Writer) error {
 	}
 	printDirectory(stdout, s)
 	return nil
-}
-
-func cmdVersion(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("version", "", stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &usageError{err.Error()}
-	}
-	fmt.Fprintln(stdout, "mockidp", version())
-	return nil
-}
-
-// version is the module version and VCS revision the binary was built from.
-func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(unknown)"
-	}
-	v := bi.Main.Version
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			v += " " + s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				v += "+dirty"
-			}
-		}
-	}
-	return v + " " + bi.GoVersion
 }

@@ -1,22 +1,22 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/internal/cli"
 )
 
 // cmdFaults prints the fault catalog.
-func cmdFaults(args []string, stdout, stderr io.Writer) error {
+func cmdFaults(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("faults", "[--json] [--protocol SAML|OIDC] [PATTERN]", stderr)
 	asJSON := fs.Bool("json", false, "print the catalog as JSON (every field, with references)")
 	proto := fs.String("protocol", "", "only faults of this `protocol` (SAML or OIDC)")
-	if err := fs.Parse(args); err != nil {
-		return parseErr(err)
+	if err := cli.Parse(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 1 {
 		return usagef("one PATTERN at most (e.g. 'saml.xsw.*'), got %q", strings.Join(fs.Args(), " "))
@@ -39,11 +39,9 @@ func cmdFaults(args []string, stdout, stderr io.Writer) error {
 		return usagef("no fault matches %q (run mockidp faults for the catalog)", pattern)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(list)
+		return cli.PrintJSON(stdout, list)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	tw := cli.NewTable(stdout)
 	fmt.Fprintln(tw, "ID\tPROTOCOL\tVERDICT\tDESCRIPTION")
 	for _, f := range list {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.ID, f.Protocol, verdictText(f.Expect), f.Description)
@@ -64,14 +62,4 @@ func verdictText(e idp.Expectation) string {
 		v += " or other account"
 	}
 	return v
-}
-
-func parseErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	if strings.Contains(err.Error(), "help requested") {
-		return err
-	}
-	return &usageError{err.Error()}
 }

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/internal/cli"
 )
 
 // printDirectory prints, per app, the values an admin copies into an SP (the portal's
@@ -14,7 +14,7 @@ import (
 func printDirectory(w io.Writer, s *idp.Server) {
 	for _, v := range s.AdminValues() {
 		fmt.Fprintf(w, "%s — %s in tenant %s\n", v.Name, v.Kind, v.Tenant)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		tw := cli.NewTable(w)
 		for _, kv := range v.Values {
 			fmt.Fprintf(tw, "  %s:\t%s\n", kv[0], kv[1])
 		}
@@ -27,7 +27,7 @@ func printDirectory(w io.Writer, s *idp.Server) {
 			fmt.Fprintf(w, "  (none)\n\n")
 			continue
 		}
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		tw := cli.NewTable(w)
 		fmt.Fprintf(tw, "  UPN\tDisplay name\tPassword\tEnabled\tGroups\n")
 		for _, u := range t.Users {
 			enabled := "yes"

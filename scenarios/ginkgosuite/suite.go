@@ -188,7 +188,7 @@ func (s *suite) start(sc ginkgo.SpecContext) {
 			s.total++
 		}
 	}
-	s.run = runHeader(s.env, s.sess.Browser(), o.Tool)
+	s.run = s.sess.RunHeader()
 	if o.OnStart != nil {
 		o.OnStart(s.run, s.total)
 	}
@@ -243,38 +243,10 @@ func (s *suite) finish() {
 	run.Checks = slices.Clone(s.results)
 	s.mu.Unlock()
 	run.Finished = time.Now()
-	run.DurationMS = run.Finished.Sub(run.Started).Milliseconds()
-	for _, c := range run.Checks {
-		run.Summary.Add(c.Status)
-	}
+	run.Recount()
 	paths, err := reports.WriteAll(s.cfg.Options.ReportDir, &run)
 	if err != nil {
 		ginkgo.Fail("ginkgosuite: write the reports: " + err.Error())
 	}
 	fmt.Fprintf(ginkgo.GinkgoWriter, "ssoharness reports: %v\n", paths.List())
-}
-
-// runHeader is the report's header for a run in env.
-func runHeader(env *scenarios.Env, browser, tool string) *reports.Run {
-	t := env.Target
-	r := &reports.Run{Tool: tool, Browser: browser, Parallel: 1, Started: time.Now(),
-		Target: reports.Target{Name: t.Name, File: t.File(), Protocols: t.Protocols(), URLs: map[string]string{}},
-		IdP:    reports.IdP{URL: env.Server.URL, TenantID: env.Tenant.ID}}
-	if s := t.SAML; s != nil {
-		for i, si := range s.SignIn {
-			r.Target.URLs[fmt.Sprintf("saml.signIn[%d] (%s)", i, si.Binding)] = si.URL
-		}
-	}
-	if o := t.OIDC; o != nil {
-		for i, si := range o.SignIn {
-			r.Target.URLs[fmt.Sprintf("oidc.signIn[%d] (%s)", i, si.ResponseMode)] = si.URL
-		}
-	}
-	if env.App != nil {
-		r.IdP.Apps = append(r.IdP.Apps, env.App.DisplayName)
-	}
-	if env.Registration != nil {
-		r.IdP.Apps = append(r.IdP.Apps, env.Registration.DisplayName)
-	}
-	return r
 }
