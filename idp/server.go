@@ -44,7 +44,7 @@ type Server struct {
 	oidc    *oidcState // OIDC keys, codes, refresh tokens (oidc_config.go)
 
 	mu       sync.Mutex
-	sessions map[string]*Session
+	sessions map[string]*idpSession
 	flows    map[string]*pendingFlow
 	// flowExpiry orders flows by when they are dropped (expiry.go).
 	flowExpiry expiryQueue[*pendingFlow]
@@ -111,7 +111,7 @@ func New(opts ...Option) (*Server, error) {
 	s.dir = newDirectory(s.cfg)
 	s.retain = s.retain.withDefaults()
 	s.events.limit = s.retain.Events
-	s.sessions = map[string]*Session{}
+	s.sessions = map[string]*idpSession{}
 	s.flows = map[string]*pendingFlow{}
 	s.appKeys = map[*EnterpriseApp][]*SigningKey{}
 	s.faults.init()
