@@ -19,8 +19,9 @@ type directory struct {
 	tenantOf map[any]*Tenant    // *User, *EnterpriseApp, *AppRegistration -> tenant
 }
 
-// Normalize fills in Entra's defaults and checks the config. Errors name the field path and
-// what to do about it.
+// Normalize fills in Entra's defaults in c itself and checks the config. Errors name the
+// field path and what to do about it. New normalizes its own copy (see WithConfig); call
+// Normalize to check a Config before serving it, or to read it with the defaults filled in.
 func (c *Config) Normalize() error {
 	if len(c.Tenants) == 0 {
 		return fmt.Errorf("tenants: at least one tenant is required")

@@ -76,8 +76,9 @@ type Server struct {
 // Option configures a Server.
 type Option func(*Server) error
 
-// WithConfig sets the directory (default: DefaultConfig()).
-func WithConfig(cfg *Config) Option { return func(s *Server) error { s.cfg = cfg; return nil } }
+// WithConfig sets the directory (default: DefaultConfig()). The server works on a copy:
+// cfg itself is not changed, by New or later; Server.Config is the server's copy.
+func WithConfig(cfg *Config) Option { return func(s *Server) error { s.cfg = cfg.clone(); return nil } }
 
 // WithClock injects the server's clock (default: a clock following the wall clock).
 func WithClock(c *Clock) Option { return func(s *Server) error { s.clock = c; return nil } }
