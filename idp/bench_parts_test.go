@@ -74,7 +74,7 @@ func BenchmarkParts(b *testing.B) {
 		loop(b, func(int) { s.loginPages.render(page) })
 	})
 
-	resp, _, err := s.samlResponseBytes(SAMLResponseInput{Tenant: t, App: app, User: u, Destination: benchACS, InResponseTo: "_r"})
+	resp, _, err := s.samlResponseBytes(samlResponseInput{Tenant: t, App: app, User: u, Destination: benchACS, InResponseTo: "_r"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -261,7 +261,7 @@ func BenchmarkRSASign(b *testing.B) {
 func BenchmarkSAMLResponse(b *testing.B) {
 	s := benchServer(b)
 	t, app, u := benchTenantApp(b, s)
-	in := SAMLResponseInput{Tenant: t, App: app, User: u, Destination: benchACS, InResponseTo: "_a1b2c3d4e5f60718293a4b5c6d7e8f90"}
+	in := samlResponseInput{Tenant: t, App: app, User: u, Destination: benchACS, InResponseTo: "_a1b2c3d4e5f60718293a4b5c6d7e8f90"}
 	b.Run("build", func(b *testing.B) {
 		loop(b, func(int) {
 			if _, err := s.BuildSAMLResponse(in); err != nil {
@@ -304,7 +304,7 @@ func BenchmarkSAMLResponse(b *testing.B) {
 func BenchmarkExcC14N(b *testing.B) {
 	s := benchServer(b)
 	t, app, u := benchTenantApp(b, s)
-	in := SAMLResponseInput{Tenant: t, App: app, User: u, Destination: benchACS, InResponseTo: "_a1b2c3d4e5f60718293a4b5c6d7e8f90"}
+	in := samlResponseInput{Tenant: t, App: app, User: u, Destination: benchACS, InResponseTo: "_a1b2c3d4e5f60718293a4b5c6d7e8f90"}
 	r, err := s.BuildSAMLResponse(in)
 	if err != nil {
 		b.Fatal(err)

@@ -9,8 +9,8 @@ import (
 
 var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
-// IsGUID reports whether s has the 8-4-4-4-12 hex form of an Entra object ID.
-func IsGUID(s string) bool { return guidRE.MatchString(s) }
+// isGUID reports whether s has the 8-4-4-4-12 hex form of an Entra object ID.
+func isGUID(s string) bool { return guidRE.MatchString(s) }
 
 // directory is the read-only index built from a Config at start.
 type directory struct {
@@ -19,8 +19,9 @@ type directory struct {
 	tenantOf map[any]*Tenant    // *User, *EnterpriseApp, *AppRegistration -> tenant
 }
 
-// Normalize fills in Entra's defaults and checks the config. Errors name the field path and
-// what to do about it.
+// Normalize fills in Entra's defaults in c itself and checks the config. Errors name the
+// field path and what to do about it. New normalizes its own copy (see WithConfig); call
+// Normalize to check a Config before serving it, or to read it with the defaults filled in.
 func (c *Config) Normalize() error {
 	if len(c.Tenants) == 0 {
 		return fmt.Errorf("tenants: at least one tenant is required")
@@ -46,7 +47,7 @@ func (c *Config) Normalize() error {
 	seenTenant := map[string]string{}
 	for ti, t := range c.Tenants {
 		p := fmt.Sprintf("tenants[%d]", ti)
-		if !IsGUID(t.ID) {
+		if !isGUID(t.ID) {
 			return fmt.Errorf("%s.id %q: the tenant ID must be a GUID", p, t.ID)
 		}
 		t.ID = strings.ToLower(t.ID)
@@ -65,7 +66,7 @@ func (c *Config) Normalize() error {
 		}
 		groups := map[string]bool{}
 		for gi, g := range t.Groups {
-			if !IsGUID(g.ID) {
+			if !isGUID(g.ID) {
 				return fmt.Errorf("%s.groups[%d].id %q: must be a GUID", p, gi, g.ID)
 			}
 			groups[strings.ToLower(g.ID)] = true
@@ -74,7 +75,7 @@ func (c *Config) Normalize() error {
 		upns := map[string]bool{}
 		for ui, u := range t.Users {
 			up := fmt.Sprintf("%s.users[%d]", p, ui)
-			if !IsGUID(u.ID) {
+			if !isGUID(u.ID) {
 				return fmt.Errorf("%s.id %q: the object ID must be a GUID", up, u.ID)
 			}
 			if !strings.Contains(u.UserPrincipalName, "@") {
@@ -106,7 +107,7 @@ func (c *Config) Normalize() error {
 }
 
 func (a *EnterpriseApp) normalize(p string, t *Tenant, groups, upns map[string]bool) error {
-	if !IsGUID(a.AppID) {
+	if !isGUID(a.AppID) {
 		return fmt.Errorf("%s.appId %q: the application ID must be a GUID", p, a.AppID)
 	}
 	a.AppID = strings.ToLower(a.AppID)

@@ -16,6 +16,15 @@
 //	// ... drive the SP; then assert on what the IdP saw:
 //	for _, ev := range srv.Events() { _ = ev.ErrorCode }
 //
+// Pointed at your own SAML SP and OIDC client (the default directory's app and app
+// registration, with your entity ID, ACS URL, client ID and redirect URI):
+//
+//	srv := idptest.Start(t,
+//		idp.WithSAMLApp("https://sp.example.com/saml/metadata", "https://sp.example.com/saml/acs"),
+//		idp.WithOIDCClient("00001111-aaaa-2222-bbbb-3333cccc4444", "https://rp.example.com/signin-oidc"))
+//
+// The server works on its own copy of a Config given with WithConfig; Server.Config is it.
+//
 // As a process: `mockidp serve [--config FILE]` (see cmd/mockidp).
 //
 // # Endpoints

@@ -151,13 +151,15 @@ func Faults() []Fault {
 	return out
 }
 
-// LookupFault returns the catalog entry of id.
+// LookupFault returns the catalog entry of id, a copy like Faults'.
 func LookupFault(id FaultID) (Fault, bool) {
 	f := faultByID(id)
 	if f == nil {
 		return Fault{}, false
 	}
-	return *f, true
+	c := *f
+	c.References, c.Requires = slices.Clone(f.References), slices.Clone(f.Requires)
+	return c, true
 }
 
 // MatchFaults returns the catalog entries whose ID matches pattern: an ID, a glob

@@ -144,7 +144,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	ev.Status = StatusInterrupted
 	s.record(ev)
 	flow := &pendingFlow{tenant: pathTenant, appName: app.DisplayName, appID: app.AppID, loginHint: p.Get("login_hint"), correlation: ev.CorrelationID,
-		finish: func(w http.ResponseWriter, r *http.Request, sess *Session, t *Tenant, u *User) {
+		finish: func(w http.ResponseWriter, r *http.Request, sess *idpSession, t *Tenant, u *User) {
 			s.finishAuthorize(w, r, req, sess, t, u)
 		}}
 	s.startSignIn(w, r, flow, force)
@@ -215,7 +215,7 @@ func (s *Server) checkAuthorize(req *authzRequest, p map[string][]string) *Error
 
 // finishAuthorize runs once the user is known: tenant, assignment and consent checks, then
 // the code and/or ID token go to the redirect URI.
-func (s *Server) finishAuthorize(w http.ResponseWriter, r *http.Request, req *authzRequest, sess *Session, t *Tenant, u *User) {
+func (s *Server) finishAuthorize(w http.ResponseWriter, r *http.Request, req *authzRequest, sess *idpSession, t *Tenant, u *User) {
 	ev := req.ev
 	ev.ID, ev.Time, ev.Status = "", time.Time{}, ""
 	ev.TenantID, ev.UserID, ev.UserPrincipalName = t.ID, u.ID, u.UserPrincipalName

@@ -112,7 +112,7 @@ func normalizeAppRegistrations(p string, t *Tenant, groups, upns map[string]bool
 }
 
 func (a *AppRegistration) normalize(p string, t *Tenant, groups, upns map[string]bool) error {
-	if !IsGUID(a.AppID) {
+	if !isGUID(a.AppID) {
 		return fmt.Errorf("%s.appId %q: the application (client) ID must be a GUID", p, a.AppID)
 	}
 	a.AppID = strings.ToLower(a.AppID)
@@ -154,7 +154,7 @@ func (a *AppRegistration) normalize(p string, t *Tenant, groups, upns map[string
 		if c.SecretText == "" {
 			return fmt.Errorf("%s.passwordCredentials[%d].secretText: required (the secret's Value)", p, i)
 		}
-		if c.KeyID != "" && !IsGUID(c.KeyID) {
+		if c.KeyID != "" && !isGUID(c.KeyID) {
 			return fmt.Errorf("%s.passwordCredentials[%d].keyId %q: must be a GUID", p, i, c.KeyID)
 		}
 	}
@@ -172,7 +172,7 @@ func (a *AppRegistration) normalize(p string, t *Tenant, groups, upns map[string
 	}
 	roles := map[string]bool{}
 	for i, r := range a.AppRoles {
-		if !IsGUID(r.ID) || r.Value == "" {
+		if !isGUID(r.ID) || r.Value == "" {
 			return fmt.Errorf("%s.appRoles[%d]: id must be a GUID and value is required", p, i)
 		}
 		roles[r.Value] = true

@@ -53,7 +53,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.writeTokenError(w, e, ev)
 		return
 	}
-	if c := p.Get("client-request-id"); IsGUID(c) {
+	if c := p.Get("client-request-id"); isGUID(c) {
 		ev.CorrelationID = c // MSAL's correlation ID is echoed as Entra does
 	}
 	gt := p.Get("grant_type")

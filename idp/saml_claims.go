@@ -3,6 +3,7 @@ package idp
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"slices"
 	"strings"
 )
 
@@ -28,8 +29,12 @@ const (
 	SAMLGroupsLimit = 150
 )
 
-// DefaultSAMLClaims are "Attributes & Claims" → "Additional claims" of a new enterprise app.
-var DefaultSAMLClaims = []Claim{
+// DefaultSAMLClaims returns "Attributes & Claims" → "Additional claims" of a new enterprise
+// app: what SAMLSettings.Claims nil stands for. The slice is a copy.
+func DefaultSAMLClaims() []Claim { return slices.Clone(defaultSAMLClaims) }
+
+// defaultSAMLClaims are the claims of DefaultSAMLClaims; never changed.
+var defaultSAMLClaims = []Claim{
 	{Name: "emailaddress", Namespace: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims", Source: "user.mail"},
 	{Name: "givenname", Namespace: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims", Source: "user.givenname"},
 	{Name: "name", Namespace: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims", Source: "user.userprincipalname"},
@@ -49,7 +54,7 @@ type attribute struct {
 func (s *Server) samlAttributes(t *Tenant, app *EnterpriseApp, u *User) []attribute {
 	claims := app.SAML.Claims
 	if claims == nil {
-		claims = DefaultSAMLClaims
+		claims = defaultSAMLClaims
 	}
 	values := map[string]string{}
 	var custom []string

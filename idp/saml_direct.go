@@ -174,8 +174,8 @@ func (w *xw) textElem(tag, text string) {
 
 // directResponse is what the direct writer needs, worked out as buildSAMLResponse works it out.
 type directResponse struct {
-	out                                     *SAMLResponse
-	in                                      *SAMLResponseInput
+	out                                     *samlResponse
+	in                                      *samlResponseInput
 	issuer, issueInstant                    string
 	scNotOnOrAfter, notBefore, notOnOrAfter string
 	authnInstant                            string
@@ -374,7 +374,7 @@ var directScratches = sync.Pool{New: func() any {
 // directResponseFor works out the values of a Response as buildSAMLResponse does, drawing
 // from the random source in the same order, so that a seeded server gives the same IDs on
 // either path.
-func (s *Server) directResponseFor(in SAMLResponseInput) *directResponse {
+func (s *Server) directResponseFor(in samlResponseInput) *directResponse {
 	t := in.Tenant
 	out := s.newSAMLResponse(&in)
 	skew, life, scLife := s.samlTimings()
@@ -391,9 +391,9 @@ func (s *Server) directResponseFor(in SAMLResponseInput) *directResponse {
 }
 
 // samlResponseBytes builds and signs the Response of a plain sign-in with the direct writer
-// and returns the bytes as sent (identical to BuildSAMLResponse's, whose Doc it does not
+// and returns the bytes as sent (identical to buildSAMLResponse's, whose Doc it does not
 // build). Faults edit the DOM and go through buildSAMLResponse instead.
-func (s *Server) samlResponseBytes(in SAMLResponseInput) ([]byte, *SAMLResponse, error) {
+func (s *Server) samlResponseBytes(in samlResponseInput) ([]byte, *samlResponse, error) {
 	d := s.directResponseFor(in)
 	app, out := in.App, d.out
 	key := s.activeKey(app)

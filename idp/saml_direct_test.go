@@ -118,8 +118,8 @@ func TestDirectWriterMatchesDOM(t *testing.T) {
 		for ui := range td.Users {
 			for k := 0; k < 2; k++ {
 				i := built
-				mkIn := func(tn *Tenant) SAMLResponseInput {
-					in := SAMLResponseInput{
+				mkIn := func(tn *Tenant) samlResponseInput {
+					in := samlResponseInput{
 						Tenant: tn, App: tn.EnterpriseApps[ai], User: tn.Users[ui],
 						Destination:  tn.EnterpriseApps[ai].SAML.ReplyURLs[0].URL,
 						InResponseTo: requests[i%len(requests)],
@@ -177,7 +177,7 @@ func TestDirectWriterMatchesDOM(t *testing.T) {
 	t.Logf("%d responses byte-identical on both paths, %d verified by goxmldsig, %d by xmlsec1", built, verified, xmlsecChecked)
 	if xmlsec != "" {
 		// The verifier must be able to fail: a tampered response is refused.
-		b, _, err := direct.samlResponseBytes(SAMLResponseInput{Tenant: tx, App: tx.EnterpriseApps[0], User: tx.Users[0],
+		b, _, err := direct.samlResponseBytes(samlResponseInput{Tenant: tx, App: tx.EnterpriseApps[0], User: tx.Users[0],
 			Destination: tx.EnterpriseApps[0].SAML.ReplyURLs[0].URL})
 		if err != nil {
 			t.Fatal(err)

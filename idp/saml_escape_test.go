@@ -107,14 +107,14 @@ func TestEscapedWhitespaceVerifies(t *testing.T) {
 	certFile := filepath.Join("testdata", "keys", "signing.crt")
 	for _, c := range escCases {
 		t.Run(c.name, func(t *testing.T) {
-			mk := func() (*Server, SAMLResponseInput) {
+			mk := func() (*Server, samlResponseInput) {
 				s, err := New(WithConfig(escConfig(c, false)), WithClock(NewFrozenClock(at)), WithRand(NewSeededRand(5)))
 				if err != nil {
 					t.Fatal(err)
 				}
 				tn := s.Tenant(escTenantID)
 				app := tn.EnterpriseApps[0]
-				return s, SAMLResponseInput{Tenant: tn, App: app, User: tn.Users[0],
+				return s, samlResponseInput{Tenant: tn, App: app, User: tn.Users[0],
 					Destination: app.SAML.ReplyURLs[0].URL, InResponseTo: c.inResponseTo}
 			}
 			dom, in := mk()

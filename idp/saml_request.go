@@ -119,12 +119,10 @@ func DecodeSAMLRequest(value string, redirect bool) ([]byte, error) {
 // inflaters pools DEFLATE readers for DecodeSAMLRequest.
 var inflaters sync.Pool
 
-// ParseSAMLRequest parses a decoded SAML protocol message safely: no DOCTYPE (so no entity
+// parseSAMLRequest parses a decoded SAML protocol message safely: no DOCTYPE (so no entity
 // expansion or external entities), a round-trip check against the encoding/xml namespace
-// bugs that enable signature bypasses, and a protocol-namespace root.
-func ParseSAMLRequest(b []byte) (*samlRequest, error) { return parseSAMLRequest(b, nil) }
-
-// parseSAMLRequest is ParseSAMLRequest with the server's memory of round-trip checks.
+// bugs that enable signature bypasses, and a protocol-namespace root. rt is the server's
+// memory of round-trip checks (nil: none).
 func parseSAMLRequest(b []byte, rt *roundTrips) (*samlRequest, error) {
 	d := xml.NewDecoder(bytes.NewReader(b))
 	open, tooDeep := 0, false
@@ -168,7 +166,7 @@ func parseSAMLRequest(b []byte, rt *roundTrips) (*samlRequest, error) {
 // this many open ancestors.
 const etreeMaxDepth = 1024
 
-// document parses the message into a DOM, for signature verification. ParseSAMLRequest has
+// document parses the message into a DOM, for signature verification. parseSAMLRequest has
 // checked everything that could make this fail.
 func (m *samlRequest) document() (*etree.Document, error) {
 	if m.doc == nil {

@@ -12,9 +12,9 @@ import (
 // samlTime is Entra's timestamp form: UTC with milliseconds.
 const samlTime = "2006-01-02T15:04:05.000Z"
 
-// SAMLResponseInput is everything one Response is made of. The SSO handlers fill it from the
+// samlResponseInput is everything one Response is made of. The SSO handlers fill it from the
 // AuthnRequest and the session; faults and tests may build one directly.
-type SAMLResponseInput struct {
+type samlResponseInput struct {
 	Tenant       *Tenant
 	App          *EnterpriseApp
 	User         *User
@@ -29,8 +29,8 @@ type SAMLResponseInput struct {
 	SessionIndex string
 }
 
-// SAMLResponse is a built, signed Response and the facts the sign-in log keeps.
-type SAMLResponse struct {
+// samlResponse is a built, signed Response and the facts the sign-in log keeps.
+type samlResponse struct {
 	Doc          *etree.Document
 	ResponseID   string
 	AssertionID  string
@@ -42,7 +42,7 @@ type SAMLResponse struct {
 
 // Bytes serializes the response as sent (no XML declaration, like Entra), escaped so that
 // a parser reads back the values that were signed (see writeXML). The error is always nil.
-func (r *SAMLResponse) Bytes() ([]byte, error) { return writeXML(r.Doc), nil }
+func (r *samlResponse) Bytes() ([]byte, error) { return writeXML(r.Doc), nil }
 
 func (s *Server) samlTimings() (skew, life, scLife time.Duration) {
 	skew, life, scLife = 5*time.Minute, 55*time.Minute, 5*time.Minute
@@ -69,14 +69,9 @@ func (s *Server) activeKey(app *EnterpriseApp) *SigningKey {
 	return nil
 }
 
-// BuildSAMLResponse makes the Response Entra would send, signed as the app is configured.
-func (s *Server) BuildSAMLResponse(in SAMLResponseInput) (*SAMLResponse, error) {
-	return s.buildSAMLResponse(in, nil)
-}
-
 // buildSAMLResponse builds the Response; a fault's mint (m, may be nil) changes what it names
 // before signing (values, signing key and option) and after (wrapping, tampering).
-func (s *Server) buildSAMLResponse(in SAMLResponseInput, m *samlMint) (*SAMLResponse, error) {
+func (s *Server) buildSAMLResponse(in samlResponseInput, m *samlMint) (*samlResponse, error) {
 	t, app := in.Tenant, in.App
 	out := s.newSAMLResponse(&in)
 	issuer := "https://sts.windows.net/" + t.ID + "/"
@@ -179,7 +174,7 @@ func (s *Server) buildSAMLResponse(in SAMLResponseInput, m *samlMint) (*SAMLResp
 // newSAMLResponse fills in the input's defaults (instants from the clock, the app's
 // audience) and draws the Response's IDs and NameID, in the order both ways of writing a
 // Response depend on (a seeded server gives the same IDs on either path).
-func (s *Server) newSAMLResponse(in *SAMLResponseInput) *SAMLResponse {
+func (s *Server) newSAMLResponse(in *samlResponseInput) *samlResponse {
 	app := in.App
 	if in.IssueInstant.IsZero() {
 		in.IssueInstant = s.clock.Now()
@@ -190,7 +185,7 @@ func (s *Server) newSAMLResponse(in *SAMLResponseInput) *SAMLResponse {
 	if in.Audience == "" {
 		in.Audience = audienceFor(app.SAML.DefaultIdentifier())
 	}
-	out := &SAMLResponse{ResponseID: "_" + s.rand.guid(), AssertionID: "_" + s.rand.guid(), Signing: app.SAML.Signing.Option}
+	out := &samlResponse{ResponseID: "_" + s.rand.guid(), AssertionID: "_" + s.rand.guid(), Signing: app.SAML.Signing.Option}
 	out.NameID, out.NameIDFormat = s.nameID(in.Tenant, app, in.User, in.NameIDFormat)
 	out.SessionIndex = in.SessionIndex
 	if out.SessionIndex == "" {

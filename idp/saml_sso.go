@@ -210,7 +210,7 @@ func (s *Server) handleAuthnRequest(w http.ResponseWriter, r *http.Request, t *T
 func (s *Server) beginSAMLSignIn(w http.ResponseWriter, r *http.Request, a *samlAuthn, loginHint string, force bool) {
 	f := &pendingFlow{
 		tenant: a.tenant, appName: a.app.DisplayName, appID: a.app.AppID, loginHint: loginHint, correlation: a.ev.CorrelationID,
-		finish: func(w http.ResponseWriter, r *http.Request, sess *Session, t *Tenant, u *User) {
+		finish: func(w http.ResponseWriter, r *http.Request, sess *idpSession, t *Tenant, u *User) {
 			s.sendSAMLResponse(w, r, a, sess, u)
 		},
 	}
@@ -238,7 +238,7 @@ func authnContextSatisfied(comparison string, refs []string) bool {
 }
 
 // sendSAMLResponse checks assignment, then posts the signed Response to the ACS.
-func (s *Server) sendSAMLResponse(w http.ResponseWriter, r *http.Request, a *samlAuthn, sess *Session, u *User) {
+func (s *Server) sendSAMLResponse(w http.ResponseWriter, r *http.Request, a *samlAuthn, sess *idpSession, u *User) {
 	ev := a.ev
 	ev.ID = ""
 	ev.Time = s.clock.Now()
@@ -248,7 +248,7 @@ func (s *Server) sendSAMLResponse(w http.ResponseWriter, r *http.Request, a *sam
 		s.renderErrorPage(w, r, errUserNotAssigned(a.app.DisplayName, a.app.AppID, u.UserPrincipalName), &ev)
 		return
 	}
-	in := SAMLResponseInput{
+	in := samlResponseInput{
 		Tenant: a.tenant, App: a.app, User: u, Destination: a.acs, InResponseTo: a.requestID,
 		NameIDFormat: a.nameIDFormat, AuthnInstant: sess.AuthnInstant,
 	}
@@ -275,7 +275,7 @@ func (s *Server) sendSAMLResponse(w http.ResponseWriter, r *http.Request, a *sam
 		}
 	}
 	var b []byte
-	var resp *SAMLResponse
+	var resp *samlResponse
 	var err error
 	if m == nil {
 		// A plain sign-in: the direct writer, which makes the same bytes without a DOM.
@@ -293,7 +293,7 @@ func (s *Server) sendSAMLResponse(w http.ResponseWriter, r *http.Request, a *sam
 		return
 	}
 	s.mu.Lock()
-	sess.SAML = append(sess.SAML, SAMLParticipant{AppID: a.app.AppID, NameID: resp.NameID, SessionIndex: resp.SessionIndex})
+	sess.SAML = append(sess.SAML, samlParticipant{AppID: a.app.AppID, NameID: resp.NameID, SessionIndex: resp.SessionIndex})
 	s.mu.Unlock()
 	ev.Response = map[string]string{
 		"ID": resp.ResponseID, "AssertionID": resp.AssertionID, "Destination": a.acs, "InResponseTo": a.requestID,

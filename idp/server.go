@@ -44,7 +44,7 @@ type Server struct {
 	oidc    *oidcState // OIDC keys, codes, refresh tokens (oidc_config.go)
 
 	mu       sync.Mutex
-	sessions map[string]*Session
+	sessions map[string]*idpSession
 	flows    map[string]*pendingFlow
 	// flowExpiry orders flows by when they are dropped (expiry.go).
 	flowExpiry expiryQueue[*pendingFlow]
@@ -76,8 +76,9 @@ type Server struct {
 // Option configures a Server.
 type Option func(*Server) error
 
-// WithConfig sets the directory (default: DefaultConfig()).
-func WithConfig(cfg *Config) Option { return func(s *Server) error { s.cfg = cfg; return nil } }
+// WithConfig sets the directory (default: DefaultConfig()). The server works on a copy:
+// cfg itself is not changed, by New or later; Server.Config is the server's copy.
+func WithConfig(cfg *Config) Option { return func(s *Server) error { s.cfg = cfg.clone(); return nil } }
 
 // WithClock injects the server's clock (default: a clock following the wall clock).
 func WithClock(c *Clock) Option { return func(s *Server) error { s.clock = c; return nil } }
@@ -111,7 +112,7 @@ func New(opts ...Option) (*Server, error) {
 	s.dir = newDirectory(s.cfg)
 	s.retain = s.retain.withDefaults()
 	s.events.limit = s.retain.Events
-	s.sessions = map[string]*Session{}
+	s.sessions = map[string]*idpSession{}
 	s.flows = map[string]*pendingFlow{}
 	s.appKeys = map[*EnterpriseApp][]*SigningKey{}
 	s.faults.init()

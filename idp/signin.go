@@ -14,9 +14,9 @@ const sessionCookie = "ESTSAUTH"
 // this order; an expired one gives AADSTS50089).
 const flowTTL = 30 * time.Minute
 
-// Session is a signed-in browser session at the IdP (the ESTSAUTH cookie). A second sign-in
+// idpSession is a signed-in browser session at the IdP (the ESTSAUTH cookie). A second sign-in
 // in the same browser, to any app of the tenant, is single sign-on.
-type Session struct {
+type idpSession struct {
 	ID           string
 	TenantID     string
 	UserID       string
@@ -24,11 +24,11 @@ type Session struct {
 	// SID is the session ID that OIDC tokens carry as sid.
 	SID string
 	// SAML lists the SAML apps signed in to in this session (for SLO).
-	SAML []SAMLParticipant
+	SAML []samlParticipant
 }
 
-// SAMLParticipant is one app that received an assertion in a session.
-type SAMLParticipant struct {
+// samlParticipant is one app that received an assertion in a session.
+type samlParticipant struct {
 	AppID        string
 	NameID       string
 	SessionIndex string
@@ -45,11 +45,11 @@ type pendingFlow struct {
 	created     time.Time
 	// finish completes the protocol once the user is known: it checks assignment and sends
 	// the response (SAML POST form, OIDC redirect, ...).
-	finish func(w http.ResponseWriter, r *http.Request, sess *Session, t *Tenant, u *User)
+	finish func(w http.ResponseWriter, r *http.Request, sess *idpSession, t *Tenant, u *User)
 }
 
 // session returns the browser's valid IdP session, if any.
-func (s *Server) session(r *http.Request) *Session {
+func (s *Server) session(r *http.Request) *idpSession {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
 		return nil
@@ -60,7 +60,7 @@ func (s *Server) session(r *http.Request) *Session {
 }
 
 // sessionUser resolves a session to its tenant and user (nil if either is gone or disabled).
-func (s *Server) sessionUser(sess *Session) (*Tenant, *User) {
+func (s *Server) sessionUser(sess *idpSession) (*Tenant, *User) {
 	if sess == nil {
 		return nil, nil
 	}
@@ -75,8 +75,8 @@ func (s *Server) sessionUser(sess *Session) (*Tenant, *User) {
 	return t, u
 }
 
-func (s *Server) newSession(w http.ResponseWriter, t *Tenant, u *User) *Session {
-	sess := &Session{ID: s.rand.token(24), TenantID: t.ID, UserID: u.ID, AuthnInstant: s.clock.Now(), SID: s.rand.guid()}
+func (s *Server) newSession(w http.ResponseWriter, t *Tenant, u *User) *idpSession {
+	sess := &idpSession{ID: s.rand.token(24), TenantID: t.ID, UserID: u.ID, AuthnInstant: s.clock.Now(), SID: s.rand.guid()}
 	s.mu.Lock()
 	s.sessions[sess.ID] = sess
 	forget := s.sessionOrder.add(sess.ID, s.retain.Sessions)
@@ -96,7 +96,7 @@ func (s *Server) newSession(w http.ResponseWriter, t *Tenant, u *User) *Session 
 }
 
 // endSession removes the session and clears the cookie.
-func (s *Server) endSession(w http.ResponseWriter, sess *Session) {
+func (s *Server) endSession(w http.ResponseWriter, sess *idpSession) {
 	s.mu.Lock()
 	delete(s.sessions, sess.ID)
 	s.mu.Unlock()

@@ -177,7 +177,11 @@ func Start(ctx context.Context, t *Target, o StartOptions) (*Env, error) {
 			e.Hosts[u.Hostname()] = host
 		}
 	}
+	// The server serves its own (normalized) copy of cfg: use its objects.
 	e.Tenant = srv.Tenant(tn.ID)
+	e.App = counterpart(tn.EnterpriseApps, e.Tenant.EnterpriseApps, e.App)
+	e.Registration = counterpart(tn.AppRegistrations, e.Tenant.AppRegistrations, e.Registration)
+	e.User = counterpart(tn.Users, e.Tenant.Users, e.User)
 	if err := e.checkSites(); err != nil {
 		e.Close()
 		return nil, err
@@ -261,6 +265,16 @@ func findTenant(cfg *idp.Config, key string) *idp.Tenant {
 			if strings.EqualFold(d, key) {
 				return tn
 			}
+		}
+	}
+	return nil
+}
+
+// counterpart is the element of theirs at x's index in ours (nil when x is nil or not there).
+func counterpart[T any](ours, theirs []*T, x *T) *T {
+	for i, o := range ours {
+		if o == x && x != nil && i < len(theirs) {
+			return theirs[i]
 		}
 	}
 	return nil

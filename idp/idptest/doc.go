@@ -4,6 +4,7 @@
 //
 //	srv := idptest.Start(t)                       // embedded default directory
 //	srv := idptest.Start(t, idp.WithConfig(cfg))  // your own tenants and apps
+//	srv := idptest.Start(t, idp.WithSAMLApp(entityID, acsURL), idp.WithOIDCClient(clientID, redirectURI))
 //	tenant := srv.Config().Tenants[0]
 //	resp, _ := srv.Client().Get(srv.MetadataURL(tenant, tenant.EnterpriseApps[0]))
 package idptest

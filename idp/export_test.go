@@ -1,0 +1,18 @@
+package idp
+
+// Test-only names for the package's external tests (package idp_test): internals they
+// exercise that are not part of the package's API.
+
+// SAMLResponseInput is samlResponseInput.
+type SAMLResponseInput = samlResponseInput
+
+// BuildSAMLResponse makes the Response Entra would send, signed as the app is configured.
+func (s *Server) BuildSAMLResponse(in SAMLResponseInput) (*samlResponse, error) {
+	return s.buildSAMLResponse(in, nil)
+}
+
+// ParseSAMLRequest parses a decoded SAML protocol message as the server does.
+func ParseSAMLRequest(b []byte) (*samlRequest, error) { return parseSAMLRequest(b, nil) }
+
+// IsGUID is isGUID.
+func IsGUID(s string) bool { return isGUID(s) }
