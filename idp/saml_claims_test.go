@@ -240,9 +240,9 @@ func TestSAMLIsPassiveWithoutSession(t *testing.T) {
 	srv := idptest.Start(t)
 	tenant := srv.Config().Tenants[0]
 	req := `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_abc" Version="2.0" IssueInstant="2026-01-01T00:00:00Z" IsPassive="true"><saml:Issuer>https://sp.example.test/saml/metadata</saml:Issuer></samlp:AuthnRequest>`
-	b := newBrowser(t)
-	p := b.post(srv.LoginURL(tenant), url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString([]byte(req))}})
-	f, ok := p.form("")
+	b := idptest.NewBrowser(nil)
+	p := mustPage(t)(b.Post(srv.LoginURL(tenant), url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString([]byte(req))}}))
+	f, ok := p.Form("")
 	if !ok || f.Action != "https://sp.example.test/saml/acs" {
 		t.Fatalf("no auto-post to the ACS:\n%s", p)
 	}
@@ -268,12 +268,12 @@ func TestSAMLReplyURLIndex(t *testing.T) {
 	tenant := srv.Config().Tenants[0]
 	for _, tc := range []struct{ attr, want string }{{`AssertionConsumerServiceIndex="1"`, "/acs/1"}, {"", "/acs/2"}} {
 		req := `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_abc" Version="2.0" IssueInstant="2026-01-01T00:00:00Z" ` + tc.attr + `><saml:Issuer>https://sp.example.test/saml/metadata</saml:Issuer></samlp:AuthnRequest>`
-		b := newBrowser(t)
-		p := b.post(srv.LoginURL(tenant), url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString([]byte(req))}})
+		b := idptest.NewBrowser(nil)
+		p := mustPage(t)(b.Post(srv.LoginURL(tenant), url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString([]byte(req))}}))
 		// Type the credentials but do not follow the POST: sp.example.test does not exist.
-		p = b.submit(b.submit(p, "email-form", map[string]string{"login": "MeganB@contoso.com"}),
-			"password-form", map[string]string{"passwd": "Passw0rd!"})
-		f, ok := p.form("")
+		p = mustPage(t)(b.Submit(mustPage(t)(b.Submit(p, "email-form", map[string]string{"login": "MeganB@contoso.com"})),
+			"password-form", map[string]string{"passwd": "Passw0rd!"}))
+		f, ok := p.Form("")
 		if !ok || !strings.HasSuffix(f.Action, tc.want) {
 			t.Fatalf("%s: posted to %v, want %s", tc.attr, f, tc.want)
 		}
@@ -287,20 +287,20 @@ func TestSAMLForceAuthn(t *testing.T) {
 	cfg.Tenants[0].EnterpriseApps[0].AssignmentRequired = false
 	srv := idptest.Start(t, idp.WithConfig(cfg))
 	tenant := srv.Config().Tenants[0]
-	send := func(b *browser, extra string) *page {
+	send := func(b *idptest.Browser, extra string) *idptest.Page {
 		req := `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_f1" Version="2.0" IssueInstant="2026-01-01T00:00:00Z" ` + extra + `><saml:Issuer>https://sp.example.test/saml/metadata</saml:Issuer></samlp:AuthnRequest>`
-		return b.post(srv.LoginURL(tenant), url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString([]byte(req))}})
+		return mustPage(t)(b.Post(srv.LoginURL(tenant), url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString([]byte(req))}}))
 	}
-	b := newBrowser(t)
-	p := b.submit(b.submit(send(b, ""), "email-form", map[string]string{"login": "AlexW@contoso.com"}),
-		"password-form", map[string]string{"passwd": "Passw0rd!"})
-	if f, ok := p.form(""); !ok || f.Fields.Get("SAMLResponse") == "" {
+	b := idptest.NewBrowser(nil)
+	p := mustPage(t)(b.Submit(mustPage(t)(b.Submit(send(b, ""), "email-form", map[string]string{"login": "AlexW@contoso.com"})),
+		"password-form", map[string]string{"passwd": "Passw0rd!"}))
+	if f, ok := p.Form(""); !ok || f.Fields.Get("SAMLResponse") == "" {
 		t.Fatalf("first sign-in did not answer:\n%s", p)
 	}
-	if f, ok := send(b, "").form(""); !ok || f.Fields.Get("SAMLResponse") == "" {
+	if f, ok := send(b, "").Form(""); !ok || f.Fields.Get("SAMLResponse") == "" {
 		t.Fatal("with a session the request was not answered at once")
 	}
-	if _, ok := send(b, `ForceAuthn="true"`).form("email-form"); !ok {
+	if _, ok := send(b, `ForceAuthn="true"`).Form("email-form"); !ok {
 		t.Fatal("ForceAuthn did not show the sign-in page")
 	}
 }
@@ -314,17 +314,17 @@ func TestSignInFormErrors(t *testing.T) {
 		Users:           []*idp.User{{ID: "6c2d8e4f-3a5b-4c7d-9e0f-1a2b3c4d5e6f", UserPrincipalName: "ann@fabrikam.onmicrosoft.com", Password: "x"}}})
 	srv := idptest.Start(t, idp.WithConfig(cfg))
 	tenant := srv.Config().Tenants[0]
-	start := func(b *browser) *page {
-		return b.get(srv.UserAccessURL(tenant, tenant.EnterpriseApps[0]))
+	start := func(b *idptest.Browser) *idptest.Page {
+		return mustPage(t)(b.Get(srv.UserAccessURL(tenant, tenant.EnterpriseApps[0])))
 	}
-	b := newBrowser(t)
-	f, _ := start(b).form("email-form")
-	p := b.post(f.Action, url.Values{"ctx": {f.Fields.Get("ctx")}, "step": {"email"}})
+	b := idptest.NewBrowser(nil)
+	f, _ := start(b).Form("email-form")
+	p := mustPage(t)(b.Post(f.Action, url.Values{"ctx": {f.Fields.Get("ctx")}, "step": {"email"}}))
 	mustContain(t, p, "AADSTS90014", "The required field 'login' is missing")
-	p = b.submit(start(b), "email-form", map[string]string{"login": "B.Simon@contoso.com"})
-	f, _ = p.form("password-form")
+	p = mustPage(t)(b.Submit(start(b), "email-form", map[string]string{"login": "B.Simon@contoso.com"}))
+	f, _ = p.Form("password-form")
 	f.Fields.Del("passwd")
-	mustContain(t, b.post(f.Action, f.Fields), "AADSTS90014", "The required field 'password' is missing")
-	p = b.submit(start(b), "email-form", map[string]string{"login": "ann@fabrikam.onmicrosoft.com"})
+	mustContain(t, mustPage(t)(b.Post(f.Action, f.Fields)), "AADSTS90014", "The required field 'password' is missing")
+	p = mustPage(t)(b.Submit(start(b), "email-form", map[string]string{"login": "ann@fabrikam.onmicrosoft.com"}))
 	mustContain(t, p, "AADSTS50020", "User account 'ann@fabrikam.onmicrosoft.com' from identity provider 'https://sts.windows.net/5b1c7d3e-2f4a-4b6c-8d9e-0a1b2c3d4e5f/' does not exist in tenant 'Contoso'", "'9a4c7e1f-6b2d-4e8a-b3c5-d7e9f1a2b4c6'(Contoso SAML App)")
 }

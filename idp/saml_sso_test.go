@@ -176,7 +176,7 @@ func describe(err error) string {
 	return err.Error()
 }
 
-func mustContain(t *testing.T, p *page, want ...string) {
+func mustContain(t *testing.T, p *idptest.Page, want ...string) {
 	t.Helper()
 	for _, w := range want {
 		if !strings.Contains(p.Body, w) {
@@ -215,13 +215,13 @@ func TestSAMLSignInSPInitiated(t *testing.T) {
 				},
 				sp: func(m *samlsp.Middleware) { m.Binding = tc.binding },
 			})
-			b := newBrowser(t)
-			p := b.get(sp.URL + "/")
+			b := idptest.NewBrowser(nil)
+			p := mustPage(t)(b.Get(sp.URL + "/"))
 			if tc.binding == saml.HTTPPostBinding {
-				p = b.followAutoPost(p) // the SP's auto-posting AuthnRequest form
+				p = mustPage(t)(b.FollowAutoPost(p)) // the SP's auto-posting AuthnRequest form
 			}
 			mustContain(t, p, "Sign in", "Contoso SAML App")
-			p = b.signIn(p, "B.Simon@contoso.com", "Passw0rd!")
+			p = mustPage(t)(b.Continue(p, "B.Simon@contoso.com", "Passw0rd!"))
 			if p.Status != 200 || p.URL.String() != sp.URL+"/" {
 				t.Fatalf("sign-in did not end signed in at the SP:\n%s", p)
 			}
@@ -243,11 +243,11 @@ func TestSAMLSingleSignOnAcrossApps(t *testing.T) {
 			a.AssignmentRequired = false
 		}
 	}})
-	b := newBrowser(t)
-	mustContain(t, b.signIn(b.get(sps[0].URL+"/"), "B.Simon@contoso.com", "Passw0rd!"), "signed in as B.Simon")
+	b := idptest.NewBrowser(nil)
+	mustContain(t, mustPage(t)(b.SignIn(sps[0].URL+"/", "B.Simon@contoso.com", "Passw0rd!")), "signed in as B.Simon")
 	credentials := len(eventsOfKind(sps[0].IdP, "credentials"))
 	// The second app in the same browser: the IdP session answers without a sign-in page.
-	p := b.followAutoPost(b.get(sps[1].URL + "/"))
+	p := mustPage(t)(b.FollowAutoPost(mustPage(t)(b.Get(sps[1].URL + "/"))))
 	mustContain(t, p, "signed in as B.Simon")
 	if p.URL.String() != sps[1].URL+"/" {
 		t.Fatalf("ended at %s, want the second SP", p.URL)
@@ -259,7 +259,7 @@ func TestSAMLSingleSignOnAcrossApps(t *testing.T) {
 		t.Fatalf("second sign-in log entry: %+v", ev)
 	}
 	// A fresh browser has no IdP session and gets the sign-in page.
-	if _, ok := newBrowser(t).get(sps[1].URL + "/").form("email-form"); !ok {
+	if _, ok := mustPage(t)(idptest.NewBrowser(nil).Get(sps[1].URL + "/")).Form("email-form"); !ok {
 		t.Fatal("a browser without the IdP session was not asked to sign in")
 	}
 }
@@ -277,9 +277,9 @@ func eventsOfKind(srv *idp.Server, kind idp.EventKind) []idp.Event {
 func TestSAMLIdPInitiated(t *testing.T) {
 	sp := startSAMLPair(t, spSetup{spOptions: func(o *samlsp.Options) { o.AllowIDPInitiated = true }})
 	tenant := sp.IdP.Config().Tenants[0]
-	b := newBrowser(t)
-	p := b.get(sp.IdP.UserAccessURL(tenant, tenant.EnterpriseApps[0]))
-	p = b.signIn(p, "B.Simon@contoso.com", "Passw0rd!")
+	b := idptest.NewBrowser(nil)
+	p := mustPage(t)(b.Get(sp.IdP.UserAccessURL(tenant, tenant.EnterpriseApps[0])))
+	p = mustPage(t)(b.Continue(p, "B.Simon@contoso.com", "Passw0rd!"))
 	mustContain(t, p, "signed in as B.Simon@contoso.com")
 	ev := lastEvent(t, sp.IdP, "idp-initiated")
 	if ev.Status != idp.StatusSuccess || ev.Response["InResponseTo"] != "" || ev.Response["RelayState"] != "/after-idp-initiated" {
@@ -288,8 +288,8 @@ func TestSAMLIdPInitiated(t *testing.T) {
 
 	// An SP that does not allow IdP-initiated sign-in refuses the unsolicited Response.
 	strict := startSAMLPair(t, spSetup{})
-	b = newBrowser(t)
-	p = b.signIn(b.get(strict.IdP.UserAccessURL(tenant, strict.IdP.Config().Tenants[0].EnterpriseApps[0])), "B.Simon@contoso.com", "Passw0rd!")
+	b = idptest.NewBrowser(nil)
+	p = mustPage(t)(b.SignIn(strict.IdP.UserAccessURL(tenant, strict.IdP.Config().Tenants[0].EnterpriseApps[0]), "B.Simon@contoso.com", "Passw0rd!"))
 	if strings.Contains(p.Body, "signed in as") {
 		t.Fatalf("an SP without AllowIDPInitiated accepted an unsolicited response:\n%s", p)
 	}
@@ -298,9 +298,9 @@ func TestSAMLIdPInitiated(t *testing.T) {
 func TestSAMLLoginHint(t *testing.T) {
 	sp := startSAMLPair(t, spSetup{})
 	tenant := sp.IdP.Config().Tenants[0]
-	b := newBrowser(t)
-	p := b.get(sp.IdP.UserAccessURL(tenant, tenant.EnterpriseApps[0]) + "&login_hint=B.Simon@contoso.com")
-	if _, ok := p.form("password-form"); !ok {
+	b := idptest.NewBrowser(nil)
+	p := mustPage(t)(b.Get(sp.IdP.UserAccessURL(tenant, tenant.EnterpriseApps[0]) + "&login_hint=B.Simon@contoso.com"))
+	if _, ok := p.Form("password-form"); !ok {
 		t.Fatalf("login_hint did not skip to the password step:\n%s", p)
 	}
 }
@@ -327,9 +327,9 @@ func TestSAMLSingleLogout(t *testing.T) {
 					s.LogoutResponseIssuer = idp.EntityID(cfg.Tenants[0])
 				}
 			}})
-			b := newBrowser(t)
-			mustContain(t, b.signIn(b.get(sp.URL+"/"), "B.Simon@contoso.com", "Passw0rd!"), "signed in as")
-			p := b.get(sp.URL + "/logout")
+			b := idptest.NewBrowser(nil)
+			mustContain(t, mustPage(t)(b.SignIn(sp.URL+"/", "B.Simon@contoso.com", "Passw0rd!")), "signed in as")
+			p := mustPage(t)(b.Get(sp.URL + "/logout"))
 			mustContain(t, p, tc.want)
 			if p.URL.Path != "/saml/slo" || p.URL.Query().Get("RelayState") != "slo-relay" {
 				t.Fatalf("not redirected to the Logout URL with RelayState: %s", p.URL)
@@ -343,8 +343,8 @@ func TestSAMLSingleLogout(t *testing.T) {
 				t.Fatalf("logout log entry: %+v", ev)
 			}
 			// The IdP session is gone: the next sign-in asks for credentials again.
-			p = b.get(sp.URL + "/")
-			if _, ok := p.form("email-form"); !ok {
+			p = mustPage(t)(b.Get(sp.URL + "/"))
+			if _, ok := p.Form("email-form"); !ok {
 				t.Fatalf("IdP session survived SLO:\n%s", p)
 			}
 		})
@@ -357,16 +357,18 @@ func TestSAMLErrors(t *testing.T) {
 	type tc struct {
 		name   string
 		setup  spSetup
-		drive  func(t *testing.T, b *browser, sp *testSP) *page
+		drive  func(t *testing.T, b *idptest.Browser, sp *testSP) *idptest.Page
 		code   int
 		inText string
 	}
-	signIn := func(user, pass string) func(t *testing.T, b *browser, sp *testSP) *page {
-		return func(t *testing.T, b *browser, sp *testSP) *page {
-			return b.signIn(b.get(sp.URL+"/"), user, pass)
+	signIn := func(user, pass string) func(t *testing.T, b *idptest.Browser, sp *testSP) *idptest.Page {
+		return func(t *testing.T, b *idptest.Browser, sp *testSP) *idptest.Page {
+			return mustPage(t)(b.SignIn(sp.URL+"/", user, pass))
 		}
 	}
-	start := func(t *testing.T, b *browser, sp *testSP) *page { return b.get(sp.URL + "/") }
+	start := func(t *testing.T, b *idptest.Browser, sp *testSP) *idptest.Page {
+		return mustPage(t)(b.Get(sp.URL + "/"))
+	}
 	cases := []tc{
 		{name: "50011 reply URL differs by a trailing slash", code: 50011,
 			setup: spSetup{idpConfig: func(cfg *idp.Config, spURL string) {
@@ -408,22 +410,22 @@ func TestSAMLErrors(t *testing.T) {
 			}},
 			drive: start, inText: "invalid signature"},
 		{name: "750054 Redirect binding without SAMLRequest", code: 750054,
-			drive: func(t *testing.T, b *browser, sp *testSP) *page {
-				return b.get(sp.IdP.LoginURL(sp.IdP.Config().Tenants[0]) + "?RelayState=x")
+			drive: func(t *testing.T, b *idptest.Browser, sp *testSP) *idptest.Page {
+				return mustPage(t)(b.Get(sp.IdP.LoginURL(sp.IdP.Config().Tenants[0]) + "?RelayState=x"))
 			}, inText: "SAMLRequest or SAMLResponse must be present"},
 		{name: "75005 malformed request", code: 75005,
-			drive: func(t *testing.T, b *browser, sp *testSP) *page {
-				return b.get(sp.IdP.LoginURL(sp.IdP.Config().Tenants[0]) + "?SAMLRequest=%%%not-base64")
+			drive: func(t *testing.T, b *idptest.Browser, sp *testSP) *idptest.Page {
+				return mustPage(t)(b.Get(sp.IdP.LoginURL(sp.IdP.Config().Tenants[0]) + "?SAMLRequest=%%%not-base64"))
 			}, inText: "not a valid Saml2 protocol message"},
 		{name: "90002 unknown tenant", code: 90002,
-			drive: func(t *testing.T, b *browser, sp *testSP) *page {
-				return b.get(sp.IdP.URL + "/fabrikam.example/saml2?SAMLRequest=x")
+			drive: func(t *testing.T, b *idptest.Browser, sp *testSP) *idptest.Page {
+				return mustPage(t)(b.Get(sp.IdP.URL + "/fabrikam.example/saml2?SAMLRequest=x"))
 			}, inText: "Tenant 'fabrikam.example' not found"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			sp := startSAMLPair(t, c.setup)
-			b := newBrowser(t)
+			b := idptest.NewBrowser(nil)
 			p := c.drive(t, b, sp)
 			mustContain(t, p, fmt.Sprintf("AADSTS%d", c.code), c.inText)
 			if strings.Contains(p.Body, "signed in as") {
@@ -471,12 +473,23 @@ func TestSAMLSignedRequests(t *testing.T) {
 					m.ServiceProvider.SignatureMethod = dsig.RSASHA256SignatureMethod
 				},
 			})
-			b := newBrowser(t)
-			p := b.followAutoPost(b.get(sp.URL + "/"))
-			mustContain(t, b.signIn(p, "B.Simon@contoso.com", "Passw0rd!"), "signed in as B.Simon")
+			b := idptest.NewBrowser(nil)
+			p := mustPage(t)(b.FollowAutoPost(mustPage(t)(b.Get(sp.URL + "/"))))
+			mustContain(t, mustPage(t)(b.Continue(p, "B.Simon@contoso.com", "Passw0rd!")), "signed in as B.Simon")
 			if ev := lastEvent(t, sp.IdP, "authn-request"); ev.Request["Signed"] != "true" {
 				t.Fatalf("request not recorded as signed: %+v", ev)
 			}
 		})
+	}
+}
+
+// mustPage ends the test on an idptest.Browser error and returns the page.
+func mustPage(t testing.TB) func(*idptest.Page, error) *idptest.Page {
+	return func(p *idptest.Page, err error) *idptest.Page {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
 	}
 }
