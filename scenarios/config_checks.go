@@ -3,7 +3,6 @@ package scenarios
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 
 	"github.com/ssoharness/ssoharness/idp"
@@ -171,15 +170,6 @@ func (cr *checkRun) fail(observed, diagnosis, fix string) {
 
 func (cr *checkRun) warn(observed, diagnosis, fix string) {
 	cr.res.Status, cr.res.Observed, cr.res.Diagnosis, cr.res.Fix = reports.StatusWarn, observed, diagnosis, fix
-}
-
-// xmlAttr reads an attribute of the first element with that local name in an XML text.
-func xmlAttr(x, elem, attr string) string {
-	re := regexp.MustCompile(`<(?:\w+:)?` + elem + `\b[^>]*\s` + attr + `="([^"]*)"`)
-	if m := re.FindStringSubmatch(x); m != nil {
-		return m[1]
-	}
-	return ""
 }
 
 // registeredURIs are the URLs the app accepts as reply URL / redirect URI.

@@ -6,7 +6,6 @@ package scenarios
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/ssoharness/ssoharness/idp"
@@ -14,11 +13,11 @@ import (
 
 func (cr *checkRun) checkNameID(ctx context.Context) {
 	cr.checkRequestCode(ctx, idp.ErrNameIDPolicy.Code, func(ev *idp.Event) (string, string) {
-		f := xmlAttr(ev.Request["XML"], "NameIDPolicy", "Format")
+		f := ev.Request["NameIDPolicy.Format"]
 		return fmt.Sprintf("the SP requests NameIDPolicy Format %s, which Entra does not issue (%s: %s)", f, idp.ErrNameIDPolicy.Name(), ev.FailureReason), fixForCode(idp.ErrNameIDPolicy.Code)
 	}, func(evs []*idp.Event) string {
 		for _, ev := range evs {
-			if f := xmlAttr(ev.Request["XML"], "NameIDPolicy", "Format"); f != "" {
+			if f := ev.Request["NameIDPolicy.Format"]; f != "" {
 				return "NameIDPolicy Format " + f
 			}
 		}
@@ -28,16 +27,16 @@ func (cr *checkRun) checkNameID(ctx context.Context) {
 
 func (cr *checkRun) checkAuthnContext(ctx context.Context) {
 	cr.checkRequestCode(ctx, idp.ErrAuthnContext.Code, func(ev *idp.Event) (string, string) {
-		re := regexp.MustCompile(`AuthnContextClassRef>([^<]+)<`)
-		m := re.FindStringSubmatch(ev.Request["XML"])
+		// The IdP records "Comparison ClassRef ClassRef…".
+		_, refs, _ := strings.Cut(ev.Request["RequestedAuthnContext"], " ")
 		cls := "?"
-		if m != nil {
-			cls = m[1]
+		if f := strings.Fields(refs); len(f) > 0 {
+			cls = f[0]
 		}
 		return fmt.Sprintf("the SP requires authentication context %s, which the user's sign-in does not satisfy (%s: %s)", cls, idp.ErrAuthnContext.Name(), ev.FailureReason), fixForCode(idp.ErrAuthnContext.Code)
 	}, func(evs []*idp.Event) string {
 		for _, ev := range evs {
-			if strings.Contains(ev.Request["XML"], "RequestedAuthnContext") {
+			if _, ok := ev.Request["RequestedAuthnContext"]; ok {
 				return "RequestedAuthnContext satisfiable"
 			}
 		}

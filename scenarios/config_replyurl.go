@@ -48,7 +48,7 @@ func (cr *checkRun) checkRedirectURI(ctx context.Context) {
 		}
 		var uri string
 		if cr.check.Protocol == "SAML" {
-			uri = xmlAttr(ev.Request["XML"], "AuthnRequest", "AssertionConsumerServiceURL")
+			uri = ev.Request["AssertionConsumerServiceURL"]
 		} else {
 			uri = ev.Request["redirect_uri"]
 		}
