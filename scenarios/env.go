@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,14 +94,15 @@ func Start(ctx context.Context, t *Target, o StartOptions) (*Env, error) {
 		return nil, &FieldError{"idp.tenant", fmt.Sprintf("no tenant %q in the IdP config", t.IdP.Tenant), "use a tenant ID, domain or display name of the config"}
 	}
 	if t.SAML != nil {
-		if err := resolveSPMetadata(ctx, t.SAML, o.HTTPClient); err != nil {
+		replyURLs, err := resolveSPMetadata(ctx, t.SAML, o.HTTPClient)
+		if err != nil {
 			return nil, err
 		}
 		if e.App = findApp(tn, t.IdP.App); e.App == nil {
 			return nil, &FieldError{"idp.app", fmt.Sprintf("no enterprise app %q in tenant %s", t.IdP.App, tn.DisplayName), "name an enterprise app of the config (app ID or display name)"}
 		}
 		if e.ConfiguredFromTarget {
-			fillApp(e.App, t.SAML)
+			fillApp(e.App, t.SAML, replyURLs)
 		}
 	}
 	if t.OIDC != nil {
@@ -341,12 +342,16 @@ func findUser(tn *idp.Tenant, upn string) *idp.User {
 	return nil
 }
 
-// fillApp sets the app's Basic SAML Configuration from the target, as an admin would.
-func fillApp(app *idp.EnterpriseApp, s *SAMLTarget) {
+// fillApp sets the app's Basic SAML Configuration from the target, as an admin would: the
+// Reply URLs an upload of the SP's metadata gives (replyURLs), else the target's ACS URLs,
+// the first the default.
+func fillApp(app *idp.EnterpriseApp, s *SAMLTarget, replyURLs []idp.ReplyURL) {
 	app.SAML.Identifiers = []idp.Identifier{{Value: s.EntityID, Default: true}}
-	app.SAML.ReplyURLs = nil
-	for i, a := range s.ACSURLs {
-		app.SAML.ReplyURLs = append(app.SAML.ReplyURLs, idp.ReplyURL{URL: a, Default: i == 0})
+	app.SAML.ReplyURLs = slices.Clone(replyURLs)
+	if replyURLs == nil {
+		for i, a := range s.ACSURLs {
+			app.SAML.ReplyURLs = append(app.SAML.ReplyURLs, idp.ReplyURL{URL: a, Default: i == 0})
+		}
 	}
 	app.SAML.SignOnURL = ""
 	if len(s.SignIn) > 0 {
@@ -378,79 +383,64 @@ func fillRegistration(r *idp.AppRegistration, o *OIDCTarget) {
 	}
 }
 
-// spMetadata is the part of SAML SP metadata the run reads.
-type spMetadata struct {
-	EntityID string `xml:"entityID,attr"`
-	SP       struct {
-		ACS []struct {
-			Binding  string `xml:"Binding,attr"`
-			Location string `xml:"Location,attr"`
-			Index    string `xml:"index,attr"`
-			Default  string `xml:"isDefault,attr"`
-		} `xml:"AssertionConsumerService"`
-		SLO []struct {
-			Binding  string `xml:"Binding,attr"`
-			Location string `xml:"Location,attr"`
-		} `xml:"SingleLogoutService"`
-	} `xml:"SPSSODescriptor"`
-}
-
-// resolveSPMetadata reads the SP's metadata (URL or file) and fills in the entity ID and
-// ACS URLs the target does not give.
-func resolveSPMetadata(ctx context.Context, s *SAMLTarget, client *http.Client) error {
+// resolveSPMetadata reads the SP's metadata (URL or file) as Entra's "Upload metadata file"
+// does (idp.ParseSPMetadata) and fills in the entity ID, ACS URLs (the default first) and
+// SLO URL the target does not give. When it fills the ACS URLs it returns the Reply URLs the
+// upload gives, with their index and default, for an app configured from the target.
+func resolveSPMetadata(ctx context.Context, s *SAMLTarget, client *http.Client) ([]idp.ReplyURL, error) {
 	var b []byte
+	field := "saml.metadataUrl"
 	switch {
 	case s.MetadataFile != "":
+		field = "saml.metadataFile"
 		var err error
 		if b, err = os.ReadFile(s.MetadataFile); err != nil {
-			return &FieldError{"saml.metadataFile", err.Error(), "give the path of the SP's metadata XML (relative to the target file)"}
+			return nil, &FieldError{field, err.Error(), "give the path of the SP's metadata XML (relative to the target file)"}
 		}
 	case s.MetadataURL != "":
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.MetadataURL, nil)
 		if err != nil {
-			return &FieldError{"saml.metadataUrl", err.Error(), ""}
+			return nil, &FieldError{field, err.Error(), ""}
 		}
 		resp, err := client.Do(req)
 		if err != nil {
-			return &FieldError{"saml.metadataUrl", fmt.Sprintf("fetch: %v", err), "start the SP first, or give saml.entityId and saml.acsUrls instead"}
+			return nil, &FieldError{field, fmt.Sprintf("fetch: %v", err), "start the SP first, or give saml.entityId and saml.acsUrls instead"}
 		}
 		defer resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
-			return &FieldError{"saml.metadataUrl", fmt.Sprintf("fetch: %s", resp.Status), "check the URL in a browser; or give saml.entityId and saml.acsUrls"}
+			return nil, &FieldError{field, fmt.Sprintf("fetch: %s", resp.Status), "check the URL in a browser; or give saml.entityId and saml.acsUrls"}
 		}
 		if b, err = io.ReadAll(io.LimitReader(resp.Body, 1<<20)); err != nil {
-			return &FieldError{"saml.metadataUrl", err.Error(), ""}
+			return nil, &FieldError{field, err.Error(), ""}
 		}
 	default:
-		return nil
+		return nil, nil
 	}
-	var md spMetadata
-	if err := xml.Unmarshal(b, &md); err != nil || md.EntityID == "" {
-		field := "saml.metadataUrl"
-		if s.MetadataFile != "" {
-			field = "saml.metadataFile"
-		}
-		return &FieldError{field, "not SAML metadata (an EntityDescriptor with an entityID)", "point it at the SP's metadata XML"}
+	md, err := idp.ParseSPMetadata(b)
+	if err != nil {
+		return nil, &FieldError{field, err.Error(), "point it at the SP's metadata XML"}
 	}
 	if s.EntityID == "" {
 		s.EntityID = md.EntityID
 	}
-	if len(s.ACSURLs) == 0 {
-		for _, a := range md.SP.ACS {
-			if a.Default == "true" {
-				s.ACSURLs = append([]string{a.Location}, s.ACSURLs...)
-			} else {
-				s.ACSURLs = append(s.ACSURLs, a.Location)
-			}
+	if s.SLOURL == "" {
+		s.SLOURL = md.LogoutURL
+	}
+	if len(s.ACSURLs) > 0 {
+		return nil, nil
+	}
+	if len(md.ReplyURLs) == 0 {
+		return nil, errors.New("saml: the SP's metadata has no HTTP-POST AssertionConsumerService (the only binding Entra's metadata upload imports as a Reply URL)")
+	}
+	def := slices.IndexFunc(md.ReplyURLs, func(r idp.ReplyURL) bool { return r.Default })
+	if def < 0 {
+		def = 0
+	}
+	s.ACSURLs = []string{md.ReplyURLs[def].URL}
+	for i, r := range md.ReplyURLs {
+		if i != def {
+			s.ACSURLs = append(s.ACSURLs, r.URL)
 		}
 	}
-	for _, l := range md.SP.SLO {
-		if s.SLOURL == "" {
-			s.SLOURL = l.Location
-		}
-	}
-	if len(s.ACSURLs) == 0 {
-		return errors.New("saml: the SP's metadata has no AssertionConsumerService")
-	}
-	return nil
+	return md.ReplyURLs, nil
 }

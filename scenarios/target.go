@@ -53,7 +53,8 @@ type SAMLTarget struct {
 	// Entra). Default: read from MetadataURL or MetadataFile.
 	EntityID string `json:"entityId,omitempty"`
 	// ACSURLs are the SP's Assertion Consumer Service URLs (Reply URLs in Entra), the first
-	// the default. Default: read from the metadata.
+	// the default. Default: read from the metadata as Entra's "Upload metadata file" reads
+	// it (idp.ParseSPMetadata: HTTP-POST ACSs only, the isDefault one first).
 	ACSURLs []string `json:"acsUrls,omitempty"`
 	// MetadataURL is where the SP publishes its metadata (fetched when the run starts).
 	MetadataURL string `json:"metadataUrl,omitempty"`
