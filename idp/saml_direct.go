@@ -11,11 +11,13 @@ import (
 	dsig "github.com/russellhaering/goxmldsig"
 )
 
-// The direct writer: the Response of a plain sign-in (no fault) written straight into bytes,
-// instead of built as an etree DOM, copied, canonicalised by goxmldsig and serialised.
+// The Response writer: the one place a Response's elements are written. A plain sign-in (no
+// fault) is written and signed straight into bytes, instead of built as an etree DOM, copied,
+// canonicalised by goxmldsig and serialised; a fault's Response is the same bytes unsigned,
+// parsed, edited by the fault and signed by goxmldsig (buildSAMLResponse).
 //
 // Every element is written twice from the same values: once as sent (byte for byte what
-// writeXML writes for buildSAMLResponse's DOM, so the two paths are interchangeable) and once
+// writeXML writes for the parsed DOM, so the two paths are interchangeable) and once
 // in exclusive XML canonical form (what goxmldsig's exc-c14n makes of that DOM), which is digested
 // and signed. The sent form is not canonical (Entra's attribute order puts xmlns last), so the
 // canonical form cannot simply be the bytes sent. TestDirectWriterMatchesDOM holds the two paths
@@ -172,7 +174,7 @@ func (w *xw) textElem(tag, text string) {
 	w.b = append(w.b, '>')
 }
 
-// directResponse is what the direct writer needs, worked out as buildSAMLResponse works it out.
+// directResponse is what the writer needs to write one Response.
 type directResponse struct {
 	out                                     *samlResponse
 	in                                      *samlResponseInput
@@ -371,9 +373,8 @@ var directScratches = sync.Pool{New: func() any {
 		aCanon: make([]byte, 0, 3072), rSent: make([]byte, 0, 3072)}
 }}
 
-// directResponseFor works out the values of a Response as buildSAMLResponse does, drawing
-// from the random source in the same order, so that a seeded server gives the same IDs on
-// either path.
+// directResponseFor works out the values of a Response (IDs, NameID, instants, claims); both
+// the plain sign-in (samlResponseBytes) and the fault path (buildSAMLResponse) write from it.
 func (s *Server) directResponseFor(in samlResponseInput) *directResponse {
 	t := in.Tenant
 	out := s.newSAMLResponse(&in)
@@ -391,8 +392,8 @@ func (s *Server) directResponseFor(in samlResponseInput) *directResponse {
 }
 
 // samlResponseBytes builds and signs the Response of a plain sign-in with the direct writer
-// and returns the bytes as sent (identical to buildSAMLResponse's, whose Doc it does not
-// build). Faults edit the DOM and go through buildSAMLResponse instead.
+// and returns the bytes as sent (identical to buildSAMLResponse's with no fault, whose Doc
+// it does not build). Faults edit the parsed Response in buildSAMLResponse instead.
 func (s *Server) samlResponseBytes(in samlResponseInput) ([]byte, *samlResponse, error) {
 	d := s.directResponseFor(in)
 	app, out := in.App, d.out

@@ -69,64 +69,24 @@ func (s *Server) activeKey(app *EnterpriseApp) *SigningKey {
 	return nil
 }
 
-// buildSAMLResponse builds the Response; a fault's mint (m, may be nil) changes what it names
-// before signing (values, signing key and option) and after (wrapping, tampering).
+// buildSAMLResponse builds the Response for a fault: the direct writer's unsigned Response
+// (the one way a Response is written), parsed; a fault's mint (m, may be nil) changes what
+// it names before signing (values, signing key and option) and after (wrapping, tampering).
 func (s *Server) buildSAMLResponse(in samlResponseInput, m *samlMint) (*samlResponse, error) {
-	t, app := in.Tenant, in.App
-	out := s.newSAMLResponse(&in)
-	issuer := "https://sts.windows.net/" + t.ID + "/"
-	skew, life, scLife := s.samlTimings()
-	now := in.IssueInstant.UTC()
-
-	resp := etree.NewElement("samlp:Response")
-	resp.CreateAttr("ID", out.ResponseID)
-	resp.CreateAttr("Version", "2.0")
-	resp.CreateAttr("IssueInstant", now.Format(samlTime))
-	resp.CreateAttr("Destination", in.Destination)
-	if in.InResponseTo != "" {
-		resp.CreateAttr("InResponseTo", in.InResponseTo)
+	app := in.App
+	d := s.directResponseFor(in)
+	out := d.out
+	w := xw{b: make([]byte, 0, 4096)}
+	d.responseHead(&w)
+	responseStatus(&w)
+	d.assertion(&w, nil)
+	w.raw(`</samlp:Response>`)
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(w.b); err != nil {
+		return nil, fmt.Errorf("parse the written Response: %w", err)
 	}
-	resp.CreateAttr("xmlns:samlp", nsProtocol)
-	ri := resp.CreateElement("Issuer")
-	ri.CreateAttr("xmlns", nsAssertion)
-	ri.SetText(issuer)
-	st := resp.CreateElement("samlp:Status")
-	st.CreateElement("samlp:StatusCode").CreateAttr("Value", "urn:oasis:names:tc:SAML:2.0:status:Success")
-
-	a := resp.CreateElement("Assertion")
-	a.CreateAttr("ID", out.AssertionID)
-	a.CreateAttr("IssueInstant", now.Format(samlTime))
-	a.CreateAttr("Version", "2.0")
-	a.CreateAttr("xmlns", nsAssertion)
-	a.CreateElement("Issuer").SetText(issuer)
-	subj := a.CreateElement("Subject")
-	nid := subj.CreateElement("NameID")
-	nid.CreateAttr("Format", out.NameIDFormat)
-	nid.SetText(out.NameID)
-	sc := subj.CreateElement("SubjectConfirmation")
-	sc.CreateAttr("Method", "urn:oasis:names:tc:SAML:2.0:cm:bearer")
-	scd := sc.CreateElement("SubjectConfirmationData")
-	if in.InResponseTo != "" {
-		scd.CreateAttr("InResponseTo", in.InResponseTo)
-	}
-	scd.CreateAttr("NotOnOrAfter", now.Add(scLife).Format(samlTime))
-	scd.CreateAttr("Recipient", in.Destination)
-	cond := a.CreateElement("Conditions")
-	cond.CreateAttr("NotBefore", now.Add(-skew).Format(samlTime))
-	cond.CreateAttr("NotOnOrAfter", now.Add(life).Format(samlTime))
-	cond.CreateElement("AudienceRestriction").CreateElement("Audience").SetText(in.Audience)
-	as := a.CreateElement("AttributeStatement")
-	for _, at := range s.samlAttributes(t, app, in.User) {
-		ae := as.CreateElement("Attribute")
-		ae.CreateAttr("Name", at.Name)
-		for _, v := range at.Values {
-			ae.CreateElement("AttributeValue").SetText(v)
-		}
-	}
-	authn := a.CreateElement("AuthnStatement")
-	authn.CreateAttr("AuthnInstant", in.AuthnInstant.UTC().Format(samlTime))
-	authn.CreateAttr("SessionIndex", out.SessionIndex)
-	authn.CreateElement("AuthnContext").CreateElement("AuthnContextClassRef").SetText(AuthnContextPassword)
+	resp := doc.Root()
+	a := resp.SelectElement("Assertion")
 
 	key := s.activeKey(app)
 	opt, alg := app.SAML.Signing.Option, app.SAML.Signing.Algorithm
@@ -158,8 +118,6 @@ func (s *Server) buildSAMLResponse(in samlResponseInput, m *samlMint) (*samlResp
 			return nil, err
 		}
 	}
-	doc := etree.NewDocument()
-	doc.SetRoot(resp)
 	out.Doc = doc
 	if m != nil {
 		for _, after := range m.after {
@@ -172,8 +130,7 @@ func (s *Server) buildSAMLResponse(in samlResponseInput, m *samlMint) (*samlResp
 }
 
 // newSAMLResponse fills in the input's defaults (instants from the clock, the app's
-// audience) and draws the Response's IDs and NameID, in the order both ways of writing a
-// Response depend on (a seeded server gives the same IDs on either path).
+// audience) and draws the Response's IDs and NameID.
 func (s *Server) newSAMLResponse(in *samlResponseInput) *samlResponse {
 	app := in.App
 	if in.IssueInstant.IsZero() {
