@@ -84,6 +84,18 @@ func (d *driver) newBrowser() *browser {
 	}}
 }
 
+// open starts a sign-in as a user does: a new browser (an empty cookie jar) opens u and
+// browses until the flow leaves the server.
+func (d *driver) open(ctx context.Context, u *url.URL) (*browser, *landing, error) {
+	start, err := http.NewRequest(http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := d.newBrowser()
+	l, err := b.browse(ctx, start)
+	return b, l, err
+}
+
 // do sends req with the driver's per-request timeout and reads the body.
 func (b *browser) do(ctx context.Context, req *http.Request) (*http.Response, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.d.timeout)
@@ -215,12 +227,7 @@ func (d *driver) saml(ctx context.Context) (int, error) {
 	}
 	q := url.Values{"SAMLRequest": {enc}, "RelayState": {relay}}
 	sso.RawQuery = q.Encode()
-	start, err := http.NewRequest(http.MethodGet, sso.String(), nil)
-	if err != nil {
-		return 0, err
-	}
-	b := d.newBrowser()
-	l, err := b.browse(ctx, start)
+	b, l, err := d.open(ctx, sso)
 	if err != nil {
 		return 0, err
 	}
@@ -371,12 +378,7 @@ func (d *driver) oidc(ctx context.Context) (int, error) {
 		"scope": {c.Scope}, "state": {state}, "nonce": {nonce},
 		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"},
 	}.Encode()
-	start, err := http.NewRequest(http.MethodGet, authz.String(), nil)
-	if err != nil {
-		return 0, err
-	}
-	b := d.newBrowser()
-	l, err := b.browse(ctx, start)
+	b, l, err := d.open(ctx, authz)
 	if err != nil {
 		return 0, err
 	}
