@@ -24,12 +24,10 @@ func (s *Server) handleLogoutRequest(w http.ResponseWriter, r *http.Request, t *
 		s.renderErrorPage(w, r, errSignoutInvalid(errors.New("LogoutRequest has no ID")), ev)
 		return
 	}
-	app := t.enterpriseAppByIdentifier(m.Issuer)
+	app := s.requestApp(w, r, t, m, ev)
 	if app == nil {
-		s.renderErrorPage(w, r, errAppNotFound(m.Issuer, t.ID), ev)
 		return
 	}
-	ev.AppID, ev.AppName = app.AppID, app.DisplayName
 	if e := s.verifyRequestSignature(r, app, m); e != nil {
 		s.renderErrorPage(w, r, e, ev)
 		return

@@ -96,6 +96,19 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
+// requestApp is the enterprise app whose Identifier is the request's Issuer (an
+// AuthnRequest's or a LogoutRequest's), recorded in the event; without one it renders
+// Entra's error page (AADSTS700016) and is nil.
+func (s *Server) requestApp(w http.ResponseWriter, r *http.Request, t *Tenant, m *samlRequest, ev *Event) *EnterpriseApp {
+	app := t.enterpriseAppByIdentifier(m.Issuer)
+	if app == nil {
+		s.renderErrorPage(w, r, errAppNotFound(m.Issuer, t.ID), ev)
+		return nil
+	}
+	ev.AppID, ev.AppName = app.AppID, app.DisplayName
+	return app
+}
+
 // verifyRequestSignature enforces "Require verification certificates" on a request.
 func (s *Server) verifyRequestSignature(r *http.Request, app *EnterpriseApp, m *samlRequest) *Error {
 	if !app.SAML.RequireVerificationCertificates {
@@ -142,12 +155,10 @@ func (s *Server) handleAuthnRequest(w http.ResponseWriter, r *http.Request, t *T
 		s.renderErrorPage(w, r, errMalformedSAML(errors.New("the AuthnRequest has no Issuer")), ev)
 		return
 	}
-	app := t.enterpriseAppByIdentifier(m.Issuer)
+	app := s.requestApp(w, r, t, m, ev)
 	if app == nil {
-		s.renderErrorPage(w, r, errAppNotFound(m.Issuer, t.ID), ev)
 		return
 	}
-	ev.AppID, ev.AppName = app.AppID, app.DisplayName
 	req["Signed"] = fmt.Sprint(r.URL.Query().Get("Signature") != "" || m.Signature != nil)
 	if e := s.verifyRequestSignature(r, app, m); e != nil {
 		s.renderErrorPage(w, r, e, ev)
