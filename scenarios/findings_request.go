@@ -318,7 +318,11 @@ func judgeRequestSigned(in FindingInput) Verdict {
 		if !in.SignsRequests {
 			claim = fmt.Sprintf("it signed %d of them", signed)
 		}
-		v.Observed = fmt.Sprintf("%d of %d AuthnRequests arrived unsigned (%s binding), though %s", unsigned, judged, strings.Join(unsignedBy, ", "), claim)
+		bindings := "binding"
+		if len(unsignedBy) > 1 {
+			bindings += "s"
+		}
+		v.Observed = fmt.Sprintf("%d of %d AuthnRequests arrived unsigned (%s %s), though %s", unsigned, judged, strings.Join(unsignedBy, " and "), bindings, claim)
 		v.Diagnosis = "The SP says it signs its AuthnRequests but sends unsigned ones: its signing is not in effect (no key configured, signing switched off for one binding, a library default). Entra accepts them while the app's \"Require verification certificates\" is off, so nothing breaks today; an admin who turns it on because the SP's metadata says the requests are signed breaks every such sign-in, and until then anyone can send requests in the SP's name."
 		v.Fix = "Either sign every AuthnRequest (configure the SP's signing key and certificate; with HTTP-Redirect the signature is the Signature and SigAlg query parameters, with HTTP-POST an enveloped XML signature) and upload that certificate to the app (Single sign-on → Verification certificates), or stop claiming it: AuthnRequestsSigned=\"false\" in the SP's metadata."
 	}
