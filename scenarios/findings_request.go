@@ -27,7 +27,8 @@ const (
 	refSAMLInstant     = "SAML 2.0 core §1.3.3 (UTC time), §3.2.1 (IssueInstant, required)"
 	refSAMLSigned      = "SAML 2.0 metadata §2.4.4 (AuthnRequestsSigned: the SP's requests will be signed); SAML 2.0 bindings §3.4.4.1 (Redirect signature), §3.5.4 (POST signature)"
 	refCapProvider     = "hashicorp/cap saml/test/provider.go (validateRequest: ID starts with a letter or underscore, Destination is the IdP's SSO location, Version, Issuer, ProtocolBinding, ACS URL)"
-	refEntraSAMLReq    = "Microsoft identity platform: single sign-on SAML protocol (AuthnRequest: ID must not begin with a number; Destination; signed requests and \"Require verification certificates\")"
+	refEntraSAMLReq    = "https://learn.microsoft.com/en-us/entra/identity-platform/single-sign-on-saml-protocol (AuthnRequest: ID \"must not begin with a number\", IssueInstant a UTC DateTime Entra \"doesn't evaluate or use\", Destination ignored)"
+	refEntraReqVerify  = "https://learn.microsoft.com/en-us/entra/identity/enterprise-apps/howto-enforce-signed-saml-authentication (\"Require verification certificates\": Entra then refuses unsigned AuthnRequests)"
 	refPKCES256        = "RFC 7636 §4.2 and §7.2 (S256; plain only when S256 cannot be done), RFC 9700 §2.1.1 (challenge methods that do not expose the verifier: S256)"
 	refStateEntropy    = "RFC 6749 §10.10 (guessing probability ≤ 2^-128) and §10.12 (non-guessable binding value); RFC 9700 §4.7.1 (one-time use CSRF tokens)"
 )
@@ -45,13 +46,13 @@ var requestFindings = []*finding{
 	{id: "saml.request.id", protocol: "SAML", expected: verdictRequired, references: []string{refSAMLID, refCapProvider, refEntraSAMLReq},
 		description: "each AuthnRequest has a fresh, unique ID (two sign-ins never share one) that is a valid xs:ID (not starting with a digit)",
 		judge:       judgeRequestID},
-	{id: "saml.request.destination", protocol: "SAML", expected: verdictRequired, references: []string{refSAMLDestination, refCapProvider, refEntraSAMLReq},
-		description: "the AuthnRequest's Destination, when present (required when signed), is the Login URL it was sent to",
+	{id: "saml.request.destination", protocol: "SAML", references: []string{refSAMLDestination, refCapProvider, refEntraSAMLReq},
+		description: "the AuthnRequest's Destination, when present (required when signed), is the Login URL it was sent to (Entra ignores it; other IdPs must discard a mismatch)",
 		judge:       judgeRequestDestination},
 	{id: "saml.request.issue-instant", protocol: "SAML", references: []string{refSAMLInstant, refCapProvider},
 		description: "the AuthnRequest's IssueInstant is a UTC time within 5 minutes of the IdP's clock (a fresh request, an SP clock that is right)",
 		judge:       judgeRequestInstant},
-	{id: "saml.request.signed", protocol: "SAML", references: []string{refSAMLSigned, refEntraSAMLReq},
+	{id: "saml.request.signed", protocol: "SAML", references: []string{refSAMLSigned, refEntraReqVerify},
 		description: "an SP that says it signs its AuthnRequests (metadata AuthnRequestsSigned=\"true\", target signsRequests, or some signed requests) signs every one",
 		judge:       judgeRequestSigned},
 }
@@ -208,14 +209,14 @@ func judgeRequestDestination(in FindingInput) Verdict {
 	case judged == 0:
 		v.Status, v.Reason = reports.StatusSkip, "the IdP's log does not say where the AuthnRequests arrived"
 	case len(wrong) > 0:
-		v.Status = reports.StatusFail
+		v.Status = reports.StatusWarn
 		v.Observed = fmt.Sprintf("%d of %d AuthnRequests named another Destination than the Login URL they were sent to: %s", len(wrong), judged, strings.Join(first(slices.Compact(wrong), 2), "; "))
-		v.Diagnosis = "The AuthnRequest's Destination says it is meant for another endpoint than the one the SP sent it to. A recipient MUST discard such a request (SAML core §3.2.1), and hashicorp/cap's test IdP refuses it; Entra lets it through today, but the mismatch means the SP's IdP settings disagree with themselves: it sends to one Login URL and writes another (an old tenant, a hard-coded https://login.microsoftonline.com, a copied value from another app)."
+		v.Diagnosis = "The AuthnRequest's Destination says it is meant for another endpoint than the one the SP sent it to. The recipient MUST discard such a request (SAML core §3.2.1), and hashicorp/cap's test IdP refuses it. Entra ignores Destination, so sign-in works with Entra today; but the SP's IdP settings disagree with themselves (it sends to one Login URL and writes another: an old tenant, a hard-coded https://login.microsoftonline.com, a value copied from another app), and any IdP that checks Destination refuses the request."
 		v.Fix = "Set the SP's IdP sign-on URL to the app's Login URL from Entra (Enterprise applications → the app → Single sign-on → \"Set up <app>\": Login URL, https://login.microsoftonline.com/{tenant-id}/saml2), or import the app's Federation Metadata XML, so that the SP both sends to and writes Destination from the same SingleSignOnService Location."
 	case len(unsignedless) > 0:
-		v.Status = reports.StatusFail
+		v.Status = reports.StatusWarn
 		v.Observed = fmt.Sprintf("%d signed AuthnRequests had no Destination (sent to %s)", len(unsignedless), unsignedless[0])
-		v.Diagnosis = "A signed request must carry Destination (SAML bindings §3.4.5.2, §3.5.5.2): without it, a request signed for this IdP can be replayed to any other IdP that trusts the SP's key."
+		v.Diagnosis = "A signed request must carry Destination (SAML bindings §3.4.5.2, §3.5.5.2): without it, a request signed for this IdP can be replayed to any other IdP that trusts the SP's key. Entra ignores Destination, so sign-in works with Entra."
 		v.Fix = "Write Destination (Entra's Login URL) into every AuthnRequest the SP signs."
 	case with == 0:
 		v.Status, v.Observed = reports.StatusPass, fmt.Sprintf("%d unsigned AuthnRequests without Destination (optional when unsigned)", judged)
@@ -266,7 +267,7 @@ func judgeRequestInstant(in FindingInput) Verdict {
 	default:
 		v.Status = reports.StatusWarn
 		v.Observed = fmt.Sprintf("%d of %d AuthnRequests: %s", len(bad), judged, strings.Join(first(slices.Compact(bad), 2), "; "))
-		v.Diagnosis = "The AuthnRequest's IssueInstant is required, in UTC (SAML core §1.3.3, §3.2.1), and says when the SP made the request. Entra does not refuse a stale one, but IdPs that check freshness do (beyond their few minutes of skew), and an instant far from the IdP's clock means the SP reuses a request it built earlier or its clock is wrong, which also skews its own checks of the Response's NotBefore and NotOnOrAfter."
+		v.Diagnosis = "The AuthnRequest's IssueInstant is required, in UTC (SAML core §1.3.3, §3.2.1), and says when the SP made the request. Entra expects a UTC DateTime but does not evaluate it, so sign-in works with Entra; IdPs that check freshness refuse it (beyond their few minutes of skew), and an instant far from the IdP's clock means the SP reuses a request it built earlier or its clock is wrong, which also skews its own checks of the Response's NotBefore and NotOnOrAfter."
 		if worst != 0 {
 			v.Diagnosis += fmt.Sprintf(" The largest difference was %s.", worst.Abs().Round(time.Second))
 		}
@@ -311,7 +312,7 @@ func judgeRequestSigned(in FindingInput) Verdict {
 	case unsigned == 0:
 		v.Status, v.Observed = reports.StatusPass, fmt.Sprintf("all %d AuthnRequests were signed", judged)
 	case signed == 0 && !in.SignsRequests:
-		v.Status, v.Observed = reports.StatusPass, fmt.Sprintf("%d unsigned AuthnRequests; the SP does not say it signs them (no AuthnRequestsSigned=\"true\" in its metadata), and Entra accepts unsigned requests unless \"Require verification certificates\" is on", judged)
+		v.Status, v.Observed = reports.StatusPass, fmt.Sprintf("%d unsigned AuthnRequests; nothing says the SP signs them (neither the target's signsRequests nor AuthnRequestsSigned=\"true\" in the metadata it names), and Entra accepts unsigned requests unless \"Require verification certificates\" is on", judged)
 	default:
 		v.Status = reports.StatusWarn
 		claim := "its metadata says AuthnRequestsSigned=\"true\" (or the target says signsRequests)"
@@ -404,7 +405,7 @@ func judgePKCE(in FindingInput) Verdict {
 	}
 	return Verdict{Status: reports.StatusWarn,
 		Observed:  fmt.Sprintf("%d of %d authorization requests sent the PKCE challenge with code_challenge_method %s", n, len(reqs), strings.Join(plain, ", ")),
-		Diagnosis: "With the plain method the code_challenge is the code_verifier itself, in the authorization request's URL: whoever reads that URL (browser history, proxy and IdP logs, a malicious app on the device) can redeem a stolen code, which PKCE exists to prevent. RFC 7636 allows plain only when S256 cannot be computed, and RFC 9700 §2.1.1 recommends methods that do not expose the verifier, which today means S256; Entra supports S256.",
+		Diagnosis: "With the plain method the code_challenge is the code_verifier itself, in the authorization request's URL: whoever reads that URL (browser history, proxy and IdP logs, a malicious app on the device) can redeem a stolen code, which PKCE exists to prevent. A client that can use S256 MUST use it (RFC 7636 §4.2: plain only when S256 cannot be computed), and RFC 9700 §2.1.1 asks for methods that do not expose the verifier, which today means S256; Entra supports S256. PKCE by plain still stops an attacker who only steals the code, so this is a warning, as a missing PKCE is.",
 		Fix:       "Send code_challenge=BASE64URL(SHA256(code_verifier)) with code_challenge_method=S256 (MSAL does by default; in other libraries choose S256, e.g. golang.org/x/oauth2 S256ChallengeOption)."}
 }
 

@@ -72,9 +72,9 @@ func TestJudgeSAMLRequestFindings(t *testing.T) {
 		{"Destination is the Login URL", "saml.request.destination", false, good, reports.StatusPass, "each the Login URL"},
 		{"host case differs", "saml.request.destination", false, []map[string]string{authn(0, map[string]string{"Destination": strings.Replace(loginURL, "login.example", "LOGIN.example", 1)})}, reports.StatusPass, "each the Login URL"},
 		{"no Destination, unsigned", "saml.request.destination", false, []map[string]string{authn(0, map[string]string{"Destination": ""})}, reports.StatusPass, "optional when unsigned"},
-		{"another tenant's Login URL", "saml.request.destination", false, []map[string]string{authn(0, map[string]string{"Destination": "https://login.microsoftonline.com/common/saml2"}), authn(1, nil)}, reports.StatusFail, "Destination https://login.microsoftonline.com/common/saml2, sent to " + loginURL},
-		{"trailing slash", "saml.request.destination", false, []map[string]string{authn(0, map[string]string{"Destination": loginURL + "/"})}, reports.StatusFail, "1 of 1"},
-		{"signed without Destination", "saml.request.destination", true, []map[string]string{authn(0, map[string]string{"Destination": "", "Signed": "true"})}, reports.StatusFail, "signed AuthnRequests had no Destination"},
+		{"another tenant's Login URL", "saml.request.destination", false, []map[string]string{authn(0, map[string]string{"Destination": "https://login.microsoftonline.com/common/saml2"}), authn(1, nil)}, reports.StatusWarn, "Destination https://login.microsoftonline.com/common/saml2, sent to " + loginURL},
+		{"trailing slash", "saml.request.destination", false, []map[string]string{authn(0, map[string]string{"Destination": loginURL + "/"})}, reports.StatusWarn, "1 of 1"},
+		{"signed without Destination", "saml.request.destination", true, []map[string]string{authn(0, map[string]string{"Destination": "", "Signed": "true"})}, reports.StatusWarn, "signed AuthnRequests had no Destination"},
 		{"no URL recorded", "saml.request.destination", false, []map[string]string{authn(0, map[string]string{"RequestURL": ""})}, reports.StatusSkip, "does not say where"},
 
 		{"fresh IssueInstant", "saml.request.issue-instant", false, good, reports.StatusPass, "within 5m0s"},
@@ -84,7 +84,7 @@ func TestJudgeSAMLRequestFindings(t *testing.T) {
 		{"local time with an offset", "saml.request.issue-instant", false, []map[string]string{authn(0, map[string]string{"IssueInstant": "2026-03-01T13:00:00+01:00"})}, reports.StatusWarn, "not a UTC xs:dateTime"},
 		{"no IssueInstant", "saml.request.issue-instant", false, []map[string]string{authn(0, map[string]string{"IssueInstant": ""})}, reports.StatusWarn, "no IssueInstant"},
 
-		{"unsigned, no claim", "saml.request.signed", false, good, reports.StatusPass, "does not say it signs"},
+		{"unsigned, no claim", "saml.request.signed", false, good, reports.StatusPass, "nothing says the SP signs them"},
 		{"all signed", "saml.request.signed", true, []map[string]string{authn(0, map[string]string{"Signed": "true"})}, reports.StatusPass, "all 1 AuthnRequests were signed"},
 		{"claimed, unsigned", "saml.request.signed", true, good, reports.StatusWarn, "2 of 2 AuthnRequests arrived unsigned (HTTP-Redirect binding), though its metadata says"},
 		{"signs some", "saml.request.signed", false, []map[string]string{authn(0, map[string]string{"Signed": "true"}), authn(1, nil)}, reports.StatusWarn, "though it signed 1 of them"},

@@ -35,3 +35,13 @@ func (r *RP) pkceOption(verifier string) []oauth2.AuthCodeOption {
 	}
 	return []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}
 }
+
+// loginKey is the key of a started sign-in's server-side record: its state, which is unique
+// per sign-in. ConstantState's one state is not, so its records are kept by state and nonce
+// (from the browser's cookie), and parallel sign-ins do not take each other's.
+func (r *RP) loginKey(state, nonce string) string {
+	if r.cfg.Weakness == ConstantState {
+		return state + "." + nonce
+	}
+	return state
+}
