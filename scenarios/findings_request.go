@@ -30,6 +30,8 @@ const (
 	refEntraSAMLReq    = "https://learn.microsoft.com/en-us/entra/identity-platform/single-sign-on-saml-protocol (AuthnRequest: ID \"must not begin with a number\", IssueInstant a UTC DateTime Entra \"doesn't evaluate or use\", Destination ignored)"
 	refEntraReqVerify  = "https://learn.microsoft.com/en-us/entra/identity/enterprise-apps/howto-enforce-signed-saml-authentication (\"Require verification certificates\": Entra then refuses unsigned AuthnRequests)"
 	refPKCES256        = "RFC 7636 §4.2 and §7.2 (S256; plain only when S256 cannot be done), RFC 9700 §2.1.1 (challenge methods that do not expose the verifier: S256)"
+	refResponseMode    = "OAuth 2.0 Multiple Response Type Encoding Practices §2.1 (responses whose default mode is fragment are never encoded in the query), §5; RFC 9700 §2.1.2 (no access tokens in the authorization response: implicit grant SHOULD NOT be used)"
+	refEntraRespMode   = "https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow (response_mode query \"is not supported when requesting an ID token\"; Entra answers AADSTS70007)"
 	refStateEntropy    = "RFC 6749 §10.10 (guessing probability ≤ 2^-128) and §10.12 (non-guessable binding value); RFC 9700 §4.7.1 (one-time use CSRF tokens)"
 )
 
@@ -41,8 +43,12 @@ const requestSkew = 5 * time.Minute
 // 2^-128 guessing probability.
 const minStateBits = 128
 
-// requestFindings are the findings on the SP's SAML AuthnRequests.
+// requestFindings are the findings on the SP's SAML AuthnRequests and the OIDC ones that
+// findings.go does not hold.
 var requestFindings = []*finding{
+	{id: "oidc.request.response-mode", protocol: "OIDC", expected: verdictRequired, references: []string{refResponseMode, refEntraRespMode},
+		description: "no tokens in the query: the RP never asks for an id_token or token with response_mode=query, and asks for no access token from the authorize endpoint (implicit)",
+		judge:       judgeResponseMode},
 	{id: "saml.request.id", protocol: "SAML", expected: verdictRequired, references: []string{refSAMLID, refCapProvider, refEntraSAMLReq},
 		description: "each AuthnRequest has a fresh, unique ID (two sign-ins never share one) that is a valid xs:ID (not starting with a digit)",
 		judge:       judgeRequestID},
@@ -492,4 +498,38 @@ func trunc(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// judgeResponseMode: no authorization request asks for tokens in the query (fail: the
+// specifications forbid it and Entra refuses it with AADSTS70007), and none asks for an
+// access token from the authorize endpoint (warn: RFC 9700 §2.1.2).
+func judgeResponseMode(in FindingInput) Verdict {
+	reqs := sentRequests(in, idp.EventAuthorize, "")
+	if len(reqs) == 0 {
+		return Verdict{Status: reports.StatusSkip, Reason: "no check of this run saw an authorization request from the RP"}
+	}
+	var inQuery, implicit []string
+	for _, r := range reqs {
+		rt, mode := strings.Fields(r.ev.Request["response_type"]), r.ev.Request["response_mode"]
+		what := fmt.Sprintf("response_type=%s response_mode=%s", strings.Join(rt, "+"), mode)
+		if (slices.Contains(rt, "id_token") || slices.Contains(rt, "token")) && mode == "query" && !slices.Contains(inQuery, what) {
+			inQuery = append(inQuery, what)
+		}
+		if slices.Contains(rt, "token") && !slices.Contains(implicit, what) {
+			implicit = append(implicit, what)
+		}
+	}
+	switch {
+	case len(inQuery) > 0:
+		return Verdict{Status: reports.StatusFail,
+			Observed:  fmt.Sprintf("authorization requests asked for tokens in the query: %s", strings.Join(first(inQuery, 2), "; ")),
+			Diagnosis: "The RP asks for an ID token (or an access token) to come back in the redirect's query string. Tokens in the query end up in browser history, proxy and server logs and Referer headers; a response type that returns tokens is never encoded in the query (OAuth 2.0 Multiple Response Type Encoding Practices §2.1), and Entra refuses the request (AADSTS70007), so these sign-ins fail.",
+			Fix:       "Use the authorization code flow: response_type=code with response_mode=query or form_post, and take the ID token from the token endpoint. If the RP needs the ID token from the authorize endpoint (hybrid flow), use response_mode=form_post."}
+	case len(implicit) > 0:
+		return Verdict{Status: reports.StatusWarn,
+			Observed:  fmt.Sprintf("authorization requests asked for an access token from the authorize endpoint: %s", strings.Join(first(implicit, 2), "; ")),
+			Diagnosis: "The RP uses the implicit grant (or a hybrid response type with token): access tokens returned by the authorization endpoint can leak and be replayed, and RFC 9700 §2.1.2 says clients SHOULD NOT use it.",
+			Fix:       "Use the authorization code flow with PKCE (response_type=code) and redeem the code at the token endpoint; in the app registration, switch off Authentication → Implicit grant → Access tokens."}
+	}
+	return Verdict{Status: reports.StatusPass, Observed: fmt.Sprintf("%d authorization requests, none asking for tokens in the query or from the authorize endpoint", len(reqs))}
 }

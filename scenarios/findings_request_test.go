@@ -140,6 +140,13 @@ func TestJudgeOIDCRequestFindings(t *testing.T) {
 		{"16 hex digits", "oidc.request.state", []map[string]string{req(0, map[string]string{"state": "0123456789abcdef"})}, reports.StatusWarn, "about 64 bits"},
 		{"32 hex digits", "oidc.request.state", []map[string]string{req(0, map[string]string{"state": "0123456789abcdef0123456789abcdef"})}, reports.StatusPass, "128 bits"},
 		{"no state", "oidc.request.state", []map[string]string{req(0, map[string]string{"state": "-"})}, reports.StatusWarn, "had no state"},
+
+		{"code by query", "oidc.request.response-mode", []map[string]string{req(0, map[string]string{"response_mode": "query"}), req(1, nil)}, reports.StatusPass, "none asking for tokens"},
+		{"hybrid by form_post", "oidc.request.response-mode", []map[string]string{req(0, map[string]string{"response_type": "code id_token", "response_mode": "form_post"})}, reports.StatusPass, "none asking"},
+		{"hybrid, default mode (fragment)", "oidc.request.response-mode", []map[string]string{req(0, map[string]string{"response_type": "code id_token"})}, reports.StatusPass, "none asking"},
+		{"ID token in the query", "oidc.request.response-mode", []map[string]string{req(0, map[string]string{"response_type": "code id_token", "response_mode": "query"}), req(1, nil)}, reports.StatusFail, "response_type=code+id_token response_mode=query"},
+		{"implicit ID token in the query", "oidc.request.response-mode", []map[string]string{req(0, map[string]string{"response_type": "id_token", "response_mode": "query"})}, reports.StatusFail, "tokens in the query"},
+		{"implicit access token", "oidc.request.response-mode", []map[string]string{req(0, map[string]string{"response_type": "id_token token", "response_mode": "fragment"})}, reports.StatusWarn, "access token from the authorize endpoint: response_type=id_token+token"},
 	} {
 		t.Run(tc.id+"/"+tc.name, func(t *testing.T) {
 			v, ok := scenarios.JudgeFindingInput(tc.id, scenarios.FindingInput{Protocol: "OIDC", Results: sent(idp.EventAuthorize, tc.reqs...)})
@@ -149,7 +156,7 @@ func TestJudgeOIDCRequestFindings(t *testing.T) {
 			if v.Status != tc.want || !strings.Contains(v.Observed+v.Reason, tc.observed) {
 				t.Errorf("%s %q%q, want %s with %q", v.Status, v.Observed, v.Reason, tc.want, tc.observed)
 			}
-			if v.Status == reports.StatusWarn && (v.Diagnosis == "" || v.Fix == "") {
+			if (v.Status == reports.StatusWarn || v.Status == reports.StatusFail) && (v.Diagnosis == "" || v.Fix == "") {
 				t.Errorf("no diagnosis or fix: %+v", v)
 			}
 		})

@@ -14,7 +14,20 @@ const (
 	// the verifier itself, in the authorization request's URL. It applies when Config.PKCE
 	// is set.
 	PlainPKCE Weakness = "pkce-plain"
+	// IDTokenInQuery asks for response_type "code id_token" with response_mode=query: an ID
+	// token in the redirect's query string, which the specifications forbid and Entra refuses
+	// (AADSTS70007), so its sign-ins fail at the IdP.
+	IDTokenInQuery Weakness = "id-token-in-query"
 )
+
+// weakRequestOptions are the authorization request parameters a request weakness changes
+// beyond state and PKCE.
+func (r *RP) weakRequestOptions() []oauth2.AuthCodeOption {
+	if r.cfg.Weakness == IDTokenInQuery {
+		return []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("response_type", "code id_token"), oauth2.SetAuthURLParam("response_mode", "query")}
+	}
+	return nil
+}
 
 // constantState is ConstantState's state.
 const constantState = "login"
