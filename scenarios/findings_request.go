@@ -55,7 +55,7 @@ var requestFindings = []*finding{
 	{id: "saml.request.destination", protocol: "SAML", references: []string{refSAMLDestination, refCapProvider, refEntraSAMLReq},
 		description: "the AuthnRequest's Destination, when present (required when signed), is the Login URL it was sent to (Entra ignores it; other IdPs must discard a mismatch)",
 		judge:       judgeRequestDestination},
-	{id: "saml.request.issue-instant", protocol: "SAML", references: []string{refSAMLInstant, refCapProvider},
+	{id: "saml.request.issue-instant", protocol: "SAML", references: []string{refSAMLInstant, refCapProvider, refEntraSAMLReq},
 		description: "the AuthnRequest's IssueInstant is a UTC time within 5 minutes of the IdP's clock (a fresh request, an SP clock that is right)",
 		judge:       judgeRequestInstant},
 	{id: "saml.request.signed", protocol: "SAML", references: []string{refSAMLSigned, refEntraReqVerify},
@@ -65,8 +65,7 @@ var requestFindings = []*finding{
 
 // sentRequest is one request of the SP as the IdP recorded it, first event of its sign-in.
 type sentRequest struct {
-	ev    idp.Event
-	check string // the check whose sign-in sent it
+	ev idp.Event
 }
 
 // sentRequests are the SP's requests of one kind over the run's checks, one per sign-in:
@@ -95,7 +94,7 @@ func sentRequests(in FindingInput, kind idp.EventKind, field string) []sentReque
 				continue
 			}
 			seen[key] = true
-			out = append(out, sentRequest{ev: e, check: c.ID})
+			out = append(out, sentRequest{ev: e})
 		}
 	}
 	return out
@@ -191,7 +190,7 @@ func judgeRequestDestination(in FindingInput) Verdict {
 	if len(reqs) == 0 {
 		return noRequests("an AuthnRequest", "saml.sp.*,saml.request.*")
 	}
-	var wrong, unsignedless []string
+	var wrong, signedNoDest []string
 	with, judged := 0, 0
 	for _, r := range reqs {
 		d, at := r.ev.Request["Destination"], r.ev.Request["RequestURL"]
@@ -201,7 +200,7 @@ func judgeRequestDestination(in FindingInput) Verdict {
 		judged++
 		switch {
 		case d == "" && r.ev.Request["Signed"] == "true":
-			unsignedless = append(unsignedless, at)
+			signedNoDest = append(signedNoDest, at)
 		case d == "":
 		case !sameURL(d, at):
 			with++
@@ -219,9 +218,9 @@ func judgeRequestDestination(in FindingInput) Verdict {
 		v.Observed = fmt.Sprintf("%d of %d AuthnRequests named another Destination than the Login URL they were sent to: %s", len(wrong), judged, strings.Join(first(slices.Compact(wrong), 2), "; "))
 		v.Diagnosis = "The AuthnRequest's Destination says it is meant for another endpoint than the one the SP sent it to. The recipient MUST discard such a request (SAML core §3.2.1), and hashicorp/cap's test IdP refuses it. Entra ignores Destination, so sign-in works with Entra today; but the SP's IdP settings disagree with themselves (it sends to one Login URL and writes another: an old tenant, a hard-coded https://login.microsoftonline.com, a value copied from another app), and any IdP that checks Destination refuses the request."
 		v.Fix = "Set the SP's IdP sign-on URL to the app's Login URL from Entra (Enterprise applications → the app → Single sign-on → \"Set up <app>\": Login URL, https://login.microsoftonline.com/{tenant-id}/saml2), or import the app's Federation Metadata XML, so that the SP both sends to and writes Destination from the same SingleSignOnService Location."
-	case len(unsignedless) > 0:
+	case len(signedNoDest) > 0:
 		v.Status = reports.StatusWarn
-		v.Observed = fmt.Sprintf("%d signed AuthnRequests had no Destination (sent to %s)", len(unsignedless), unsignedless[0])
+		v.Observed = fmt.Sprintf("%d signed AuthnRequests had no Destination (sent to %s)", len(signedNoDest), signedNoDest[0])
 		v.Diagnosis = "A signed request must carry Destination (SAML bindings §3.4.5.2, §3.5.5.2): without it, a request signed for this IdP can be replayed to any other IdP that trusts the SP's key. Entra ignores Destination, so sign-in works with Entra."
 		v.Fix = "Write Destination (Entra's Login URL) into every AuthnRequest the SP signs."
 	case with == 0:
