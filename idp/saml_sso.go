@@ -73,6 +73,10 @@ func (s *Server) handleSAML2(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev.Request["ID"], ev.Request["Issuer"] = m.ID, m.Issuer
+	// What the request says of itself, for the judgements of what the SP sends
+	// (saml.request.*): when it was issued, where it was meant to go, and where it arrived.
+	ev.Request["IssueInstant"], ev.Request["Destination"] = m.IssueInstant, m.Destination
+	ev.Request["RequestURL"] = s.base() + r.URL.Path
 	ev.Request["XML"] = truncate(string(xmlBytes), 8<<10)
 	switch m.XMLName.Local {
 	case "AuthnRequest":

@@ -22,6 +22,11 @@ type SPMetadata struct {
 	ReplyURLs []ReplyURL
 	// LogoutURL is the Location of the first SingleLogoutService that has one, or "".
 	LogoutURL string
+	// AuthnRequestsSigned is the SPSSODescriptor's AuthnRequestsSigned ("true" or "1"): the
+	// SP says it signs its AuthnRequests. Entra's upload does not import it (request
+	// verification is the app's own "Require verification certificates" setting); the
+	// harness keeps it to hold the SP to its word (saml.request.signed).
+	AuthnRequestsSigned bool
 }
 
 // errNotSPMetadata is returned by ParseSPMetadata for a document that is not SP metadata;
@@ -33,7 +38,8 @@ type spMetadataDoc struct {
 	XMLName  xml.Name `xml:"EntityDescriptor"`
 	EntityID string   `xml:"entityID,attr"`
 	SP       *struct {
-		ACS []struct {
+		AuthnRequestsSigned string `xml:"AuthnRequestsSigned,attr"`
+		ACS                 []struct {
 			Binding   string `xml:"Binding,attr"`
 			Location  string `xml:"Location,attr"`
 			Index     string `xml:"index,attr"`
@@ -55,7 +61,7 @@ func ParseSPMetadata(b []byte) (*SPMetadata, error) {
 	if err := xml.Unmarshal(b, &doc); err != nil || doc.EntityID == "" || doc.SP == nil {
 		return nil, errNotSPMetadata
 	}
-	md := &SPMetadata{EntityID: doc.EntityID}
+	md := &SPMetadata{EntityID: doc.EntityID, AuthnRequestsSigned: doc.SP.AuthnRequestsSigned == "true" || doc.SP.AuthnRequestsSigned == "1"}
 	for _, a := range doc.SP.ACS {
 		if !strings.HasSuffix(a.Binding, ":HTTP-POST") || a.Location == "" {
 			continue

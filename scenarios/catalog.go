@@ -73,12 +73,12 @@ func Catalog() []Check {
 			out = append(out, Check{ID: cc.id, Protocol: cc.protocol, Kind: KindConfig, Description: cc.description,
 				Expected: "configured", References: cc.references, config: cc})
 		}
-		for _, fd := range findings {
+		for _, fd := range allFindings() {
 			if fd.protocol != string(p) {
 				continue
 			}
 			out = append(out, Check{ID: fd.id, Protocol: fd.protocol, Kind: KindFinding, Description: fd.description,
-				Expected: verdictWarnText, References: fd.references, finding: fd})
+				Expected: fd.expectation(), References: fd.references, finding: fd})
 		}
 	}
 	return out

@@ -7,9 +7,9 @@
 // Catalog lists every check in report order: the fault checks (one per fault of idp's
 // catalog: the mock mints a good or bad response and the SP must accept or refuse it), the
 // misconfiguration checks (config.*: what the SP sends against what the app in Entra
-// accepts, explained in the portal's words), and the findings (sp.error-page,
-// oidc.request.nonce, .pkce, .state), which are judged once per run over the evidence of the
-// other checks. Select picks checks by ID or glob, as `conformance run --only/--skip` do.
+// accepts, explained in the portal's words), and the findings (sp.error-page; what the SP
+// itself sends: saml.request.*, oidc.request.*), which are judged once per run over the
+// evidence of the other checks. Select picks checks by ID or glob, as `conformance run --only/--skip` do.
 //
 // # A run
 //

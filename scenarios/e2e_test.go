@@ -276,6 +276,60 @@ var _ = Describe("weakened reference SPs", Label("e2e"), func() {
 		}, oidcEntries)
 })
 
+// expectFound asserts that the run's findings named in matching came out as the catalog
+// expects of an SP lacking the behaviour (fail, or warn for a warn-level finding), with a
+// diagnosis and a fix, and, with othersPass, that every other check passed.
+func expectFound(run *reports.Run, matching []string, othersPass bool) {
+	GinkgoHelper()
+	expected := map[string]string{}
+	for _, c := range scenarios.Catalog() {
+		expected[c.Key()] = c.Expected
+	}
+	for _, c := range run.Checks {
+		key := strings.ToLower(c.Protocol) + ":" + c.ID
+		if c.Kind == scenarios.KindFinding && slices.Contains(matching, c.ID) {
+			want := reports.StatusFail
+			if expected[key] == "warn" {
+				want = reports.StatusWarn
+			}
+			Expect(c.Status).To(Equal(want), "%s: %s (%s)", c.ID, c.Observed, c.Reason)
+			Expect(c.Diagnosis).NotTo(BeEmpty(), c.ID)
+			Expect(c.Fix).NotTo(BeEmpty(), c.ID)
+			continue
+		}
+		if othersPass {
+			Expect(c.Status).To(Equal(reports.StatusPass), "%s should pass on this SP: %s (%s%s)", c.ID, c.Observed, c.Diagnosis, c.Reason)
+		}
+	}
+}
+
+var _ = Describe("reference SPs whose requests lack a protection (request findings)", Label("e2e"), func() {
+	var samlEntries, oidcEntries []TableEntry
+	for _, w := range refsaml.Weaknesses() {
+		if f := w.Findings(); len(f) > 0 {
+			samlEntries = append(samlEntries, Entry(string(w), w, f))
+		}
+	}
+	for _, w := range refoidc.Weaknesses() {
+		if f := w.Findings(); len(f) > 0 {
+			oidcEntries = append(oidcEntries, Entry(string(w), w, f))
+		}
+	}
+	DescribeTable("a SAML SP is caught by the matching saml.request.* finding, and still signs in",
+		func(w refsaml.Weakness, findings []string) {
+			run := runRef(scenarios.ReferenceOptions{SAMLWeakness: w, Protocols: []string{"SAML"}}, nil,
+				scenarios.Options{Only: append(slices.Clone(findings), "saml.sp.*"), Screenshots: "none"})
+			expectFound(run, findings, true)
+		}, samlEntries)
+	DescribeTable("an OIDC RP is caught by the matching oidc.request.* finding (and still signs in, unless Entra refuses its request)",
+		func(w refoidc.Weakness, findings []string) {
+			run := runRef(scenarios.ReferenceOptions{OIDCWeakness: w, Protocols: []string{"OIDC"}}, nil,
+				scenarios.Options{Only: append(slices.Clone(findings), "oidc.code.*"), Screenshots: "none"})
+			// Entra refuses an ID token in the query, so that RP's sign-ins are errors.
+			expectFound(run, findings, w != refoidc.IDTokenInQuery)
+		}, oidcEntries)
+})
+
 var _ = Describe("the full catalog against weakened SPs, --parallel 1 and 4", Ordered, Label("e2e"), func() {
 	o := scenarios.ReferenceOptions{SAMLWeakness: refsaml.SkipAudience, OIDCWeakness: refoidc.SkipNonceCheck}
 	var p1, p4 *reports.Run

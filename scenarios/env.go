@@ -423,6 +423,7 @@ func resolveSPMetadata(ctx context.Context, s *SAMLTarget, client *http.Client) 
 	if s.EntityID == "" {
 		s.EntityID = md.EntityID
 	}
+	s.SignsRequests = s.SignsRequests || md.AuthnRequestsSigned
 	if s.SLOURL == "" {
 		s.SLOURL = md.LogoutURL
 	}

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ssoharness/ssoharness/idp"
 	"github.com/ssoharness/ssoharness/reports"
 )
 
@@ -18,7 +17,22 @@ const KindFinding = "finding"
 type finding struct {
 	id, protocol, description string
 	references                []string
-	judge                     func(protocol string, results []reports.Check) Verdict
+	// expected is what the catalog shows as the expectation: verdictWarnText ("" too) for a
+	// finding whose worst verdict is warn, verdictRequired for one that fails.
+	expected string
+	judge    func(in FindingInput) Verdict
+}
+
+// FindingInput is what a finding is judged over: the results of the run's other checks,
+// with the evidence they kept, and what the target claims of the SP.
+type FindingInput struct {
+	// Protocol is the finding's protocol, "SAML" or "OIDC".
+	Protocol string
+	// Results are the run's other checks.
+	Results []reports.Check
+	// SignsRequests is the target's claim (or its metadata's AuthnRequestsSigned) that the
+	// SP signs its AuthnRequests.
+	SignsRequests bool
 }
 
 // References of the findings.
@@ -30,6 +44,9 @@ const (
 	refStateCSRF    = "RFC 6749 §10.12 (CSRF: state), RFC 9700 §2.1 and §4.7"
 	refEntraPKCE    = "Microsoft identity platform: authorization code flow (code_challenge \"recommended / required for SPAs\")"
 	verdictWarnText = "warn"
+	// verdictRequired is the expectation of a finding that fails when the SP lacks the
+	// behaviour (a MUST of the references, or a request Entra refuses).
+	verdictRequired = "required"
 )
 
 var findings = []*finding{
@@ -42,23 +59,46 @@ var findings = []*finding{
 	{id: "oidc.request.nonce", protocol: "OIDC", references: []string{refOIDCNonce, refEntraNonce},
 		description: "the RP sends a nonce in its authorization requests (and so can bind the ID token to its session)",
 		judge:       requestParam("nonce", "nonce", "Send a fresh, unguessable nonce with every authorization request, keep it in the session, and require the ID token's nonce claim to equal it.")},
-	{id: "oidc.request.pkce", protocol: "OIDC", references: []string{refPKCE, refEntraPKCE},
-		description: "the RP sends a PKCE code_challenge (S256) in its authorization requests",
-		judge:       requestParam("code_challenge", "PKCE code_challenge", "Send code_challenge (S256) with every authorization request and the code_verifier when redeeming the code (MSAL and most OIDC libraries have a switch for it).")},
-	{id: "oidc.request.state", protocol: "OIDC", references: []string{refStateCSRF},
-		description: "the RP sends a state in its authorization requests (CSRF protection of the redirect)",
-		judge:       requestParam("state", "state", "Send an unguessable state bound to the browser's session with every authorization request, and refuse a response whose state differs.")},
+	{id: "oidc.request.pkce", protocol: "OIDC", references: []string{refPKCE, refPKCES256, refEntraPKCE},
+		description: "the RP sends a PKCE code_challenge with code_challenge_method S256 (not plain) in its authorization requests",
+		judge:       judgePKCE},
+	{id: "oidc.request.state", protocol: "OIDC", references: []string{refStateCSRF, refStateEntropy},
+		description: "the RP sends an unguessable state in its authorization requests, a new one at each sign-in (CSRF protection of the redirect)",
+		judge:       judgeState},
 }
 
 // JudgeFinding judges a finding of the catalog (sp.error-page, oidc.request.*) over the
 // results of a run's other checks, from the evidence they kept. Like Judge, it is pure.
 func JudgeFinding(id, protocol string, results []reports.Check) (Verdict, bool) {
-	for _, f := range findings {
-		if f.id == id && strings.EqualFold(f.protocol, protocol) {
-			return f.judge(f.protocol, results), true
+	return JudgeFindingInput(id, FindingInput{Protocol: protocol, Results: results})
+}
+
+// JudgeFindingInput is JudgeFinding with what the target claims of the SP (the input's
+// Protocol selects the finding's protocol). Like Judge, it is pure.
+func JudgeFindingInput(id string, in FindingInput) (Verdict, bool) {
+	for _, f := range allFindings() {
+		if f.id == id && strings.EqualFold(f.protocol, in.Protocol) {
+			in.Protocol = f.protocol
+			v := f.judge(in)
+			if v.Expected == "" {
+				v.Expected = f.expectation()
+			}
+			return v, true
 		}
 	}
 	return Verdict{}, false
+}
+
+// allFindings is the catalog's findings: how the SP refuses and what its OIDC requests
+// carry (findings), then what its SAML AuthnRequests say (requestFindings).
+func allFindings() []*finding { return append(slices.Clone(findings), requestFindings...) }
+
+// expectation is the finding's expected verdict as the catalog shows it.
+func (f *finding) expectation() string {
+	if f.expected == "" {
+		return verdictWarnText
+	}
+	return f.expected
 }
 
 // stackTrace matches what stack traces of common stacks look like in a page's text.
@@ -70,7 +110,8 @@ var leak = regexp.MustCompile(`<(saml2?:|samlp:)?(Assertion|Response)\b[^>]*xmln
 // judgeErrorPages looks at every refusal of the run's fault checks: a refusal is right
 // whatever page says it (the fault checks judged that), but a 5xx hides the cause and trips
 // alerting, and a stack trace or an echoed assertion leaks the internals.
-func judgeErrorPages(protocol string, results []reports.Check) Verdict {
+func judgeErrorPages(in FindingInput) Verdict {
+	protocol, results := in.Protocol, in.Results
 	var bad, shown []string
 	refusals := 0
 	for _, c := range results {
@@ -121,45 +162,4 @@ func judgeErrorPages(protocol string, results []reports.Check) Verdict {
 		v.Fix = "Catch sign-in validation errors and answer with an error page (4xx, e.g. 401 or 403) that says the sign-in failed and how to get help, with a correlation ID; log the cause server-side."
 	}
 	return v
-}
-
-// requestParam judges whether the RP's authorization requests carried a parameter, from
-// every authorize request of the run's checks.
-func requestParam(param, what, fix string) func(string, []reports.Check) Verdict {
-	return func(protocol string, results []reports.Check) Verdict {
-		with, without := 0, 0
-		example := ""
-		for _, c := range results {
-			ev, err := EvidenceOf(c)
-			if err != nil || ev == nil {
-				continue
-			}
-			for _, e := range ev.Events {
-				if e.Kind != idp.EventAuthorize || e.Request == nil {
-					continue
-				}
-				if e.Request[param] != "" {
-					with++
-				} else {
-					without++
-					if example == "" {
-						example = e.Request["redirect_uri"]
-					}
-				}
-			}
-		}
-		v := Verdict{Expected: verdictWarnText}
-		switch {
-		case with+without == 0:
-			v.Status, v.Reason = reports.StatusSkip, "no check of this run saw an authorization request from the RP"
-		case without == 0:
-			v.Status, v.Observed = reports.StatusPass, fmt.Sprintf("all %d authorization requests carried %s", with, param)
-		default:
-			v.Status = reports.StatusWarn
-			v.Observed = fmt.Sprintf("%d of %d authorization requests had no %s (redirect_uri %s)", without, with+without, param, example)
-			v.Diagnosis = fmt.Sprintf("The RP sent no %s in %d of its authorization requests: it lacks the protection the references describe, and the checks that need the %s were skipped for those sign-ins.", what, without, what)
-			v.Fix = fix
-		}
-		return v
-	}
 }

@@ -1,6 +1,8 @@
 package scenarios_test
 
 import (
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -293,14 +295,18 @@ func TestJudgeRequestFindings(t *testing.T) {
 	f, _ := idp.LookupFault("oidc.code.query")
 	mk := func(params map[string]string) []reports.Check {
 		var out []reports.Check
-		for range 3 {
+		for i := range 3 {
+			req := maps.Clone(params)
+			if req["state"] != "" {
+				req["state"] += fmt.Sprint(i) // a new state per sign-in
+			}
 			ev := scenarios.Evidence{User: judgeUser, Pages: pages(1, scenarios.Page{SignedIn: true, Identity: judgeUser}),
-				Events: []idp.Event{{Kind: idp.EventAuthorize, Status: idp.StatusSuccess, Request: params, Fault: &idp.MintedFault{ID: f.ID}}}}
+				Events: []idp.Event{{Kind: idp.EventAuthorize, Status: idp.StatusSuccess, Request: req, Fault: &idp.MintedFault{ID: f.ID}}}}
 			out = append(out, reports.Check{ID: string(f.ID), Protocol: "OIDC", Kind: scenarios.KindFault, Evidence: scenarios.RecordEvidence(ev)})
 		}
 		return out
 	}
-	all := map[string]string{"nonce": "n", "state": "s", "code_challenge": "c", "redirect_uri": "https://rp/cb"}
+	all := map[string]string{"nonce": "n", "state": "Yx3kq9VbT2mW8rL0pZ4nHc7sJf1dGe6", "code_challenge": "c", "code_challenge_method": "S256", "redirect_uri": "https://rp/cb"}
 	none := map[string]string{"redirect_uri": "https://rp/cb"}
 	for _, id := range []string{"oidc.request.nonce", "oidc.request.pkce", "oidc.request.state"} {
 		if v, ok := scenarios.JudgeFinding(id, "OIDC", mk(all)); !ok || v.Status != reports.StatusPass {

@@ -116,6 +116,12 @@ func StartReferences(o ReferenceOptions) (*References, error) {
 				return nil, err
 			}
 			refs.SAML = append(refs.SAML, sp)
+			// What the SP's metadata claims, read as a target's metadataUrl is read.
+			if b, err := sp.MetadataXML(); err == nil {
+				if md, err := idp.ParseSPMetadata(b); err == nil && md.AuthnRequestsSigned {
+					st.SignsRequests = true
+				}
+			}
 			si := SAMLSignIn{URL: sp.LoginURL(), Binding: binding}
 			if i == 0 {
 				si.LogoutURL = sp.LogoutURL()

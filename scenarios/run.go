@@ -278,7 +278,15 @@ func (r *runner) run(ctx context.Context, c Check) (res reports.Check) {
 		r.mu.Lock()
 		done := slices.Clone(r.done)
 		r.mu.Unlock()
-		c.finding.judge(c.Protocol, done).apply(&res)
+		in := FindingInput{Protocol: c.Protocol, Results: done}
+		if t := r.env.Target.SAML; t != nil {
+			in.SignsRequests = t.SignsRequests
+		}
+		v := c.finding.judge(in)
+		if v.Expected == "" {
+			v.Expected = c.Expected
+		}
+		v.apply(&res)
 		return res
 	case c.config != nil:
 		c.config.run(cr, cctx)

@@ -73,6 +73,10 @@ type SAMLTarget struct {
 	SignIn []SAMLSignIn `json:"signIn"`
 	// Success overrides Target.Success for SAML.
 	Success *Success `json:"success,omitempty"`
+	// SignsRequests says the SP signs its AuthnRequests, as its metadata's
+	// AuthnRequestsSigned="true" claims (read from MetadataURL or MetadataFile when not set
+	// here). saml.request.signed holds the SP to it: every AuthnRequest must arrive signed.
+	SignsRequests bool `json:"signsRequests,omitempty"`
 	// FaultCertificates says the SP was given the mock IdP's fault certificates (the expired
 	// and not-yet-valid ones the certificate checks sign with) before the run, e.g. through
 	// metadata fetched after the IdP prepared them. Without it, the certificate checks run

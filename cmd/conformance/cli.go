@@ -179,8 +179,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 func listCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("list", "[--json] [--protocol SAML|OIDC] [GLOB]", stderr)
+	fs := newFlags("list", "[--json] [-v] [--protocol SAML|OIDC] [GLOB]", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
+	verbose := fs.Bool("v", false, "print each check's references after the table")
 	proto := fs.String("protocol", "", "only SAML or OIDC")
 	if err := cli.Parse(fs, args); err != nil {
 		return err
@@ -211,6 +212,17 @@ func listCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if *verbose {
+		for _, c := range out {
+			if len(c.References) == 0 {
+				continue
+			}
+			fmt.Fprintf(stdout, "\n%s (%s %s) references:\n", c.ID, c.Protocol, c.Kind)
+			for _, r := range c.References {
+				fmt.Fprintf(stdout, "  - %s\n", r)
+			}
+		}
 	}
 	fmt.Fprintf(stdout, "\n%d checks\n", len(out))
 	return nil

@@ -21,6 +21,10 @@ type Entry[W ~string] struct {
 	// fault → weakness map. A trailing "*" matches any rest of an ID ("saml.xsw.*"). Empty
 	// when no response shows the weakness.
 	Faults []string
+	// Findings are the IDs of the catalog findings (scenarios' KindFinding checks, judged
+	// over a whole run) this variant makes fail or warn: a request finding's oracle, since
+	// no single response shows what the SP itself sends.
+	Findings []string
 }
 
 // Registry is the table of one reference SP's weak variants, in a stable order.
@@ -33,8 +37,14 @@ type Registry[W ~string] struct {
 // fault listed twice: the tables are fixed at compile time.
 func New[W ~string](pkg string, entries []Entry[W]) *Registry[W] {
 	names := map[W]bool{}
-	faults := map[string]bool{}
+	faults, found := map[string]bool{}, map[string]bool{}
 	for _, e := range entries {
+		for _, f := range e.Findings {
+			if found[f] {
+				panic(fmt.Sprintf("%s: finding %q listed twice", pkg, f))
+			}
+			found[f] = true
+		}
 		if e.Weakness == "" || names[e.Weakness] || e.Description == "" {
 			panic(fmt.Sprintf("%s: weakness %q: empty, repeated or without a description", pkg, e.Weakness))
 		}
@@ -89,6 +99,24 @@ func (r *Registry[W]) Valid(w W) bool {
 func (r *Registry[W]) Faults(w W) []string {
 	e, _ := r.entry(w)
 	return append([]string(nil), e.Faults...)
+}
+
+// Findings returns the finding IDs w makes fail or warn.
+func (r *Registry[W]) Findings(w W) []string {
+	e, _ := r.entry(w)
+	return append([]string(nil), e.Findings...)
+}
+
+// ForFinding returns the weakness that makes the finding with this ID fail or warn, if any.
+func (r *Registry[W]) ForFinding(id string) (W, bool) {
+	for _, e := range r.entries {
+		for _, f := range e.Findings {
+			if f == id {
+				return e.Weakness, true
+			}
+		}
+	}
+	return "", false
 }
 
 // ForFault returns the weakness that lets the fault with this ID through, if any.
