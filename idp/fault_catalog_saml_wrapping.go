@@ -1,0 +1,230 @@
+package idp
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// The rows of issue 19 on signature wrapping that survives schema validation and on
+// signature placement: the shapes of the SAML-library advisories published since 2020, each
+// minted on top of a perfect Entra Response (assertion signed, as Entra signs by default,
+// unless the row says otherwise).
+
+// Reference strings of these rows.
+const (
+	refSchemas      = "SAML 2.0 schemas (saml-schema-protocol-2.0.xsd, saml-schema-assertion-2.0.xsd) and xmldsig-core-schema.xsd"
+	refSAMLSig      = "SAML 2.0 Core §5.4.1–5.4.2 (enveloped signature; Reference URI is \"#\" + the ID of the signed element)"
+	refSamlify      = "samlify CVE-2025-47949 / GHSA-r683-v43c-6xqv (signature wrapping, fixed in 2.10.0)"
+	refPassportSAML = "passport-saml CVE-2022-39299 / GHSA-m974-647v-whv7 (multiple root elements, fixed in 3.2.2)"
+	refNodeSAML     = "node-saml CVE-2025-54419 / GHSA-4mxg-3p6v-xgq3 and CVE-2025-54369 / GHSA-m837-g268-mmv7 (the verified node is not the processed node, fixed in 5.1.0)"
+	refXMLCryptoSI  = "xml-crypto CVE-2025-29774 / GHSA-9p8x-f768-wp2g (multiple SignedInfo, fixed in 6.0.1 / 3.2.1 / 2.1.6)"
+	refXMLCryptoDV  = "xml-crypto CVE-2025-29775 / GHSA-x3m8-899r-f7c3 (comment in DigestValue, fixed in 6.0.1 / 3.2.1 / 2.1.6)"
+	refXMLC14N      = "Exclusive XML Canonicalization 1.0 (without comments: comments are not part of the canonical form)"
+)
+
+// Shared texts of the wrapping rows.
+const (
+	wrapWeakness = "verifies a signature over one element and reads another (XML Signature Wrapping)"
+	wrapFix      = "read only the element the verified signature references (by position, not by searching for the ID)"
+	placeFix     = "accept only an enveloped Signature that is a direct child of the Assertion (or Response) it signs, its Reference \"#\" + that element's ID, and read only that element"
+)
+
+// samlWrapping is a hook that signs the assertion (or, with response, the Response), then
+// applies f to the signed document.
+func samlWrapping(response bool, note string, f func(m *samlMint, doc *etree.Document, resp *etree.Element) error) func(m *samlMint, step int) error {
+	return func(m *samlMint, _ int) error {
+		m.option = SignAssertion
+		if response {
+			m.option = SignResponse
+		}
+		m.then(func(doc *etree.Document, resp *etree.Element) error { return f(m, doc, resp) })
+		if strings.Contains(note, "%s") {
+			m.note(note, m.s.victim(m.t, m.user).UserPrincipalName)
+		} else {
+			m.note("%s", note)
+		}
+		return nil
+	}
+}
+
+func samlXSWSchemaValid(n int) func(m *samlMint, step int) error {
+	return samlWrapping(n == 1, fmt.Sprintf("schema-valid XML Signature Wrapping shape %d (evil content names %%s)", n),
+		func(m *samlMint, _ *etree.Document, resp *etree.Element) error { return m.xswSchemaValid(n, resp) })
+}
+
+// samlWrappingCatalog are the rows of issue 19's wrapping and signature-placement checks.
+var samlWrappingCatalog = []*Fault{
+	// ---- schema-valid forms of SAML Raider's shapes (XSW3 and XSW5 already are) ---------------
+	{ID: "saml.xsw.1.schema-valid", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "XSW1/XSW2, schema-valid: the signed Response moved into a ds:Object of its own Signature; an evil Response (new ID) around it",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refSomorovsky, refSAMLRaider, refSchemas},
+		Weakness: wrapWeakness, Fix: wrapFix, saml: samlXSWSchemaValid(1)},
+	{ID: "saml.xsw.4.schema-valid", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "XSW4, schema-valid: the signed Assertion moved into the saml:Advice of an unsigned evil Assertion (new ID)",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refSomorovsky, refSAMLRaider, refSchemas},
+		Weakness: wrapWeakness, Fix: wrapFix, saml: samlXSWSchemaValid(4)},
+	{ID: "saml.xsw.6.schema-valid", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "XSW6/XSW8, schema-valid: evil Assertion (new ID) keeps the Signature; the unsigned original in a ds:Object of that Signature",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refSomorovsky, refSAMLRaider, refSchemas},
+		Weakness: wrapWeakness, Fix: wrapFix, saml: samlXSWSchemaValid(6)},
+	{ID: "saml.xsw.7.schema-valid", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "XSW7, schema-valid: an unsigned evil Assertion (new ID) in samlp:Extensions (after Issuer, before Status); the signed Assertion stays in place",
+		Expect:      Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSomorovsky, refSAMLRaider, refSchemas},
+		Weakness: wrapWeakness, Fix: wrapFix, saml: samlXSWSchemaValid(7)},
+	// ---- wrapping and placement shapes of the advisories -----------------------------------------
+	{ID: "saml.xsw.extensions", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "the Assertion's Signature moved to the Response level (Reference still #assertion); the original Assertion, unsigned, moved into samlp:Extensions; an unsigned Assertion for another user (new ID) in its place",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refSamlify, refSAMLSig, refSchemas},
+		Weakness: "verifies a Signature found anywhere by the element its Reference names, then reads the Response's Assertion child", Fix: placeFix,
+		saml: samlWrapping(false, "signed Assertion moved into samlp:Extensions, its Signature to the Response; unsigned Assertion for %s", func(m *samlMint, _ *etree.Document, resp *etree.Element) error {
+			a, sig, err := signedAssertion(resp)
+			if err != nil {
+				return err
+			}
+			evil := a.Copy()
+			removeSignature(evil)
+			m.evilize(evil)
+			evil.CreateAttr("ID", "_"+m.s.rand.guid())
+			resp.InsertChildAt(a.Index(), evil)
+			resp.RemoveChild(a)
+			a.RemoveChild(sig)
+			at := 0
+			if iss := child(resp, "Issuer"); iss != nil {
+				at = iss.Index() + 1
+			}
+			resp.InsertChildAt(at, sig)
+			extensionsOf(resp).AddChild(a)
+			return nil
+		})},
+	{ID: "saml.xml.multiple-roots", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "two root elements: the IdP-signed Assertion, then a Response whose Assertion (new ID, unsigned) names another user",
+		Expect:      Expectation{Verdict: VerdictReject, Note: "a document with two root elements is not well-formed XML"}, References: []string{refPassportSAML, "XML 1.0 §2.1 (a document has exactly one root element)"},
+		Weakness: "verifies the signature of the first root element and reads the last", Fix: "refuse a document that is not well-formed (more than one root element); verify and read the one Response",
+		saml: samlWrapping(false, "the signed Assertion as a first root element; the Response's Assertion unsigned, for %s", func(m *samlMint, doc *etree.Document, resp *etree.Element) error {
+			a, _, err := signedAssertion(resp)
+			if err != nil {
+				return err
+			}
+			at := 0
+			for i, t := range doc.Child {
+				if t == resp {
+					at = i
+				}
+			}
+			doc.InsertChildAt(at, a.Copy())
+			removeSignature(a)
+			m.evilize(a)
+			a.CreateAttr("ID", "_"+m.s.rand.guid())
+			return nil
+		})},
+	{ID: "saml.sig.misplaced.nameid", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "the Assertion's (valid) Signature moved inside its NameID element; nothing else changes",
+		Expect:      Expectation{Verdict: VerdictReject, Note: "the signature verifies, but not where the profile puts it: accepting it is the bug, whoever signs in"},
+		References:  []string{refNodeSAML, refSAMLSig, refSchemas},
+		Weakness:    "looks for the Assertion's Signature anywhere inside it", Fix: placeFix,
+		saml: samlWrapping(false, "the Assertion's Signature moved into its NameID", func(m *samlMint, _ *etree.Document, resp *etree.Element) error {
+			a, sig, err := signedAssertion(resp)
+			if err != nil {
+				return err
+			}
+			nid := a.FindElement("./Subject/NameID")
+			if nid == nil {
+				return fmt.Errorf("the Assertion has no NameID")
+			}
+			a.RemoveChild(sig)
+			nid.AddChild(sig)
+			return nil
+		})},
+	{ID: "saml.sig.misplaced.object", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "the Assertion's (valid) Signature moved to the start of Subject, with a ds:Object holding a NameID for another user: the enveloped-signature transform removes both, the digest still matches",
+		Expect:      Expectation{Verdict: VerdictReject, Note: "the signature verifies, but not where the profile puts it"},
+		References:  []string{refNodeSAML, refSAMLSig},
+		Weakness:    "looks for the Assertion's Signature anywhere inside it, and reads the first NameID element of the Assertion", Fix: placeFix,
+		saml: samlWrapping(false, "the Assertion's Signature moved into Subject, a ds:Object in it with a NameID for %s", func(m *samlMint, _ *etree.Document, resp *etree.Element) error {
+			a, sig, err := signedAssertion(resp)
+			if err != nil {
+				return err
+			}
+			subj, nid := a.FindElement("./Subject"), a.FindElement("./Subject/NameID")
+			if subj == nil || nid == nil {
+				return fmt.Errorf("the Assertion has no Subject/NameID")
+			}
+			evil := nid.Copy()
+			evil.CreateAttr("xmlns", "urn:oasis:names:tc:SAML:2.0:assertion")
+			id, _ := m.s.nameID(m.t, m.app, m.s.victim(m.t, m.user), nid.SelectAttrValue("Format", ""))
+			evil.SetText(id)
+			sig.CreateElement("Object").AddChild(evil)
+			a.RemoveChild(sig)
+			subj.InsertChildAt(0, sig)
+			return nil
+		})},
+	{ID: "saml.sig.multi-signedinfo", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "the NameID changed to another user's after signing, and a second SignedInfo added to the Signature whose Reference carries the changed Assertion's digest (the first SignedInfo and the SignatureValue untouched)",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refXMLCryptoSI, "XML-DSig Core §4.1 (a Signature has exactly one SignedInfo)"},
+		Weakness: "checks the SignatureValue over one SignedInfo and the digests of another", Fix: "refuse a Signature that does not have exactly one SignedInfo, SignatureValue and at most one KeyInfo; take the References from the SignedInfo whose signature was verified",
+		saml: samlWrapping(false, "NameID changed to %s; a second SignedInfo with its digest", func(m *samlMint, _ *etree.Document, resp *etree.Element) error {
+			a, sig, err := signedAssertion(resp)
+			if err != nil {
+				return err
+			}
+			if err := m.setNameIDTo(a); err != nil {
+				return err
+			}
+			dig, err := referenceDigest(a, sig)
+			if err != nil {
+				return err
+			}
+			si := child(sig, "SignedInfo")
+			forged := si.Copy()
+			fdv := forged.FindElement("./Reference/DigestValue")
+			if fdv == nil {
+				return fmt.Errorf("the SignedInfo has no DigestValue")
+			}
+			fdv.SetText(dig)
+			sig.InsertChildAt(si.Index()+1, forged)
+			return nil
+		})},
+	{ID: "saml.sig.digest-comment", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "the NameID changed to another user's after signing, and the changed Assertion's digest put as an XML comment before the original DigestValue text (c14n drops the comment, so the SignatureValue still verifies)",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refXMLCryptoDV, refXMLC14N},
+		Weakness: "reads the DigestValue from the first child node of the element (a comment), not from the canonical SignedInfo that was verified", Fix: "compare the digest with the DigestValue of the canonical SignedInfo whose signature was verified (its text, comments excluded)",
+		saml: samlWrapping(false, "NameID changed to %s; its digest as a comment in DigestValue", func(m *samlMint, _ *etree.Document, resp *etree.Element) error {
+			a, sig, err := signedAssertion(resp)
+			if err != nil {
+				return err
+			}
+			if err := m.setNameIDTo(a); err != nil {
+				return err
+			}
+			dig, err := referenceDigest(a, sig)
+			if err != nil {
+				return err
+			}
+			dv, err := digestValueOf(sig)
+			if err != nil {
+				return err
+			}
+			dv.InsertChildAt(0, etree.NewComment(dig))
+			return nil
+		})},
+	{ID: "saml.sig.digest-comment-benign", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "an XML comment before the DigestValue text; nothing else changes, the signature is valid (c14n drops the comment)",
+		Expect: Expectation{Verdict: VerdictProfile, Default: VerdictAccept,
+			Note: "refusing a comment inside SignedInfo is safe (patched xml-crypto may); accepting it shows the digest is read from the verified canonical SignedInfo"},
+		References: []string{refXMLCryptoDV, refXMLC14N},
+		Weakness:   "reads the DigestValue from the first child node of the element (the comment), so a valid signature fails", Fix: "read the DigestValue from the canonical SignedInfo whose signature was verified (comments excluded)",
+		saml: samlWrapping(false, "a comment in DigestValue (content unchanged)", func(m *samlMint, _ *etree.Document, resp *etree.Element) error {
+			_, sig, err := signedAssertion(resp)
+			if err != nil {
+				return err
+			}
+			dv, err := digestValueOf(sig)
+			if err != nil {
+				return err
+			}
+			dv.InsertChildAt(0, etree.NewComment("ssoharness"))
+			return nil
+		})},
+}
