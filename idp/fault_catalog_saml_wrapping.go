@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
 )
 
 // The rows of issue 19 on signature wrapping that survives schema validation and on
@@ -227,4 +228,57 @@ var samlWrappingCatalog = []*Fault{
 			dv.InsertChildAt(0, etree.NewComment("ssoharness"))
 			return nil
 		})},
+	{ID: "saml.sig.reference-empty-uri", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "the Assertion signed with Reference URI=\"\" (no ID), its digest computed over the Assertion alone: valid only for a verifier that takes \"\" to mean the element holding the Signature",
+		Expect: Expectation{Verdict: VerdictReject,
+			Note: "URI=\"\" means the whole document, over which this digest does not verify; SAML requires \"#\" + the signed element's ID"},
+		References: []string{refSAMLSig, "XML-DSig Core §4.4.3.2 (URI=\"\": the document containing the Signature)"},
+		Weakness:   "accepts a Reference with an empty URI as covering the element the Signature is in", Fix: "require each Signature's single Reference URI to be \"#\" + the ID of the Assertion (or Response) it is enveloped in",
+		saml: samlWrapping(false, "the Assertion re-signed with Reference URI=\"\"", func(m *samlMint, _ *etree.Document, resp *etree.Element) error {
+			a, _, err := signedAssertion(resp)
+			if err != nil {
+				return err
+			}
+			// goxmldsig writes URI="" for an element without the ID attribute it is told to use.
+			return m.resignAssertion(a, func(ctx *dsig.SigningContext) { ctx.IdAttribute = "ssoharness-no-such-attribute" })
+		})},
+	{ID: "saml.sig.wrong-reference", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "the Response is signed, then its Signature (Reference #Response) moved into the Assertion: the Assertion's Signature references an ID that is not the Assertion's",
+		Expect: Expectation{Verdict: VerdictReject,
+			Note: "the Signature verifies for the element it names, but is not enveloped in it: accepting it is the bug, whoever signs in"},
+		References: []string{refSAMLSig, refSomorovsky},
+		Weakness:   "verifies an Assertion's Signature for whatever element its Reference names", Fix: placeFix,
+		saml: samlWrapping(true, "the Response's Signature moved into the Assertion", func(m *samlMint, _ *etree.Document, resp *etree.Element) error {
+			sig, a := child(resp, "Signature"), firstAssertion(resp)
+			if sig == nil || a == nil {
+				return fmt.Errorf("the Response is not signed or has no Assertion")
+			}
+			resp.RemoveChild(sig)
+			at := 0
+			if iss := child(a, "Issuer"); iss != nil {
+				at = iss.Index() + 1
+			}
+			a.InsertChildAt(at, sig)
+			return nil
+		})},
+	{ID: "saml.sig.keyvalue-only", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "signed by a key that is not in the metadata, whose KeyInfo carries only that key's ds:KeyValue (no certificate)",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refSAMLRaider + " (signature spoofing)", "XML-DSig Core §4.5.2 (KeyValue)", "W3C XML Signature Best Practices §2.2 (establish trust in the key)"},
+		Weakness: "verifies the signature with the key in the message's KeyInfo/KeyValue", Fix: "verify only with the certificates of the IdP metadata / the uploaded certificate; ignore KeyInfo",
+		saml: func(m *samlMint, _ int) error {
+			k, err := m.s.untrustedKey()
+			if err != nil {
+				return err
+			}
+			m.key, m.option = k, SignAssertion
+			m.then(func(_ *etree.Document, resp *etree.Element) error {
+				_, sig, err := signedAssertion(resp)
+				if err != nil {
+					return err
+				}
+				return keyValueOnly(sig, k)
+			})
+			m.note("signed by untrusted key %s, named in KeyInfo by its KeyValue only", k.Thumbprint())
+			return nil
+		}},
 }

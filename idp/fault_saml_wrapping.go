@@ -6,6 +6,7 @@ import (
 	_ "crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"math/big"
 
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
@@ -167,4 +168,54 @@ func digestValueOf(sig *etree.Element) (*etree.Element, error) {
 		return nil, fmt.Errorf("the Signature has no DigestValue")
 	}
 	return dv, nil
+}
+
+// resignAssertion replaces the Assertion's Signature with a new one made with the key and
+// algorithm this Response is signed with, after tweak changed the signing context.
+func (m *samlMint) resignAssertion(a *etree.Element, tweak func(*dsig.SigningContext)) error {
+	key := m.key
+	if key == nil {
+		key = m.s.activeKey(m.app)
+	}
+	if key == nil {
+		return fmt.Errorf("app %q has no signing certificate", m.app.DisplayName)
+	}
+	alg := m.algorithm
+	if alg == "" {
+		alg = m.app.SAML.Signing.Algorithm
+	}
+	ctx, err := signingContext(key, alg)
+	if err != nil {
+		return err
+	}
+	tweak(ctx)
+	removeSignature(a)
+	sig, err := ctx.ConstructSignature(a.Copy(), true)
+	if err != nil {
+		return fmt.Errorf("sign %s: %w", a.Tag, err)
+	}
+	at := 0
+	if iss := child(a, "Issuer"); iss != nil {
+		at = iss.Index() + 1
+	}
+	a.InsertChildAt(at, sig)
+	return nil
+}
+
+// keyValueOnly makes sig's KeyInfo name its RSA key by value alone (ds:KeyValue /
+// ds:RSAKeyValue), without a certificate. KeyInfo is outside SignedInfo: the signature stays
+// valid.
+func keyValueOnly(sig *etree.Element, key *SigningKey) error {
+	ki := child(sig, "KeyInfo")
+	if ki == nil {
+		return fmt.Errorf("the Signature has no KeyInfo")
+	}
+	for _, c := range ki.ChildElements() {
+		ki.RemoveChild(c)
+	}
+	pub := &key.Key.PublicKey
+	rk := ki.CreateElement("KeyValue").CreateElement("RSAKeyValue")
+	rk.CreateElement("Modulus").SetText(base64.StdEncoding.EncodeToString(pub.N.Bytes()))
+	rk.CreateElement("Exponent").SetText(base64.StdEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()))
+	return nil
 }

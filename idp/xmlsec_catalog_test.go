@@ -235,6 +235,11 @@ var xmlsecInPlace = map[idp.FaultID]string{
 	"saml.sig.misplaced.object": "",
 	// libxml2 refuses a second root element; goxmldsig verifies the first.
 	"saml.xml.multiple-roots": "Extra content at the end of the document",
+	// xmlsec1 follows the Reference to the Response; goxmldsig validates the Assertion.
+	"saml.sig.wrong-reference": "",
+	// URI="" is the whole document for xmlsec1, over which the Assertion's digest fails;
+	// goxmldsig takes it as the Assertion it validates (see the refsaml strict SP's check).
+	"saml.sig.reference-empty-uri": "data and digest do not match",
 }
 
 // xmlsecTampered are the faults whose signature no longer verifies, even over the element it
@@ -243,6 +248,8 @@ var xmlsecTampered = map[idp.FaultID]string{
 	"saml.sig.tampered":         "data and digest do not match",
 	"saml.sig.digest-comment":   "data and digest do not match", // the comment is not the DigestValue
 	"saml.sig.multi-signedinfo": "expected=SignatureValue",      // a second SignedInfo is refused
+	// Over the element intactDoc takes for URI="", neither verifies either.
+	"saml.sig.reference-empty-uri": "data and digest do not match",
 }
 
 // TestXMLSecFaultCatalog mints every SAML fault of the catalog (each of its sign-ins) and
@@ -261,6 +268,9 @@ func TestXMLSecFaultCatalog(t *testing.T) {
 			continue
 		}
 		t.Run(string(f.ID), func(t *testing.T) {
+			if f.ID == "saml.sig.keyvalue-only" {
+				t.Skip("its signature names its key by KeyValue only, no certificate to give both verifiers")
+			}
 			r := newFaultRig(t)
 			b := r.context(t, f.ID)
 			for step := range f.SignIns {

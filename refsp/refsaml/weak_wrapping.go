@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -48,6 +49,10 @@ const (
 	// SignedInfo whose signature was checked. A DigestValue that is plain text is verified
 	// as Strict does.
 	DigestFirstChild Weakness = "digest-first-child"
+	// AcceptEmptyReference is goxmldsig's, and so crewjam's, reading of a Reference with
+	// URI="": the element the Signature is in, whatever it is (Strict refuses an empty URI;
+	// see emptyReference).
+	AcceptEmptyReference Weakness = "accept-empty-reference"
 )
 
 // signatureAnywhereResponse is SignatureAnywhere: the naive signature check, then the
@@ -159,7 +164,7 @@ func (v xmlCryptoVerification) VerifySignature(vc *dsig.ValidationContext, el *e
 	if v.quirk == FirstSignedInfo {
 		refs = sis[len(sis)-1]
 	}
-	if err := verifySignedInfo(sis[0], text(child(sig, nsDSig, "SignatureValue")), certs); err != nil {
+	if err := verifySignedInfo(sis[0], text(child(sig, nsDSig, "SignatureValue")), rsaKeys(certs)); err != nil {
 		return fmt.Errorf("cannot validate signature on %s: %v", el.Tag, err)
 	}
 	ref := child(refs, nsDSig, "Reference")
@@ -175,6 +180,13 @@ func (v xmlCryptoVerification) VerifySignature(vc *dsig.ValidationContext, el *e
 			want = t.Data
 		}
 	}
+	return verifyDigest(el, ref, want)
+}
+
+// verifyDigest checks want, a base64 DigestValue, against the digest of el as an enveloped
+// signature's Reference covers it: el without its Signature child, exclusive c14n, the
+// Reference's DigestMethod.
+func verifyDigest(el, ref *etree.Element, want string) error {
 	h := crypto.SHA256
 	if attr(child(ref, nsDSig, "DigestMethod"), "Algorithm") == "http://www.w3.org/2000/09/xmldsig#sha1" {
 		h = crypto.SHA1
@@ -195,8 +207,8 @@ func (v xmlCryptoVerification) VerifySignature(vc *dsig.ValidationContext, el *e
 }
 
 // verifySignedInfo checks value, the base64 SignatureValue, over the exclusive canonical
-// form of si with one of certs.
-func verifySignedInfo(si *etree.Element, value string, certs []*x509.Certificate) error {
+// form of si with one of keys.
+func verifySignedInfo(si *etree.Element, value string, keys []*rsa.PublicKey) error {
 	c, err := detach(si)
 	if err != nil {
 		return err
@@ -215,12 +227,79 @@ func verifySignedInfo(si *etree.Element, value string, certs []*x509.Certificate
 	}
 	d := h.New()
 	d.Write(b)
-	for _, cert := range certs {
-		if pub, ok := cert.PublicKey.(*rsa.PublicKey); ok && rsa.VerifyPKCS1v15(pub, h, d.Sum(nil), sv) == nil {
+	for _, pub := range keys {
+		if rsa.VerifyPKCS1v15(pub, h, d.Sum(nil), sv) == nil {
 			return nil
 		}
 	}
-	return errors.New("the SignatureValue does not verify with the IdP's certificates")
+	return errors.New("the SignatureValue does not verify")
+}
+
+// rsaKeys are the RSA public keys of certs.
+func rsaKeys(certs []*x509.Certificate) []*rsa.PublicKey {
+	var out []*rsa.PublicKey
+	for _, c := range certs {
+		if pub, ok := c.PublicKey.(*rsa.PublicKey); ok {
+			out = append(out, pub)
+		}
+	}
+	return out
+}
+
+// rsaKeyValues are the keys the document's Signatures carry by value (KeyInfo/KeyValue/
+// RSAKeyValue), for TrustKeyInfo: crewjam removes a KeyInfo without a certificate before its
+// verifier hook sees the element, so they are read from the document first.
+func rsaKeyValues(root *etree.Element) []*rsa.PublicKey {
+	var out []*rsa.PublicKey
+	for _, kv := range descendants(root, nsDSig, "RSAKeyValue") {
+		n, err1 := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(text(child(kv, nsDSig, "Modulus"))), ""))
+		e, err2 := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(text(child(kv, nsDSig, "Exponent"))), ""))
+		if err1 != nil || err2 != nil || len(n) == 0 || len(e) == 0 || len(e) > 4 {
+			continue
+		}
+		pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n)}
+		for _, b := range e {
+			pub.E = pub.E<<8 | int(b)
+		}
+		out = append(out, pub)
+	}
+	return out
+}
+
+// verifyWithKeys verifies el's enveloped Signature (one SignedInfo, its Reference "#" + el's
+// ID) with one of keys.
+func verifyWithKeys(el *etree.Element, keys []*rsa.PublicKey) error {
+	sig := child(el, nsDSig, "Signature")
+	si := child(sig, nsDSig, "SignedInfo")
+	if si == nil || len(children(sig, nsDSig, "SignedInfo")) != 1 {
+		return fmt.Errorf("cannot validate signature on %s: not one SignedInfo", el.Tag)
+	}
+	if err := verifySignedInfo(si, text(child(sig, nsDSig, "SignatureValue")), keys); err != nil {
+		return fmt.Errorf("cannot validate signature on %s: %v", el.Tag, err)
+	}
+	ref := child(si, nsDSig, "Reference")
+	if ref == nil || attr(ref, "URI") != "#"+attr(el, "ID") {
+		return fmt.Errorf("cannot validate signature on %s: no Reference to it", el.Tag)
+	}
+	return verifyDigest(el, ref, text(child(ref, nsDSig, "DigestValue")))
+}
+
+// emptyReference is Strict's check of the Reference URIs (AcceptEmptyReference leaves it
+// out): goxmldsig, and so crewjam, takes a Reference with URI="" as covering the element it
+// validates, whatever that element is; XML-DSig says "" is the whole document, and SAML Core
+// §5.4.2 requires "#" + the ID of the signed element. A non-empty URI that is not the
+// element's ID is refused by goxmldsig already.
+func emptyReference(root *etree.Element) error {
+	for _, el := range append([]*etree.Element{root}, children(root, nsAssertion, "Assertion")...) {
+		for _, sig := range children(el, nsDSig, "Signature") {
+			for _, ref := range children(child(sig, nsDSig, "SignedInfo"), nsDSig, "Reference") {
+				if attr(ref, "URI") == "" {
+					return fmt.Errorf("the signature of %s %s has a Reference with an empty URI (the whole document); SAML requires \"#\" + the ID of the signed element (SAML Core §5.4.2)", el.Tag, attr(el, "ID"))
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // attr is el's attribute key, "" for no element.
