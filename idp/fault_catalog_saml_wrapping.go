@@ -161,6 +161,20 @@ var samlWrappingCatalog = []*Fault{
 			subj.InsertChildAt(0, sig)
 			return nil
 		})},
+	{ID: "saml.sig.misplaced.extensions", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
+		Description: "the Assertion's (valid) Signature moved into samlp:Extensions of the Response (schema-valid: Extensions takes any element of another namespace); the Assertion itself unchanged",
+		Expect:      Expectation{Verdict: VerdictReject, Note: "the Assertion is no longer signed: its signature verifies only for a verifier that follows the Reference from wherever the Signature is"},
+		References:  []string{refSamlify, refSAMLSig, refSchemas},
+		Weakness:    "verifies a Signature found anywhere by the element its Reference names", Fix: placeFix,
+		saml: samlWrapping(false, "the Assertion's Signature moved into samlp:Extensions", func(m *samlMint, _ *etree.Document, resp *etree.Element) error {
+			a, sig, err := signedAssertion(resp)
+			if err != nil {
+				return err
+			}
+			a.RemoveChild(sig)
+			extensionsOf(resp).AddChild(sig)
+			return nil
+		})},
 	{ID: "saml.sig.multi-signedinfo", Protocol: ProtocolSAML, Flow: FlowSPInitiated,
 		Description: "the NameID changed to another user's after signing, and a second SignedInfo added to the Signature whose Reference carries the changed Assertion's digest (the first SignedInfo and the SignatureValue untouched)",
 		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refXMLCryptoSI, "XML-DSig Core §4.1 (a Signature has exactly one SignedInfo)"},

@@ -230,9 +230,10 @@ var xmlsecInPlace = map[idp.FaultID]string{
 	// xmlsec1 follows the Reference wherever the Signature is, and its enveloped-signature
 	// transform removes the Signature wherever it is: where the Signature may be is the SP's
 	// check, not the verifier's.
-	"saml.xsw.extensions":       "",
-	"saml.sig.misplaced.nameid": "",
-	"saml.sig.misplaced.object": "",
+	"saml.xsw.extensions":           "",
+	"saml.sig.misplaced.nameid":     "",
+	"saml.sig.misplaced.object":     "",
+	"saml.sig.misplaced.extensions": "",
 	// libxml2 refuses a second root element; goxmldsig verifies the first.
 	"saml.xml.multiple-roots": "Extra content at the end of the document",
 	// xmlsec1 follows the Reference to the Response; goxmldsig validates the Assertion.

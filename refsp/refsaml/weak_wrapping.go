@@ -40,14 +40,17 @@ const (
 	// anywhere inside it, and its NameID is the first NameID element inside it (a descendant
 	// search), which a ds:Object of that signature may hold.
 	AssertionSignatureAnywhere Weakness = "assertion-signature-anywhere"
-	// FirstSignedInfo is xml-crypto before 6.0.1 (CVE-2025-29774): the SignatureValue is
-	// checked over the first SignedInfo of a Signature and the References are taken from the
-	// last one. A Signature with one SignedInfo is verified as Strict does.
+	// FirstSignedInfo is the bug class of xml-crypto before 6.0.1 (CVE-2025-29774): the
+	// SignatureValue is checked over the first SignedInfo of a Signature and the References
+	// are taken from the last one. (xml-crypto canonicalized the first SignedInfo child for
+	// the SignatureValue but loaded the References of every SignedInfo found anywhere in the
+	// Signature; this variant keeps the shape of that mismatch, one Signature enveloped in the
+	// Assertion it reads.) A Signature with one SignedInfo is verified as Strict does.
 	FirstSignedInfo Weakness = "first-signedinfo"
 	// DigestFirstChild is xml-crypto before 6.0.1 (CVE-2025-29775): the DigestValue is read
-	// from the first child node of the element, a comment included, not from the canonical
-	// SignedInfo whose signature was checked. A DigestValue that is plain text is verified
-	// as Strict does.
+	// from the first child node of the element (DigestValue.firstChild.data, which a comment
+	// has too), not from the canonical SignedInfo whose signature was checked. A DigestValue
+	// that is plain text is verified as Strict does.
 	DigestFirstChild Weakness = "digest-first-child"
 	// AcceptEmptyReference is goxmldsig's, and so crewjam's, reading of a Reference with
 	// URI="": the element the Signature is in, whatever it is (Strict refuses an empty URI;
