@@ -25,20 +25,21 @@ import (
 
 // The weaknesses of issue 19.
 const (
-	// SignatureAnywhere is samlify before 2.10.0 (CVE-2025-47949): it verifies every
+	// SignatureAnywhere emulates samlify before 2.10.0 (CVE-2025-47949): it verifies every
 	// ds:Signature of the document, found anywhere, for the element its Reference names,
 	// wherever that element is, then reads the Response's Assertion child, which the
 	// signature need not cover. NaiveSignatureReference instead reads the first Assertion in
 	// document order, wherever it is.
 	SignatureAnywhere Weakness = "signature-anywhere"
-	// VerifyFirstRoot is passport-saml before 3.2.2 (CVE-2022-39299): given a document with
-	// more than one root element, it verifies the signature of the first root and reads the
-	// last one as the Response. A document with one root is handled as Strict does.
+	// VerifyFirstRoot emulates passport-saml before 3.2.2 (CVE-2022-39299): given a document
+	// with more than one root element, it verifies the signature of the first root and reads
+	// the last one as the Response. A document with one root is handled as Strict does.
 	VerifyFirstRoot Weakness = "verify-first-root"
-	// AssertionSignatureAnywhere is node-saml before 5.1.0 (CVE-2025-54419, CVE-2025-54369):
-	// an Assertion without a Signature child is verified with the first ds:Signature found
-	// anywhere inside it, and its NameID is the first NameID element inside it (a descendant
-	// search), which a ds:Object of that signature may hold.
+	// AssertionSignatureAnywhere emulates the bug class of node-saml before 5.1.0
+	// (CVE-2025-54419, CVE-2025-54369: the node verified is not the node read): an Assertion
+	// without a Signature child is verified with the first ds:Signature found anywhere inside
+	// it, and its NameID is the first NameID element inside it (a descendant search), which a
+	// ds:Object of that signature may hold.
 	AssertionSignatureAnywhere Weakness = "assertion-signature-anywhere"
 	// FirstSignedInfo is the bug class of xml-crypto before 6.0.1 (CVE-2025-29774): the
 	// SignatureValue is checked over the first SignedInfo of a Signature and the References
@@ -47,7 +48,7 @@ const (
 	// Signature; this variant keeps the shape of that mismatch, one Signature enveloped in the
 	// Assertion it reads.) A Signature with one SignedInfo is verified as Strict does.
 	FirstSignedInfo Weakness = "first-signedinfo"
-	// DigestFirstChild is xml-crypto before 6.0.1 (CVE-2025-29775): the DigestValue is read
+	// DigestFirstChild emulates xml-crypto before 6.0.1 (CVE-2025-29775): the DigestValue is read
 	// from the first child node of the element (DigestValue.firstChild.data, which a comment
 	// has too), not from the canonical SignedInfo whose signature was checked. A DigestValue
 	// that is plain text is verified as Strict does.
