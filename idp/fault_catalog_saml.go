@@ -45,6 +45,12 @@ func samlXSW(n int) func(m *samlMint, step int) error {
 	}
 }
 
+// xswStrictNote is why a wrapping row whose signed element is no longer where the profile
+// puts it (a Response that is not the document root, an Assertion that is not a child of the
+// Response, a signature that is not enveloped in the element it signs) has no "or the signed
+// identity": to show the signed user, the SP must have accepted that signature there.
+const xswStrictNote = "the signed element is no longer where the profile puts it: signing in even the signed user means the SP accepted a signature there"
+
 func certFault(kind string) func(m *samlMint, step int) error {
 	return func(m *samlMint, _ int) error {
 		k, err := m.s.appFaultCert(m.app, kind)
@@ -172,29 +178,29 @@ var samlCatalog = []*Fault{
 		saml: certFault(certNotYetValid)},
 	// ---- SAML: XML Signature Wrapping -----------------------------------------------------------
 	{ID: "saml.xsw.1", Protocol: ProtocolSAML, Flow: FlowSPInitiated, Description: "XSW1: signed Response moved inside its own Signature; a new evil Response (new ID) around it",
-		Expect: Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSomorovsky, refSAMLRaider},
+		Expect: Expectation{Verdict: VerdictReject, Note: xswStrictNote}, References: []string{refSomorovsky, refSAMLRaider},
 		Weakness: "verifies a signature over one element and reads another (XML Signature Wrapping)", Fix: "read only the element the verified signature references (by position, not by searching for the ID)",
 		saml: samlXSW(1)},
 	{ID: "saml.xsw.2", Protocol: ProtocolSAML, Flow: FlowSPInitiated, Description: "XSW2: signed Response copied before its detached Signature; evil Response (new ID) as root",
-		Expect: Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSomorovsky, refSAMLRaider},
+		Expect: Expectation{Verdict: VerdictReject, Note: xswStrictNote}, References: []string{refSomorovsky, refSAMLRaider},
 		Weakness: "verifies a signature over one element and reads another (XML Signature Wrapping)", Fix: "read only the element the verified signature references (by position, not by searching for the ID)", saml: samlXSW(2)},
 	{ID: "saml.xsw.3", Protocol: ProtocolSAML, Flow: FlowSPInitiated, Description: "XSW3: unsigned evil Assertion (new ID) inserted before the signed one",
 		Expect: Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSomorovsky, refSAMLRaider},
 		Weakness: "verifies a signature over one element and reads another (XML Signature Wrapping)", Fix: "read only the element the verified signature references (by position, not by searching for the ID)", saml: samlXSW(3)},
 	{ID: "saml.xsw.4", Protocol: ProtocolSAML, Flow: FlowSPInitiated, Description: "XSW4: the signed Assertion moved inside an unsigned evil Assertion (new ID)",
-		Expect: Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSomorovsky, refSAMLRaider},
+		Expect: Expectation{Verdict: VerdictReject, Note: xswStrictNote}, References: []string{refSomorovsky, refSAMLRaider},
 		Weakness: "verifies a signature over one element and reads another (XML Signature Wrapping)", Fix: "read only the element the verified signature references (by position, not by searching for the ID)", saml: samlXSW(4)},
 	{ID: "saml.xsw.5", Protocol: ProtocolSAML, Flow: FlowSPInitiated, Description: "XSW5: evil Assertion (new ID) keeps the Signature; an unsigned copy of the original appended to the Response",
-		Expect: Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSomorovsky, refSAMLRaider},
+		Expect: Expectation{Verdict: VerdictReject, Note: xswStrictNote}, References: []string{refSomorovsky, refSAMLRaider},
 		Weakness: "verifies a signature over one element and reads another (XML Signature Wrapping)", Fix: "read only the element the verified signature references (by position, not by searching for the ID)", saml: samlXSW(5)},
 	{ID: "saml.xsw.6", Protocol: ProtocolSAML, Flow: FlowSPInitiated, Description: "XSW6: evil Assertion (new ID) keeps the Signature; the unsigned original inside that Signature",
-		Expect: Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSomorovsky, refSAMLRaider},
+		Expect: Expectation{Verdict: VerdictReject, Note: xswStrictNote}, References: []string{refSomorovsky, refSAMLRaider},
 		Weakness: "verifies a signature over one element and reads another (XML Signature Wrapping)", Fix: "read only the element the verified signature references (by position, not by searching for the ID)", saml: samlXSW(6)},
 	{ID: "saml.xsw.7", Protocol: ProtocolSAML, Flow: FlowSPInitiated, Description: "XSW7: an Extensions element with an unsigned evil copy (same ID) before the signed Assertion",
 		Expect: Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSomorovsky, refSAMLRaider},
 		Weakness: "verifies a signature over one element and reads another (XML Signature Wrapping)", Fix: "read only the element the verified signature references (by position, not by searching for the ID)", saml: samlXSW(7)},
 	{ID: "saml.xsw.8", Protocol: ProtocolSAML, Flow: FlowSPInitiated, Description: "XSW8: evil Assertion (same ID) keeps the Signature; the unsigned original inside a ds:Object of it",
-		Expect: Expectation{Verdict: VerdictReject, OrSignedIdentity: true}, References: []string{refSomorovsky, refSAMLRaider},
+		Expect: Expectation{Verdict: VerdictReject, Note: xswStrictNote}, References: []string{refSomorovsky, refSAMLRaider},
 		Weakness: "verifies a signature over one element and reads another (XML Signature Wrapping)", Fix: "read only the element the verified signature references (by position, not by searching for the ID)", saml: samlXSW(8)},
 	// ---- SAML: content ------------------------------------------------------------------------
 	{ID: "saml.assertion.multiple", Protocol: ProtocolSAML, Flow: FlowSPInitiated,

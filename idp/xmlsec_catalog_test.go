@@ -171,6 +171,13 @@ func intactDoc(root, sig *etree.Element, ref string) (*etree.Element, error) {
 			}
 		}
 	}
+	// A Signature moved deeper into the element it signs (saml.sig.misplaced.*) is left out
+	// of the copy too, as the enveloped-signature transform leaves it out of the digest.
+	if p := sig.Parent(); p != nil && p != target && isAncestorOf(target, p) {
+		i := sig.Index()
+		p.RemoveChild(sig)
+		defer p.InsertChildAt(i, sig)
+	}
 	el := target.Copy()
 	for _, c := range el.ChildElements() {
 		if c.Tag == "Signature" && c.NamespaceURI() == dsig.Namespace {
@@ -197,6 +204,16 @@ func intactDoc(root, sig *etree.Element, ref string) (*etree.Element, error) {
 	return el, nil
 }
 
+// isAncestorOf reports whether a is e or one of its ancestors.
+func isAncestorOf(a, e *etree.Element) bool {
+	for ; e != nil; e = e.Parent() {
+		if e == a {
+			return true
+		}
+	}
+	return false
+}
+
 // xmlsecInPlace is what xmlsec1 says, in place, of the signatures of the wrapping shapes where
 // it differs from goxmldsig (a substring of its error, "" when it verifies). goxmldsig
 // validates the Signature's parent and refuses a Signature that does not reference it;
@@ -210,12 +227,36 @@ var xmlsecInPlace = map[idp.FaultID]string{
 	"saml.xsw.6": "unexpected node",
 	"saml.xsw.7": "duplicate ID", // the evil copy in Extensions keeps the ID
 	"saml.xsw.8": "duplicate ID", // the original inside ds:Object keeps the ID
+	// xmlsec1 follows the Reference wherever the Signature is, and its enveloped-signature
+	// transform removes the Signature wherever it is: where the Signature may be is the SP's
+	// check, not the verifier's.
+	"saml.xsw.extensions":           "",
+	"saml.sig.misplaced.nameid":     "",
+	"saml.sig.misplaced.object":     "",
+	"saml.sig.misplaced.extensions": "",
+	// libxml2 refuses a second root element; goxmldsig verifies the first.
+	"saml.xml.multiple-roots": "Extra content at the end of the document",
+	// xmlsec1 follows the Reference to the Response; goxmldsig validates the Assertion.
+	"saml.sig.wrong-reference": "",
+	// URI="" is the whole document for xmlsec1, over which the Assertion's digest fails;
+	// goxmldsig takes it as the Assertion it validates (see the refsaml strict SP's check).
+	"saml.sig.reference-empty-uri": "data and digest do not match",
+}
+
+// xmlsecTampered are the faults whose signature no longer verifies, even over the element it
+// references, and what xmlsec1 says of it in place.
+var xmlsecTampered = map[idp.FaultID]string{
+	"saml.sig.tampered":         "data and digest do not match",
+	"saml.sig.digest-comment":   "data and digest do not match", // the comment is not the DigestValue
+	"saml.sig.multi-signedinfo": "expected=SignatureValue",      // a second SignedInfo is refused
+	// Over the element intactDoc takes for URI="", neither verifies either.
+	"saml.sig.reference-empty-uri": "data and digest do not match",
 }
 
 // TestXMLSecFaultCatalog mints every SAML fault of the catalog (each of its sign-ins) and
 // checks each ds:Signature with xmlsec1 as well as goxmldsig: in place, the two agree (or,
 // for the wrapping shapes, xmlsec1 says what xmlsecInPlace says); over the element it
-// references (intactDoc), both verify it, except the tampered fault's, which both refuse.
+// references (intactDoc), both verify it, except the tampered faults' (xmlsecTampered), which both refuse.
 // saml.sig.none and the error Status carry no signature.
 func TestXMLSecFaultCatalog(t *testing.T) {
 	xmlsec, err := exec.LookPath("xmlsec1")
@@ -228,6 +269,9 @@ func TestXMLSecFaultCatalog(t *testing.T) {
 			continue
 		}
 		t.Run(string(f.ID), func(t *testing.T) {
+			if f.ID == "saml.sig.keyvalue-only" {
+				t.Skip("its signature names its key by KeyValue only, no certificate to give both verifiers")
+			}
 			r := newFaultRig(t)
 			b := r.context(t, f.ID)
 			for step := range f.SignIns {
@@ -253,8 +297,8 @@ func TestXMLSecFaultCatalog(t *testing.T) {
 					} else if (c.goxmldsig == nil) != (c.xmlsec == nil) {
 						t.Errorf("%s: in place, goxmldsig says %v, xmlsec1 %v", where, c.goxmldsig, c.xmlsec)
 					}
-					if f.ID == "saml.sig.tampered" {
-						if c.xmlsec == nil || !strings.Contains(c.xmlsec.Error(), "data and digest do not match") || c.intactGo == nil || c.intactXMLSec == nil {
+					if want, ok := xmlsecTampered[f.ID]; ok {
+						if c.xmlsec == nil || !strings.Contains(c.xmlsec.Error(), want) || c.intactGo == nil || c.intactXMLSec == nil {
 							t.Errorf("%s: the tampered signature verifies (in place: %v; alone: %v, %v)", where, c.xmlsec, c.intactGo, c.intactXMLSec)
 						}
 						continue
