@@ -49,6 +49,9 @@ var (
 	ErrInvalidGrant          = &Error{Code: 70000}
 	ErrUnsupportedGrantType  = &Error{Code: 70003}
 	ErrRedirectURIMismatched = &Error{Code: 500112}
+	ErrFlowTokenInvalid      = &Error{Code: 90100}
+	ErrSAMLDestination       = &Error{Code: 75008}
+	ErrSAMLInvalidID         = &Error{Code: 7500529}
 )
 
 // Codes the mock sends but nothing compares against: sentinels without an export.
@@ -104,6 +107,13 @@ var aadsts = indexErrors([]ErrorInfo{
 		Message: "User account '%s' from identity provider 'https://sts.windows.net/%s/' does not exist in tenant '%s' and cannot access the application '%s'(%s) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Microsoft Entra user account."},
 	{Sentinel: codeBadRequest, OAuth: "invalid_request", Status: http.StatusBadRequest,
 		Message: "The endpoint only accepts POST, OPTIONS requests. Received a %s request."},
+	// AADSTS90100 is what Entra answers a credential post whose flow token is missing or not
+	// this browser's ("flowtoken parameter is empty or not valid.", Azure/azure-cli#6913).
+	// The mock's flow token is the form's ctx together with the flow cookie set with the
+	// sign-in page; a post without the cookie (login CSRF) gets this code, a ctx the server
+	// no longer knows gets AADSTS50089.
+	{Sentinel: ErrFlowTokenInvalid, OAuth: "invalid_request", Status: http.StatusBadRequest,
+		Message: "%s parameter is empty or not valid."},
 	{Sentinel: codeQueryTooLong, OAuth: "invalid_request", Status: http.StatusBadRequest,
 		Message: "Requested query string is too long."},
 
@@ -112,6 +122,20 @@ var aadsts = indexErrors([]ErrorInfo{
 		Message: "SAMLRequest or SAMLResponse must be present as query string parameters in HTTP request for SAML Redirect binding."},
 	{Sentinel: ErrMalformedSAML, OAuth: "invalid_request", Status: http.StatusBadRequest,
 		Message: "The request is not a valid Saml2 protocol message."},
+	// Entra checks an AuthnRequest's Destination when there is one, although the protocol
+	// page says it is ignored (MicrosoftDocs/entra-docs#679, 2024: AADSTS75008, the port
+	// :443 may be omitted).
+	{Sentinel: ErrSAMLDestination, OAuth: "invalid_request", Status: http.StatusBadRequest,
+		Message: "Received SAML request with an unexpected destination '%s'. Expected one of '%s'.",
+		Check:   "saml.request.destination",
+		Fix:     "Set the SP's IdP sign-on URL to the app's Login URL (https://login.microsoftonline.com/{tenant-id}/saml2), or import the app's Federation Metadata XML, so that the AuthnRequest's Destination is the URL it is sent to."},
+	// An ID that is not an xs:ID (an NCName: a digit first, a colon, a space ...): Entra's
+	// error reference lists AADSTS7500529 for an AuthnRequest ID it cannot echo as
+	// InResponseTo.
+	{Sentinel: ErrSAMLInvalidID, OAuth: "invalid_request", Status: http.StatusBadRequest,
+		Message: "The value '%s' is not a valid SAML ID. Microsoft Entra ID uses this attribute to populate the InResponseTo attribute of the returned response. ID must not begin with a number, so a common strategy is to prepend a string like \"ID\" to the string representation of a GUID. For example, id6c1c178c166d486687be4aaf5e482730 is a valid ID.",
+		Check: "saml.request.id",
+		Fix:   "Generate AuthnRequest IDs that start with a letter or an underscore (e.g. \"_\" or \"id\" followed by a random GUID), fresh for every request."},
 	{Sentinel: ErrNameIDPolicy, OAuth: "invalid_request", Status: http.StatusBadRequest,
 		Message: "Saml2 Authentication Request has invalid NameIDPolicy. NameIDPolicy Format '%s' is not supported.",
 		Check:   "config.nameid",

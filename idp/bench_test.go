@@ -98,11 +98,15 @@ func serve(s *Server, req *http.Request) *httptest.ResponseRecorder {
 
 // get and post make requests as a server hands them to its handler, without the parsing
 // of a request line that httptest.NewRequest does: the test client's own cost is kept out
-// of the IdP's figures.
+// of the IdP's figures. Every request comes from one browser: it carries that browser's flow
+// cookie, which the sign-in page's posts must have.
 func get(u *url.URL) *http.Request {
 	return &http.Request{Method: http.MethodGet, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: http.Header{}, Host: u.Host, RequestURI: u.RequestURI(), RemoteAddr: "192.0.2.1:1234"}
+		Header: http.Header{"Cookie": {benchBrowser}}, Host: u.Host, RequestURI: u.RequestURI(), RemoteAddr: "192.0.2.1:1234"}
 }
+
+// benchBrowser is the benchmarks' browser's flow cookie (a value the server could have made).
+const benchBrowser = flowCookie + "=BENCHBROWSER2345ABCDEFGHIJ"
 
 func post(u *url.URL, body string) *http.Request {
 	r := get(u)

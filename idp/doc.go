@@ -43,7 +43,8 @@
 //	GET     /{tenant}/FederationMetadata/2007-06/FederationMetadata.xml
 //	                                            the same, in the portal's spelling
 //	GET     /myapps/signin/{appId}              ?tenantId={tid}: IdP-initiated sign-in ("User access URL")
-//	POST    /{tenant}/login                     the sign-in page's form (email, then password)
+//	POST    /{tenant}/login                     the sign-in page's form (email, then password);
+//	                                            needs the page's esctx cookie (else AADSTS90100)
 //
 //	OpenID Connect and OAuth 2.0
 //	GET     /{tenant}/v2.0/.well-known/openid-configuration
@@ -117,6 +118,23 @@
 // comes from the Clock. Signing keys are generated (RSA-2048, self-signed certificates with
 // the configured NotBefore/NotAfter) unless PEM files are given, and persisted under
 // Config.KeyDir when it is set.
+//
+// # Sign-in page and SAML requests
+//
+// The sign-in page sets an esctx cookie (one random value per browser, HttpOnly, the
+// attributes of ESTSAUTH) and each post of its form must carry the value the flow was
+// started with, as Entra's flowToken and canary are good only in the browser that got the
+// page: a post of a flow's ctx from another browser or with no cookie (login CSRF) is
+// "AADSTS90100: flowtoken parameter is empty or not valid." and signs nobody in; a ctx
+// the server no longer knows is AADSTS50089. A client of the form other than a browser
+// keeps cookies (idptest.Browser and load do).
+//
+// An AuthnRequest is refused, before any Response is made, when it is not well-formed XML
+// (an attribute twice in one element: AADSTS75005), when its ID is not an xs:ID (an NCName:
+// not starting with a digit, '-' or '.', no ':' or spaces: AADSTS7500529), or when it has
+// a Destination that is not the Login URL it was sent to (AADSTS75008; scheme and host
+// without case, the default port optional). The sign-in log keeps what could be read of
+// the refused request (ID, Issuer, Version, IssueInstant, Destination, the XML).
 //
 // # Errors
 //

@@ -131,6 +131,12 @@ func errRedirectMissingSAML() *Error { return ErrRedirectMissingSAML.with() }
 
 func errMalformedSAML(cause error) *Error { return ErrMalformedSAML.with().withCause(cause) }
 
+func errSAMLInvalidID(id string) *Error { return ErrSAMLInvalidID.with(truncate(id, 256)) }
+
+func errSAMLDestination(dest, expected string) *Error {
+	return ErrSAMLDestination.with(truncate(dest, 1024), expected)
+}
+
 func errNameIDPolicy(format string) *Error { return ErrNameIDPolicy.with(format) }
 
 func errAuthnContext(requested, appName string) *Error {

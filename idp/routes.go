@@ -33,7 +33,7 @@ func (s *Server) routeTable() []route {
 		{groupSAML, "GET /{tenant}/federationmetadata/2007-06/federationmetadata.xml", "?appid={appId}: the app's signed metadata (UTF-8 BOM)", s.handleMetadata},
 		{groupSAML, "GET /{tenant}/FederationMetadata/2007-06/FederationMetadata.xml", "the same, in the portal's spelling", s.handleMetadata},
 		{groupSAML, "GET /myapps/signin/{appId}", "?tenantId={tid}: IdP-initiated sign-in (\"User access URL\")", s.handleIdPInitiated},
-		{groupSAML, "POST /{tenant}/login", "the sign-in page's form (email, then password)", s.handleLogin},
+		{groupSAML, "POST /{tenant}/login", "the sign-in page's form (email, then password); needs the page's esctx cookie (else AADSTS90100)", s.handleLogin},
 
 		// OpenID Connect and OAuth 2.0 (oidc_*.go).
 		{groupOIDC, "GET /{tenant}/v2.0/.well-known/openid-configuration", "v2.0 discovery document", s.handleDiscoveryV2},

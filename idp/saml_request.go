@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -120,24 +122,36 @@ func DecodeSAMLRequest(value string, redirect bool) ([]byte, error) {
 var inflaters sync.Pool
 
 // parseSAMLRequest parses a decoded SAML protocol message safely: no DOCTYPE (so no entity
-// expansion or external entities), a round-trip check against the encoding/xml namespace
-// bugs that enable signature bypasses, and a protocol-namespace root. rt is the server's
-// memory of round-trip checks (nil: none).
+// expansion or external entities), well-formed (encoding/xml lets an attribute appear twice
+// in one element; XML 1.0 §3.1 and Namespaces §6.3 do not), a round-trip check against the
+// encoding/xml namespace bugs that enable signature bypasses, and a protocol-namespace root.
+// rt is the server's memory of round-trip checks (nil: none).
+//
+// When it refuses a message it still returns what it could read of the root element's
+// attributes (ID, Version, IssueInstant, Destination; nil if none), so that the sign-in log
+// can show what the SP sent.
 func parseSAMLRequest(b []byte, rt *roundTrips) (*samlRequest, error) {
 	d := xml.NewDecoder(bytes.NewReader(b))
 	open, tooDeep := 0, false
+	var root *samlRequest // the root's attributes, for a refusal
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("invalid XML: %w", err)
+			return root, fmt.Errorf("invalid XML: %w", err)
 		}
 		switch t := tok.(type) {
 		case xml.Directive:
-			return nil, fmt.Errorf("XML directives are not allowed (%.20s...)", string(t))
+			return root, fmt.Errorf("XML directives are not allowed (%.20s...)", string(t))
 		case xml.StartElement:
+			if root == nil {
+				root = rootAttrs(t)
+			}
+			if err := uniqueAttrs(t); err != nil {
+				return root, err
+			}
 			// etree refuses elements nested deeper than its limit; the DOM is parsed only
 			// when a signature needs it (document), so its refusal is checked here.
 			tooDeep = tooDeep || open >= etreeMaxDepth
@@ -147,19 +161,95 @@ func parseSAMLRequest(b []byte, rt *roundTrips) (*samlRequest, error) {
 		}
 	}
 	if err := rt.validate(b); err != nil {
-		return nil, fmt.Errorf("XML does not round-trip: %w", err)
+		return root, fmt.Errorf("XML does not round-trip: %w", err)
 	}
 	m := &samlRequest{raw: b}
 	if err := xml.Unmarshal(b, m); err != nil {
-		return nil, fmt.Errorf("invalid SAML message: %w", err)
+		return root, fmt.Errorf("invalid SAML message: %w", err)
 	}
 	if m.XMLName.Space != nsProtocol {
-		return nil, fmt.Errorf("root element {%s}%s is not a SAML 2.0 protocol message", m.XMLName.Space, m.XMLName.Local)
+		return root, fmt.Errorf("root element {%s}%s is not a SAML 2.0 protocol message", m.XMLName.Space, m.XMLName.Local)
 	}
 	if tooDeep {
-		return nil, fmt.Errorf("invalid XML: %w", etree.ErrMaxDepth)
+		return root, fmt.Errorf("invalid XML: %w", etree.ErrMaxDepth)
 	}
 	return m, nil
+}
+
+// rootAttrs is what a refused message's log entry shows: the root element's unqualified
+// attributes, the first of each name.
+func rootAttrs(t xml.StartElement) *samlRequest {
+	m := &samlRequest{XMLName: t.Name}
+	for _, a := range slices.Backward(t.Attr) {
+		if a.Name.Space != "" {
+			continue
+		}
+		switch a.Name.Local {
+		case "ID":
+			m.ID = a.Value
+		case "Version":
+			m.Version = a.Value
+		case "IssueInstant":
+			m.IssueInstant = a.Value
+		case "Destination":
+			m.Destination = a.Value
+		}
+	}
+	return m
+}
+
+// uniqueAttrs refuses an element with an attribute twice: the same name, or (Namespaces in
+// XML §6.3) the same local name in the same namespace under two prefixes. encoding/xml
+// accepts both, and two IDs or Destinations would let the mock and the SP's library read
+// different values.
+func uniqueAttrs(t xml.StartElement) error {
+	for i, a := range t.Attr {
+		for _, b := range t.Attr[:i] {
+			if a.Name == b.Name {
+				name := a.Name.Local
+				if a.Name.Space != "" {
+					name = a.Name.Space + ":" + name
+				}
+				return fmt.Errorf("invalid XML: attribute %s appears twice in element %s", truncate(name, 256), truncate(t.Name.Local, 256))
+			}
+		}
+	}
+	return nil
+}
+
+// isXSID reports whether v is a valid xs:ID as written (XML Schema 2 §3.3.8: an NCName, i.e.
+// an XML Name without a colon, so not starting with a digit, '-' or '.'). Whitespace is not
+// collapsed: the value is echoed as InResponseTo exactly as received.
+func isXSID(v string) bool {
+	if v == "" {
+		return false
+	}
+	for i, r := range v {
+		if !isNameStartChar(r) && (i == 0 || !isNameChar(r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// isNameStartChar is XML 1.0 (fifth edition) production [4] NameStartChar, without ':'.
+func isNameStartChar(r rune) bool {
+	switch {
+	case r == '_', 'A' <= r && r <= 'Z', 'a' <= r && r <= 'z':
+		return true
+	case 0xC0 <= r && r <= 0xD6, 0xD8 <= r && r <= 0xF6, 0xF8 <= r && r <= 0x2FF,
+		0x370 <= r && r <= 0x37D, 0x37F <= r && r <= 0x1FFF, 0x200C <= r && r <= 0x200D,
+		0x2070 <= r && r <= 0x218F, 0x2C00 <= r && r <= 0x2FEF, 0x3001 <= r && r <= 0xD7FF,
+		0xF900 <= r && r <= 0xFDCF, 0xFDF0 <= r && r <= 0xFFFD, 0x10000 <= r && r <= 0xEFFFF:
+		return true
+	}
+	return false
+}
+
+// isNameChar is production [4a] NameChar, without ':'.
+func isNameChar(r rune) bool {
+	return isNameStartChar(r) || r == '-' || r == '.' || '0' <= r && r <= '9' || r == 0xB7 ||
+		0x300 <= r && r <= 0x36F || 0x203F <= r && r <= 0x2040
 }
 
 // etreeMaxDepth is etree's default ReadSettings.MaxDepth: ReadFrom refuses an element with
@@ -309,4 +399,48 @@ func verificationCerts(s *SAMLSettings) ([]*x509.Certificate, error) {
 		out = append(out, cert)
 	}
 	return out, nil
+}
+
+// checkDestination checks an AuthnRequest's Destination, when it has one, against the
+// Login URL it was sent to (SAML core §3.2.1: the recipient must check it; Entra does, with
+// AADSTS75008, although its protocol page says the attribute is ignored). Good values are
+// the tenant's Login URL (tenant GUID), and the URL of this request as the mock's public
+// base or the Host header name it (a verified-domain path, a proxy). Scheme and host
+// compare without case and without the scheme's default port (Entra lets ":443" be
+// omitted or given); the path compares without case, as Entra's routes do.
+func (s *Server) checkDestination(r *http.Request, t *Tenant, dest string) *Error {
+	if dest == "" {
+		return nil
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	expected := []string{s.LoginURL(t), s.base() + r.URL.Path, scheme + "://" + r.Host + r.URL.Path}
+	got, ok := canonicalURL(dest)
+	for _, e := range expected {
+		if c, _ := canonicalURL(e); ok && c == got {
+			return nil
+		}
+	}
+	return errSAMLDestination(dest, strings.Join(slices.Compact(expected), ", "))
+}
+
+// canonicalURL is u with scheme, host and path lowercased and the scheme's default port
+// dropped; ok is false for a URL that is not absolute http(s) or has a query or fragment.
+func canonicalURL(u string) (c string, ok bool) {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.RawQuery != "" || p.Fragment != "" || p.User != nil {
+		return "", false
+	}
+	scheme, host, port := strings.ToLower(p.Scheme), strings.ToLower(p.Hostname()), p.Port()
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		port = ""
+	}
+	if port != "" {
+		host = net.JoinHostPort(host, port)
+	} else if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return scheme + "://" + host + strings.ToLower(p.EscapedPath()), true
 }

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode"
 )
 
 // samlAuthn is an accepted AuthnRequest (or an IdP-initiated launch), ready to be answered.
@@ -61,23 +60,24 @@ func (s *Server) handleSAML2(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ev.Request = map[string]string{"RelayState": relay}
+	// RequestURL is where the request arrived, for saml.request.destination.
+	ev.Request = map[string]string{"RelayState": relay, "RequestURL": s.base() + r.URL.Path}
 	xmlBytes, err := DecodeSAMLRequest(raw, redirect)
 	if err != nil {
 		s.renderErrorPage(w, r, errMalformedSAML(err), ev)
 		return
 	}
 	m, err := parseSAMLRequest(xmlBytes, &s.roundTrips)
+	// The fields are logged before any refusal, also of a message that is not well-formed
+	// (what could be read of its root): the SP's findings explain the refusal from them.
+	ev.Request["XML"] = truncate(string(xmlBytes), 8<<10)
+	if m != nil {
+		logRequestFields(ev.Request, m)
+	}
 	if err != nil {
 		s.renderErrorPage(w, r, errMalformedSAML(err), ev)
 		return
 	}
-	ev.Request["ID"], ev.Request["Issuer"] = m.ID, m.Issuer
-	// What the request says of itself, for the judgements of what the SP sends
-	// (saml.request.*): when it was issued, where it was meant to go, and where it arrived.
-	ev.Request["IssueInstant"], ev.Request["Destination"] = m.IssueInstant, m.Destination
-	ev.Request["RequestURL"] = s.base() + r.URL.Path
-	ev.Request["XML"] = truncate(string(xmlBytes), 8<<10)
 	switch m.XMLName.Local {
 	case "AuthnRequest":
 		s.handleAuthnRequest(w, r, t, m, relay, ev)
@@ -90,6 +90,17 @@ func (s *Server) handleSAML2(w http.ResponseWriter, r *http.Request) {
 		s.handleLogoutRequest(w, r, t, m, relay, ev)
 	default:
 		s.renderErrorPage(w, r, errMalformedSAML(fmt.Errorf("unexpected SAML message %s", m.XMLName.Local)), ev)
+	}
+}
+
+// logRequestFields puts a request's root attributes and Issuer in its log entry. Absent
+// attributes are left out, so that "Destination": "" never stands for no Destination.
+func logRequestFields(req map[string]string, m *samlRequest) {
+	for k, v := range map[string]string{"ID": m.ID, "Issuer": m.Issuer, "Version": m.Version,
+		"IssueInstant": m.IssueInstant, "Destination": m.Destination} {
+		if v != "" {
+			req[k] = truncate(v, 8<<10)
+		}
 	}
 }
 
@@ -147,12 +158,22 @@ func (s *Server) handleAuthnRequest(w http.ResponseWriter, r *http.Request, t *T
 	if m.RequestedAuthnContext != nil {
 		req["RequestedAuthnContext"] = m.RequestedAuthnContext.Comparison + " " + strings.Join(m.RequestedAuthnContext.ClassRefs, " ")
 	}
-	if m.ID == "" || unicode.IsDigit(rune(m.ID[0])) {
-		s.renderErrorPage(w, r, errMalformedSAML(errors.New("the AuthnRequest ID is missing or starts with a digit")), ev)
+	if m.ID == "" {
+		s.renderErrorPage(w, r, errMalformedSAML(errors.New("the AuthnRequest has no ID")), ev)
+		return
+	}
+	if !isXSID(m.ID) {
+		// The ID comes back as InResponseTo, an xs:ID too (Entra: must not begin with a
+		// number); no Response is made for a request whose ID is not one.
+		s.renderErrorPage(w, r, errSAMLInvalidID(m.ID), ev)
 		return
 	}
 	if m.Version != "2.0" {
 		s.renderErrorPage(w, r, errMalformedSAML(fmt.Errorf("Version %q is not 2.0", m.Version)), ev)
+		return
+	}
+	if e := s.checkDestination(r, t, m.Destination); e != nil {
+		s.renderErrorPage(w, r, e, ev)
 		return
 	}
 	if m.Issuer == "" {

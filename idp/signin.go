@@ -1,6 +1,9 @@
 package idp
 
 import (
+	"crypto/rand"
+	"crypto/subtle"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,6 +12,14 @@ import (
 
 // sessionCookie is the name of Entra's session cookie.
 const sessionCookie = "ESTSAUTH"
+
+// flowCookie binds sign-in flows to the browser that started them. Entra's sign-in page
+// posts a flowToken and a canary that are only good together with the cookies the page set
+// (esctx among them), so a form post replayed from another browser — login CSRF: a foreign
+// page posting a flow's ctx with the attacker's credentials — is refused. The mock's value
+// is one random token per browser, reused while the browser keeps it, so that several
+// sign-ins open at once in one browser (tabs, parallel SPs) all stay valid.
+const flowCookie = "esctx"
 
 // flowTTL bounds how long a sign-in page stays usable (Entra's flow token lifetime is of
 // this order; an expired one gives AADSTS50089).
@@ -43,6 +54,9 @@ type pendingFlow struct {
 	loginHint   string
 	correlation string
 	created     time.Time
+	// browser is the flowCookie value of the browser that was shown the sign-in page; the
+	// form's posts must carry it.
+	browser string
 	// finish completes the protocol once the user is known: it checks assignment and sends
 	// the response (SAML POST form, OIDC redirect, ...).
 	finish func(w http.ResponseWriter, r *http.Request, sess *idpSession, t *Tenant, u *User)
@@ -128,6 +142,7 @@ func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request, f *pendingF
 	}
 	f.id = s.rand.token(16)
 	f.created = s.clock.Now()
+	f.browser = s.flowBrowser(w, r)
 	s.mu.Lock()
 	// Flows older than flowTTL are dropped (handleLogin refuses them anyway).
 	s.flowExpiry.sweep(f.created, s.flows)
@@ -142,6 +157,39 @@ func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request, f *pendingF
 		}
 	}
 	s.renderPage(w, http.StatusOK, "login.html", page)
+}
+
+// flowBrowser returns the browser's flow cookie value, making and setting one if the
+// request has none the mock could have made. The cookie is set on the IdP's own sign-in
+// page and read by the post of that page's form, a same-site request, so the attributes of
+// s.cookie (SameSite=Lax over http) are enough, also when the SP is on another site.
+func (s *Server) flowBrowser(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(flowCookie); err == nil && validFlowCookie(c.Value) {
+		return c.Value
+	}
+	// From crypto/rand, not s.rand: a draw from the server's (possibly seeded) source would
+	// shift every later ID and key of a reproducible run, and the value is never printed.
+	v := rand.Text()
+	http.SetCookie(w, s.cookie(flowCookie, v, 0))
+	return v
+}
+
+// validFlowCookie reports whether v looks like a value flowBrowser makes (rand.Text: 26
+// base32 characters): anything else is replaced rather than stored with the flow.
+func validFlowCookie(v string) bool {
+	return len(v) == 26 && strings.Trim(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") == ""
+}
+
+// sameBrowser reports whether r carries the flow cookie of the browser f was started in.
+func sameBrowser(f *pendingFlow, r *http.Request) error {
+	c, err := r.Cookie(flowCookie)
+	switch {
+	case err != nil:
+		return fmt.Errorf("the post has no %s cookie (Origin %q): the sign-in page was not opened in this browser", flowCookie, truncate(r.Header.Get("Origin"), 256))
+	case subtle.ConstantTimeCompare([]byte(c.Value), []byte(f.browser)) != 1:
+		return fmt.Errorf("the post's %s cookie is not the one of the browser the sign-in started in (Origin %q)", flowCookie, truncate(r.Header.Get("Origin"), 256))
+	}
+	return nil
 }
 
 func (s *Server) loginPath(f *pendingFlow) string {
@@ -183,6 +231,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev.CorrelationID = f.correlation
+	if err := sameBrowser(f, r); err != nil {
+		// Refused before the login is even looked up: whoever posts without the cookie
+		// learns nothing about the directory.
+		s.renderErrorPage(w, r, errFlowTokenInvalid(err), ev)
+		return
+	}
 	login := strings.TrimSpace(r.PostForm.Get("login"))
 	ev.UserPrincipalName = login
 	page := loginPage{Action: s.loginPath(f), Ctx: f.id, AppName: f.appName, Login: login, Step: "email"}
@@ -258,6 +312,10 @@ func (s *Server) fail(ev *Event, e *Error) {
 
 func errFlowExpired() *Error {
 	return codeFlowExpired.with()
+}
+
+func errFlowTokenInvalid(cause error) *Error {
+	return ErrFlowTokenInvalid.with("flowtoken").withCause(cause)
 }
 
 func errMalformedForm(err error) *Error { return errMissingField("login").withCause(err) }

@@ -27,7 +27,7 @@ const (
 	refSAMLInstant     = "SAML 2.0 core §1.3.3 (UTC time), §3.2.1 (IssueInstant, required)"
 	refSAMLSigned      = "SAML 2.0 metadata §2.4.4 (AuthnRequestsSigned: the SP's requests will be signed); SAML 2.0 bindings §3.4.4.1 (Redirect signature), §3.5.4 (POST signature)"
 	refCapProvider     = "hashicorp/cap saml/test/provider.go (validateRequest: ID starts with a letter or underscore, Destination is the IdP's SSO location, Version, Issuer, ProtocolBinding, ACS URL)"
-	refEntraSAMLReq    = "https://learn.microsoft.com/en-us/entra/identity-platform/single-sign-on-saml-protocol (AuthnRequest: ID \"must not begin with a number\", IssueInstant a UTC DateTime Entra \"doesn't evaluate or use\", Destination ignored)"
+	refEntraSAMLReq    = "https://learn.microsoft.com/en-us/entra/identity-platform/single-sign-on-saml-protocol (AuthnRequest: ID \"must not begin with a number\", IssueInstant a UTC DateTime Entra \"doesn't evaluate or use\"; the page says Destination is ignored, but Entra refuses a wrong one: AADSTS75008, MicrosoftDocs/entra-docs#679)"
 	refEntraReqVerify  = "https://learn.microsoft.com/en-us/entra/identity/enterprise-apps/howto-enforce-signed-saml-authentication (\"Require verification certificates\": Entra then refuses unsigned AuthnRequests)"
 	refPKCES256        = "RFC 7636 §4.2 and §7.2 (S256; plain only when S256 cannot be done), RFC 9700 §2.1.1 (challenge methods that do not expose the verifier: S256)"
 	refResponseMode    = "OAuth 2.0 Multiple Response Type Encoding Practices §2.1 (responses whose default mode is fragment are never encoded in the query), §5; RFC 9700 §2.1.2 (no access tokens in the authorization response: implicit grant SHOULD NOT be used)"
@@ -52,8 +52,8 @@ var requestFindings = []*finding{
 	{id: "saml.request.id", protocol: "SAML", expected: verdictRequired, references: []string{refSAMLID, refCapProvider, refEntraSAMLReq},
 		description: "each AuthnRequest has a fresh, unique ID (two sign-ins never share one) that is a valid xs:ID (not starting with a digit)",
 		judge:       judgeRequestID},
-	{id: "saml.request.destination", protocol: "SAML", references: []string{refSAMLDestination, refCapProvider, refEntraSAMLReq},
-		description: "the AuthnRequest's Destination, when present (required when signed), is the Login URL it was sent to (Entra ignores it; other IdPs must discard a mismatch)",
+	{id: "saml.request.destination", protocol: "SAML", expected: verdictRequired, references: []string{refSAMLDestination, refCapProvider, refEntraSAMLReq},
+		description: "the AuthnRequest's Destination, when present (required when signed), is the Login URL it was sent to (Entra refuses a mismatch with AADSTS75008)",
 		judge:       judgeRequestDestination},
 	{id: "saml.request.issue-instant", protocol: "SAML", references: []string{refSAMLInstant, refCapProvider, refEntraSAMLReq},
 		description: "the AuthnRequest's IssueInstant is a UTC time within 5 minutes of the IdP's clock (a fresh request, an SP clock that is right)",
@@ -214,14 +214,14 @@ func judgeRequestDestination(in FindingInput) Verdict {
 	case judged == 0:
 		v.Status, v.Reason = reports.StatusSkip, "the IdP's log does not say where the AuthnRequests arrived"
 	case len(wrong) > 0:
-		v.Status = reports.StatusWarn
+		v.Status = reports.StatusFail
 		v.Observed = fmt.Sprintf("%d of %d AuthnRequests named another Destination than the Login URL they were sent to: %s", len(wrong), judged, strings.Join(first(slices.Compact(wrong), 2), "; "))
-		v.Diagnosis = "The AuthnRequest's Destination says it is meant for another endpoint than the one the SP sent it to. The recipient MUST discard such a request (SAML core §3.2.1), and hashicorp/cap's test IdP refuses it. Entra ignores Destination, so sign-in works with Entra today; but the SP's IdP settings disagree with themselves (it sends to one Login URL and writes another: an old tenant, a hard-coded https://login.microsoftonline.com, a value copied from another app), and any IdP that checks Destination refuses the request."
+		v.Diagnosis = "The AuthnRequest's Destination says it is meant for another endpoint than the one the SP sent it to. The recipient MUST discard such a request (SAML core §3.2.1), and Entra does: AADSTS75008 \"Received SAML request with an unexpected destination\" (the protocol page says Destination is ignored; Microsoft support confirmed the check, MicrosoftDocs/entra-docs#679). The SP's IdP settings disagree with themselves: it sends to one Login URL and writes another (an old tenant, a hard-coded https://login.microsoftonline.com, a value copied from another app)."
 		v.Fix = "Set the SP's IdP sign-on URL to the app's Login URL from Entra (Enterprise applications → the app → Single sign-on → \"Set up <app>\": Login URL, https://login.microsoftonline.com/{tenant-id}/saml2), or import the app's Federation Metadata XML, so that the SP both sends to and writes Destination from the same SingleSignOnService Location."
 	case len(signedNoDest) > 0:
 		v.Status = reports.StatusWarn
 		v.Observed = fmt.Sprintf("%d signed AuthnRequests had no Destination (sent to %s)", len(signedNoDest), signedNoDest[0])
-		v.Diagnosis = "A signed request must carry Destination (SAML bindings §3.4.5.2, §3.5.5.2): without it, a request signed for this IdP can be replayed to any other IdP that trusts the SP's key. Entra ignores Destination, so sign-in works with Entra."
+		v.Diagnosis = "A signed request must carry Destination (SAML bindings §3.4.5.2, §3.5.5.2): without it, a request signed for this IdP can be replayed to any other IdP that trusts the SP's key. Entra accepts a request without Destination, so sign-in works with Entra."
 		v.Fix = "Write Destination (Entra's Login URL) into every AuthnRequest the SP signs."
 	case with == 0:
 		v.Status, v.Observed = reports.StatusPass, fmt.Sprintf("%d unsigned AuthnRequests without Destination (optional when unsigned)", judged)

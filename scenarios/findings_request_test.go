@@ -72,8 +72,8 @@ func TestJudgeSAMLRequestFindings(t *testing.T) {
 		{"Destination is the Login URL", "saml.request.destination", false, good, reports.StatusPass, "each the Login URL"},
 		{"host case differs", "saml.request.destination", false, []map[string]string{authn(0, map[string]string{"Destination": strings.Replace(loginURL, "login.example", "LOGIN.example", 1)})}, reports.StatusPass, "each the Login URL"},
 		{"no Destination, unsigned", "saml.request.destination", false, []map[string]string{authn(0, map[string]string{"Destination": ""})}, reports.StatusPass, "optional when unsigned"},
-		{"another tenant's Login URL", "saml.request.destination", false, []map[string]string{authn(0, map[string]string{"Destination": "https://login.microsoftonline.com/common/saml2"}), authn(1, nil)}, reports.StatusWarn, "Destination https://login.microsoftonline.com/common/saml2, sent to " + loginURL},
-		{"trailing slash", "saml.request.destination", false, []map[string]string{authn(0, map[string]string{"Destination": loginURL + "/"})}, reports.StatusWarn, "1 of 1"},
+		{"another tenant's Login URL", "saml.request.destination", false, []map[string]string{authn(0, map[string]string{"Destination": "https://login.microsoftonline.com/common/saml2"}), authn(1, nil)}, reports.StatusFail, "Destination https://login.microsoftonline.com/common/saml2, sent to " + loginURL},
+		{"trailing slash", "saml.request.destination", false, []map[string]string{authn(0, map[string]string{"Destination": loginURL + "/"})}, reports.StatusFail, "1 of 1"},
 		{"signed without Destination", "saml.request.destination", true, []map[string]string{authn(0, map[string]string{"Destination": "", "Signed": "true"})}, reports.StatusWarn, "signed AuthnRequests had no Destination"},
 		{"no URL recorded", "saml.request.destination", false, []map[string]string{authn(0, map[string]string{"RequestURL": ""})}, reports.StatusSkip, "does not say where"},
 

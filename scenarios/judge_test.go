@@ -281,7 +281,7 @@ func TestRemediesNameCatalogChecks(t *testing.T) {
 	}
 	for _, e := range []*idp.Error{idp.ErrReplyURLMismatch, idp.ErrAppNotFound, idp.ErrUserNotAssigned, idp.ErrInvalidClientSecret,
 		idp.ErrExpiredClientSecret, idp.ErrSPANeedsPKCE, idp.ErrCrossOriginNotSPA, idp.ErrSPANotCrossOrigin, idp.ErrPKCEMismatch,
-		idp.ErrNameIDPolicy, idp.ErrAuthnContext, idp.ErrNotMultiTenant} {
+		idp.ErrNameIDPolicy, idp.ErrAuthnContext, idp.ErrNotMultiTenant, idp.ErrSAMLDestination, idp.ErrSAMLInvalidID} {
 		r, ok := idp.LookupError(e.Code)
 		if !ok || !checks[r.Check] || r.Fix == "" {
 			t.Errorf("AADSTS%d: remedy %+v (ok %v): want a catalog check and a fix", e.Code, r, ok)
