@@ -2,7 +2,7 @@
 #   make demo   run the conformance suite against the built-in reference SPs (embedded mock
 #               Entra ID, headless Chromium) and print where the report is
 #   make test   install what the tests need (when missing) and run every test
-# Other targets: build, fuzz, vet, fmt-check, clean. Works as root on a fresh Debian machine
+# Other targets: build, race, fuzz, vet, fmt-check, clean. Works as root on a fresh Debian machine
 # (installs missing tools with apt-get, non-interactively) and as a user that already has them.
 
 SHELL       := /bin/bash
@@ -40,7 +40,7 @@ TEST_TOOLS  := git:git xmlsec1:xmlsec1 chromium:chromium chromium-headless-shell
 # sudo when not root and sudo exists; nothing otherwise.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
 
-.PHONY: all test demo serve build fuzz vet fmt-check deps tools go clean sp-binaries
+.PHONY: all test demo serve build race fuzz vet fmt-check deps tools go clean sp-binaries
 
 all: build
 
@@ -104,6 +104,11 @@ demo: build
 ## printing the values an admin copies into an SP (Ctrl-C stops it).
 serve: build
 	./$(BIN)/mockidp serve $(SERVE_ARGS)
+
+## race: the tests that drive the server concurrently (control API, sign-ins, the log), in a
+## -race build.
+race: deps
+	$(GO) test -race -count=1 -run '^(TestRace|TestFaultsParallel)' ./idp
 
 ## fuzz: run each fuzz test of the module for FUZZTIME (default 10s).
 fuzz: deps
