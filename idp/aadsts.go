@@ -104,6 +104,8 @@ var aadsts = indexErrors([]ErrorInfo{
 		Message: "User account '%s' from identity provider 'https://sts.windows.net/%s/' does not exist in tenant '%s' and cannot access the application '%s'(%s) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Microsoft Entra user account."},
 	{Sentinel: codeBadRequest, OAuth: "invalid_request", Status: http.StatusBadRequest,
 		Message: "The endpoint only accepts POST, OPTIONS requests. Received a %s request."},
+	// Entra's answer to a parameter too long for its front end, OIDC or SAML (an oversized
+	// Redirect SAMLRequest or RelayState); the mock's bound is maxParamLen (8 KiB).
 	{Sentinel: codeQueryTooLong, OAuth: "invalid_request", Status: http.StatusBadRequest,
 		Message: "Requested query string is too long."},
 

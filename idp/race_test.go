@@ -37,7 +37,7 @@ func TestRaceControlSignInsLog(t *testing.T) {
 	// it from the detector.
 	direct := inProcess{srv: srv}
 	control := func(method, path, body string) int {
-		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req := httptest.NewRequest(method, srv.URL+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
@@ -70,7 +70,7 @@ func TestRaceControlSignInsLog(t *testing.T) {
 	// The log, read as the harness reads it.
 	wg.Go(func() {
 		for !done.Load() {
-			req := httptest.NewRequest("GET", "/_mockidp/signins", nil)
+			req := httptest.NewRequest("GET", srv.URL+"/_mockidp/signins", nil)
 			req.Header.Set("Authorization", "Bearer "+token)
 			srv.ServeHTTP(httptest.NewRecorder(), req)
 			time.Sleep(5 * time.Millisecond)
