@@ -97,7 +97,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintln(stdout)
 	printDirectory(stdout, s)
-	fmt.Fprintf(stdout, "Sign-in log (JSON): %s/_mockidp/signins\n", s.URL)
+	switch {
+	case cfg.ControlAPI != nil && cfg.ControlAPI.Token != "":
+		fmt.Fprintf(stdout, "Sign-in log (JSON): %s/_mockidp/signins (Authorization: Bearer <control token>)\n", s.URL)
+	case !isLoopback(host):
+		fmt.Fprintf(stdout, "Sign-in log (JSON): %s/_mockidp/signins is off: not listening on loopback, and no --control-token\n", s.URL)
+	default:
+		fmt.Fprintf(stdout, "Sign-in log (JSON): %s/_mockidp/signins\n", s.URL)
+	}
 	fmt.Fprintf(stdout, "ready %s/_mockidp/ready\n", s.URL)
 
 	<-ctx.Done()
