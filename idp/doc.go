@@ -104,6 +104,15 @@
 // decoded: a RelayState, or a Redirect SAMLRequest, over 8 KiB gets AADSTS90015, as OIDC
 // parameters do (Entra does not enforce the 80-byte RelayState of the SAML bindings).
 //
+// # Connections and shutdown
+//
+// A server that listens (NewServer, Start, StartTLS) bounds what one connection holds —
+// ReadHeaderTimeout (10 s), ReadTimeout (30 s), WriteTimeout (2 min), IdleTimeout (90 s),
+// MaxHeaderBytes (64 KiB; larger headers get 431) — far above what a sign-in needs, so slow
+// or idle clients cannot exhaust descriptors. Close stops accepting, lets requests in flight
+// finish for up to ShutdownGrace (5 s), then cuts what is left; `mockidp serve` closes so on
+// SIGINT/SIGTERM, and a signal during start-up (key generation) stops it at once.
+//
 // # Default directory
 //
 // DefaultConfig (default.yaml; `mockidp serve` without --config, idptest.Start) is one
