@@ -16,7 +16,7 @@ import (
 // anywhere fails; the built server's answers must be Entra's (checkEntraAnswer). Seeds: the
 // embedded default directory and the README's example directory.
 //
-//	go test ./idp -run XXX -fuzz FuzzParseConfig -fuzztime 20s
+//	go test ./idp -run XXX -fuzz FuzzParseConfig -fuzztime 20s -fuzzminimizetime 2s
 func FuzzParseConfig(f *testing.F) {
 	for _, p := range []string{"default.yaml", "../fixtures/contoso.yaml"} {
 		b, err := os.ReadFile(p)
@@ -27,7 +27,6 @@ func FuzzParseConfig(f *testing.F) {
 	}
 	f.Add([]byte(`{"tenants": [{"id": "x", "users": [{}]}]}`))
 	f.Add([]byte("tenants:\n  - enterpriseApps: [{saml: {replyUrls: [{url: 'http://a/', index: -1}]}}]\n"))
-	keys := idptest.PooledKeys()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		cfg, err := idp.ParseConfig(b)
 		if err != nil {
@@ -40,7 +39,9 @@ func FuzzParseConfig(f *testing.F) {
 		if len(cfg.Tenants) > 4 || cfg.ControlAPI != nil && len(cfg.Faults) > 4 {
 			return // a big directory tests nothing more, and slows the fuzzer
 		}
-		srv, err := idp.New(idp.WithConfig(cfg), idp.WithKeyGenerator(keys))
+		// A fresh generator per input: it hands out the process's pooled keys from the first,
+		// where one shared across inputs would generate new keys for every server.
+		srv, err := idp.New(idp.WithConfig(cfg), idp.WithKeyGenerator(idptest.PooledKeys()))
 		if err != nil {
 			return
 		}
@@ -58,7 +59,7 @@ func FuzzParseConfig(f *testing.F) {
 // panic fails, and so does metadata accepted without an entity ID or with a Reply URL twice.
 // Seeds: the SP metadata in fixtures/targets/seeds and the package example's.
 //
-//	go test ./idp -run XXX -fuzz FuzzParseSPMetadata -fuzztime 20s
+//	go test ./idp -run XXX -fuzz FuzzParseSPMetadata -fuzztime 20s -fuzzminimizetime 2s
 func FuzzParseSPMetadata(f *testing.F) {
 	seeds, _ := filepath.Glob("../fixtures/targets/seeds/*.xml")
 	for _, p := range seeds {
@@ -70,7 +71,6 @@ func FuzzParseSPMetadata(f *testing.F) {
 	}
 	f.Add([]byte(`<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://crm.example.test/saml"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://crm.example.test/saml/slo"/><md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://crm.example.test/saml/acs" index="0" isDefault="true"/><md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://crm.example.test/saml/acs2" index="1"/></md:SPSSODescriptor></md:EntityDescriptor>`))
 	f.Add([]byte(`<EntityDescriptor entityID="x"><SPSSODescriptor/></EntityDescriptor>`))
-	keys := idptest.PooledKeys()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		md, err := idp.ParseSPMetadata(b)
 		if err != nil {
@@ -95,7 +95,7 @@ func FuzzParseSPMetadata(f *testing.F) {
 		if err := cfg.Normalize(); err != nil {
 			return // the portal refuses the app as it stands (e.g. no Reply URL)
 		}
-		srv, err := idp.New(idp.WithConfig(cfg), idp.WithKeyGenerator(keys))
+		srv, err := idp.New(idp.WithConfig(cfg), idp.WithKeyGenerator(idptest.PooledKeys()))
 		if err != nil {
 			return
 		}

@@ -11,7 +11,7 @@ import (
 // fails; so does an error that is not the loader's (every error names "target:" or a field,
 // never a Go runtime error). Seeds: the example targets.
 //
-//	go test ./scenarios -run XXX -fuzz FuzzParseTarget -fuzztime 20s
+//	go test ./scenarios -run XXX -fuzz FuzzParseTarget -fuzztime 20s -fuzzminimizetime 2s
 func FuzzParseTarget(f *testing.F) {
 	seeds, _ := filepath.Glob("../fixtures/targets/examples/*.yaml")
 	for _, p := range seeds {
