@@ -108,7 +108,7 @@
 //
 // A server that listens (NewServer, Start, StartTLS) bounds what one connection holds —
 // ReadHeaderTimeout (10 s), ReadTimeout (30 s), WriteTimeout (2 min), IdleTimeout (90 s),
-// MaxHeaderBytes (64 KiB; larger headers get 431) — far above what a sign-in needs, so slow
+// MaxHeaderBytes (256 KiB; larger headers get 431) — far above what a sign-in needs, so slow
 // or idle clients cannot exhaust descriptors. Close stops accepting, lets requests in flight
 // finish for up to ShutdownGrace (5 s), then cuts what is left; `mockidp serve` closes so on
 // SIGINT/SIGTERM, and a signal during start-up (key generation) stops it at once.

@@ -216,10 +216,13 @@ const (
 	// IdleTimeout closes a kept-alive connection no request uses; a browser that comes back
 	// later opens a new one.
 	IdleTimeout = 90 * time.Second
-	// MaxHeaderBytes bounds the request line and headers. Entra's front end refuses requests
-	// with very large headers too; 64 KiB is four times the largest URL the mock takes (OAuth
-	// and SAML parameters are refused over 8 KiB) plus a browser's cookies.
-	MaxHeaderBytes = 64 << 10
+	// MaxHeaderBytes bounds the request line and headers (net/http answers 431 beyond it, as
+	// Entra's front end refuses huge requests with a bare status, not an AADSTS page). Below
+	// it an oversized parameter (over 8 KiB) gets Entra's AADSTS90015 page from the handler,
+	// so it is well above that: a 100 KB Redirect URL (a deflate bomb) still gets the page.
+	// Go's default is 1 MiB; a quarter of it keeps what 20,000 slow clients can make the
+	// server buffer four times smaller.
+	MaxHeaderBytes = 256 << 10
 	// ShutdownGrace is how long Close lets requests in flight finish before it cuts their
 	// connections.
 	ShutdownGrace = 5 * time.Second
