@@ -4,8 +4,9 @@
 #
 #   docker build -t ssoharness/ssoharness .
 #   docker run --rm --user "$(id -u):$(id -g)" -v "$PWD/report:/work/conformance-report" ssoharness/ssoharness
-#   docker run --rm -p 7443:7443 --entrypoint mockidp ssoharness/ssoharness \
+#   docker run --rm -p 127.0.0.1:7443:7443 --entrypoint mockidp ssoharness/ssoharness \
 #     serve --addr 0.0.0.0:7443 --public-url http://localhost:7443
+# (published on the host's loopback only; see docs/docker.md for the sign-in log's token)
 #
 # Stage 1 builds static binaries; stage 2 is Debian 12 (bookworm) slim with Chromium and a
 # non-root user. bookworm: the release the repository's tests and `make demo` run on, with the
@@ -64,7 +65,7 @@ ENV CHROMIUM=/usr/bin/chromium-headless-shell \
 # Numeric, so that Kubernetes' runAsNonRoot can verify it.
 USER 10001:10001
 WORKDIR /work
-# mockidp's port (used with --entrypoint mockidp). No HEALTHCHECK: the default command is a
+# mockidp's port (used with --entrypoint mockidp); publish it as -p 127.0.0.1:7443:7443. No HEALTHCHECK: the default command is a
 # batch run, not a server; `mockidp serve` has GET /_mockidp/ready for an orchestrator's probe.
 EXPOSE 7443
 LABEL org.opencontainers.image.title="ssoharness" \

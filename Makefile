@@ -2,7 +2,7 @@
 #   make demo   run the conformance suite against the built-in reference SPs (embedded mock
 #               Entra ID, headless Chromium) and print where the report is
 #   make test   install what the tests need (when missing) and run every test
-# Other targets: build, fuzz, vet, fmt-check, clean. Works as root on a fresh Debian machine
+# Other targets: build, race, fuzz, vet, fmt-check, clean. Works as root on a fresh Debian machine
 # (installs missing tools with apt-get, non-interactively) and as a user that already has them.
 
 SHELL       := /bin/bash
@@ -18,6 +18,8 @@ GO          ?= go
 BIN         := bin
 TEST_TIMEOUT ?= 40m
 FUZZTIME    ?= 10s
+# Minimizing a new corpus entry may take 60 s by default, all of a short run: cap it.
+FUZZMINTIME ?= 2s
 DEMO_ARGS   ?=
 REPORT_DIR  ?= conformance-report
 
@@ -40,7 +42,7 @@ TEST_TOOLS  := git:git xmlsec1:xmlsec1 chromium:chromium chromium-headless-shell
 # sudo when not root and sudo exists; nothing otherwise.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
 
-.PHONY: all test demo serve build fuzz vet fmt-check deps tools go clean sp-binaries
+.PHONY: all test demo serve build race fuzz vet fmt-check deps tools go clean sp-binaries
 
 all: build
 
@@ -105,12 +107,17 @@ demo: build
 serve: build
 	./$(BIN)/mockidp serve $(SERVE_ARGS)
 
+## race: the tests that drive the server concurrently (control API, sign-ins, the log), in a
+## -race build.
+race: deps
+	$(GO) test -race -count=1 -run '^(TestRace|TestFaultsParallel)' ./idp
+
 ## fuzz: run each fuzz test of the module for FUZZTIME (default 10s).
 fuzz: deps
 	@for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' "$$pkg" | grep '^Fuzz' || true); do \
-	    echo "$(GO) test -run '^$$' -fuzz '^$$f$$' -fuzztime $(FUZZTIME) $$pkg"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) "$$pkg"; \
+	    echo "$(GO) test -run '^$$' -fuzz '^$$f$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) $$pkg"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) "$$pkg"; \
 	  done; \
 	done
 

@@ -114,6 +114,8 @@ var aadsts = indexErrors([]ErrorInfo{
 	// no longer knows gets AADSTS50089.
 	{Sentinel: ErrFlowTokenInvalid, OAuth: "invalid_request", Status: http.StatusBadRequest,
 		Message: "%s parameter is empty or not valid."},
+	// Entra's answer to a parameter too long for its front end, OIDC or SAML (an oversized
+	// Redirect SAMLRequest or RelayState); the mock's bound is maxParamLen (8 KiB).
 	{Sentinel: codeQueryTooLong, OAuth: "invalid_request", Status: http.StatusBadRequest,
 		Message: "Requested query string is too long."},
 

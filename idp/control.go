@@ -1,12 +1,10 @@
 package idp
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 )
 
 // The control API lets a harness in another process arm faults. It is off unless
@@ -114,16 +112,20 @@ func (s *Server) handleArm(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, out, true)
 }
 
-// control wraps a control handler: 404 when the API is off, 401 without the token.
+// control wraps a control handler: 421 for a foreign Host (signins.go), 404 when the API is
+// off, 401 without the token.
 func (s *Server) control(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.ownerHost(r.Host) {
+			s.foreignHost(w, r) // signins.go: against DNS rebinding
+			return
+		}
 		api := s.cfg.ControlAPI
 		if api == nil || api.Token == "" {
 			controlError(w, http.StatusNotFound, "not_found", "the control API is off (set controlApi.token in the config, or --control-token)")
 			return
 		}
-		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(api.Token)) != 1 {
+		if !bearerIs(r, api.Token) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="mockidp control API"`)
 			controlError(w, http.StatusUnauthorized, "invalid_token", "the control API needs Authorization: Bearer <controlApi.token>")
 			return

@@ -26,6 +26,9 @@ func (c *Config) Normalize() error {
 	if len(c.Tenants) == 0 {
 		return fmt.Errorf("tenants: at least one tenant is required")
 	}
+	if err := c.checkEmptyEntries(); err != nil {
+		return err
+	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -362,4 +365,50 @@ func (s *SAMLSettings) hasReplyURL(u string) bool {
 		}
 	}
 	return false
+}
+
+// checkEmptyEntries refuses list entries a config file left empty ("-" alone, or null): they
+// decode to nil, which the rest of Normalize and the server would dereference (found by
+// FuzzParseConfig: "tenants:\n-" crashed mockidp serve).
+func (c *Config) checkEmptyEntries() error {
+	empty := func(p string) error {
+		return fmt.Errorf("%s: the entry is empty; give its fields or remove the \"-\" line", p)
+	}
+	for ti, t := range c.Tenants {
+		p := fmt.Sprintf("tenants[%d]", ti)
+		if t == nil {
+			return empty(p)
+		}
+		for i, u := range t.Users {
+			if u == nil {
+				return empty(fmt.Sprintf("%s.users[%d]", p, i))
+			}
+		}
+		for i, g := range t.Groups {
+			if g == nil {
+				return empty(fmt.Sprintf("%s.groups[%d]", p, i))
+			}
+		}
+		for i, a := range t.EnterpriseApps {
+			if a == nil {
+				return empty(fmt.Sprintf("%s.enterpriseApps[%d]", p, i))
+			}
+			for j, cert := range a.SAML.Certificates {
+				if cert == nil {
+					return empty(fmt.Sprintf("%s.enterpriseApps[%d].saml.certificates[%d]", p, i, j))
+				}
+			}
+		}
+		for i, a := range t.AppRegistrations {
+			if a == nil {
+				return empty(fmt.Sprintf("%s.appRegistrations[%d]", p, i))
+			}
+			for j, pc := range a.PasswordCredentials {
+				if pc == nil {
+					return empty(fmt.Sprintf("%s.appRegistrations[%d].passwordCredentials[%d]", p, i, j))
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -64,7 +64,7 @@
 //
 //	The mock's own (no Entra path)
 //	GET     /_mockidp/apps/{appId}/certificate  "Certificate (Base64)" download (?format=raw: DER)
-//	GET     /_mockidp/signins                   the sign-in log as JSON ("Sign-in logs")
+//	GET     /_mockidp/signins                   the sign-in log, JSON, paged ($top, $skiptoken); owner only
 //	GET     /_mockidp/ready                     readiness: 200 "ok"
 //	*       /                                   any other path: Entra's error page, AADSTS900561 (404)
 //
@@ -82,6 +82,37 @@
 // for all of them per app. The control API answers 404 unless Config.ControlAPI has a token,
 // and 401 without "Authorization: Bearer <token>"; arming with "context": true returns the
 // cookie to set on the IdP's origin, and an Arming names a user, app and count instead.
+//
+// # The sign-in log over HTTP
+//
+// GET /_mockidp/signins pages the log as Microsoft Graph's GET /auditLogs/signIns does:
+// {"@odata.context", "value": [Event…], "@odata.nextLink"}, $top events a page (1–1000,
+// default 1000) and a nextLink with a $skiptoken while more follow. Unlike Graph it is oldest
+// first, so a harness that keeps the last page's position reads only new events; a bad $top
+// or $skiptoken is Graph's 400 {"error": {"code": "BadRequest", …}}.
+//
+// The log and the control API are the tester's ("owner only"). They answer only requests
+// whose Host is the public URL's host, localhost or a loopback address, whatever the port:
+// other names get 421 {"error": "invalid_host"} (a web page that points a name of its own at
+// 127.0.0.1 — DNS rebinding — cannot read them). The log needs the control token
+// (Authorization: Bearer) when Config.ControlAPI has one, and is refused (403) without one
+// when the server listens on an address other than loopback.
+//
+// Every value an event holds is bounded when it is recorded — 1 KiB a value, 8 KiB the
+// request XML, 16 KiB an issued ID token, 64 entries a map, 24 KiB an event — so the log takes
+// at most Retention.Events times that, whatever requests carry; Event.Truncated gives the
+// original length of each value cut. Oversized SAML parameters are refused before they are
+// decoded: a RelayState, or a Redirect SAMLRequest, over 8 KiB gets AADSTS90015, as OIDC
+// parameters do (Entra does not enforce the 80-byte RelayState of the SAML bindings).
+//
+// # Connections and shutdown
+//
+// A server that listens (NewServer, Start, StartTLS) bounds what one connection holds —
+// ReadHeaderTimeout (10 s), ReadTimeout (30 s), WriteTimeout (2 min), IdleTimeout (90 s),
+// MaxHeaderBytes (256 KiB; larger headers get 431) — far above what a sign-in needs, so slow
+// or idle clients cannot exhaust descriptors. Close stops accepting, lets requests in flight
+// finish for up to ShutdownGrace (5 s), then cuts what is left; `mockidp serve` closes so on
+// SIGINT/SIGTERM, and a signal during start-up (key generation) stops it at once.
 //
 // # Default directory
 //

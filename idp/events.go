@@ -1,7 +1,6 @@
 package idp
 
 import (
-	"encoding/json"
 	"net/http"
 	"sync"
 	"time"
@@ -47,6 +46,12 @@ type Event struct {
 	Detail string `json:"detail,omitempty"`
 	// Fault is the fault minted into this response, if one was armed for it.
 	Fault *MintedFault `json:"fault,omitempty"`
+	// Truncated gives the original length in bytes of each value the log cut (see
+	// events_bound.go), by JSON name: "appId", "request.RelayState", "request.#keys" (the
+	// number of entries a map had when some were dropped). nil when nothing was cut.
+	Truncated map[string]int `json:"truncated,omitempty"`
+
+	seq uint64 // position in the log, from 1; the paging of GET /_mockidp/signins uses it
 }
 
 // EventKind says what a logged request was.
@@ -81,11 +86,14 @@ const (
 type eventLog struct {
 	mu     sync.Mutex
 	events []Event
-	limit  int // entries kept, newest (Retention.Events); 0: no limit
+	limit  int    // entries kept, newest (Retention.Events); 0: no limit
+	seq    uint64 // the last event's seq
 }
 
 func (l *eventLog) add(e Event) {
 	l.mu.Lock()
+	l.seq++
+	e.seq = l.seq
 	if l.limit > 0 && len(l.events) >= l.limit {
 		// Drop the oldest tenth at once: one copy per limit/10 entries, not one per entry.
 		n := len(l.events) - l.limit + max(l.limit/10, 1)
@@ -132,11 +140,6 @@ func (s *Server) record(e *Event) {
 	if e.Status == "" {
 		e.Status = StatusSuccess
 	}
+	e.bound()
 	s.events.add(*e)
-}
-
-// serveSignIns answers GET /_mockidp/signins with the log in a Graph-like envelope.
-func (s *Server) serveSignIns(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_ = json.NewEncoder(w).Encode(map[string]any{"value": s.Events()})
 }

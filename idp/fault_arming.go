@@ -103,7 +103,7 @@ var ErrUnknownFault = errors.New("idp: unknown fault")
 
 // ArmContext arms a fault for one browser context (or HTTP client): set the returned
 // ArmedFault's Cookie on the IdP's origin in that context. The fault applies to that
-// context's next Fault.SignIns sign-ins only. Certificates and keys the fault needs are made
+// context's next Fault.SignIns sign-ins only. The result is a snapshot (see Arm). Certificates and keys the fault needs are made
 // (and published) now, so an SP that reads metadata when the sign-in starts sees them.
 func (s *Server) ArmContext(id FaultID) (*ArmedFault, error) {
 	return s.arm(Arming{Fault: id}, true)
@@ -111,6 +111,7 @@ func (s *Server) ArmContext(id FaultID) (*ArmedFault, error) {
 
 // Arm arms a fault for the next sign-ins matching a (user, app; Count of them), whatever
 // context they come from — for a harness that cannot set cookies, or the config file.
+// The result is a snapshot at arming time; ArmedFaults lists the current uses.
 func (s *Server) Arm(a Arming) (*ArmedFault, error) { return s.arm(a, false) }
 
 func (s *Server) arm(a Arming, context bool) (*ArmedFault, error) {
@@ -132,8 +133,12 @@ func (s *Server) arm(a Arming, context bool) (*ArmedFault, error) {
 	s.faults.mu.Lock()
 	s.faults.armed = append(s.faults.armed, af)
 	s.faults.byToken[af.Token] = af
+	// The caller gets a copy taken under the lock: once the fault is listed, sign-ins count
+	// its uses (takeFault) under this lock, and a caller reading the live value without it —
+	// the control API encoding its answer — raced with them.
+	snap := *af
 	s.faults.mu.Unlock()
-	return af, nil
+	return &snap, nil
 }
 
 // PrepareFaults makes the certificates and keys the given faults sign with (all of the

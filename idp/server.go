@@ -200,22 +200,60 @@ func (s *Server) StartTLS() error {
 	return nil
 }
 
+// Limits of the server's connections. A sign-in is a handful of small requests answered in
+// milliseconds, by a browser or an SP on a fast link; these bound what a slow or hostile
+// client holds (a connection, a goroutine, a buffer) far above anything a sign-in needs, so
+// that 20,000 slow connections cannot take every file descriptor and stop the server.
+const (
+	// ReadHeaderTimeout bounds the request line and headers (a slowloris sends them a byte
+	// at a time).
+	ReadHeaderTimeout = 10 * time.Second
+	// ReadTimeout bounds the whole request, body included: a body is at most maxBody (1 MiB).
+	ReadTimeout = 30 * time.Second
+	// WriteTimeout bounds a response from the end of the request's headers, the handler
+	// included: the slowest handler, preparing every fault's certificates, takes seconds.
+	WriteTimeout = 2 * time.Minute
+	// IdleTimeout closes a kept-alive connection no request uses; a browser that comes back
+	// later opens a new one.
+	IdleTimeout = 90 * time.Second
+	// MaxHeaderBytes bounds the request line and headers (net/http answers 431 beyond it, as
+	// Entra's front end refuses huge requests with a bare status, not an AADSTS page). Below
+	// it an oversized parameter (over 8 KiB) gets Entra's AADSTS90015 page from the handler,
+	// so it is well above that: a 100 KB Redirect URL (a deflate bomb) still gets the page.
+	// Go's default is 1 MiB; a quarter of it keeps what 20,000 slow clients can make the
+	// server buffer four times smaller.
+	MaxHeaderBytes = 256 << 10
+	// ShutdownGrace is how long Close lets requests in flight finish before it cuts their
+	// connections.
+	ShutdownGrace = 5 * time.Second
+)
+
 func (s *Server) serve(l net.Listener) {
 	s.started = true
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	s.srv = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+	}
 	go func() { _ = s.srv.Serve(l) }()
 }
 
-// Close shuts the server down.
+// Close shuts the server down: it stops accepting connections, closes idle ones, lets the
+// requests in flight finish for up to ShutdownGrace, then closes what is left.
 func (s *Server) Close() {
 	if s.closed {
 		return
 	}
 	s.closed = true
 	if s.srv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
 		defer cancel()
-		_ = s.srv.Shutdown(ctx)
+		if err := s.srv.Shutdown(ctx); err != nil {
+			_ = s.srv.Close() // the grace is over: cut the connections still open
+		}
 	} else if s.Listener != nil {
 		_ = s.Listener.Close()
 	}

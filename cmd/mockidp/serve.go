@@ -54,7 +54,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "mockidp serve: warning: listening on %s, reachable from other machines\n", c.addr)
 	}
 	tuneGC()
-	s, err := idp.NewUnstartedServer(idp.WithConfig(cfg), idp.WithAddr(c.addr))
+	s, err := startUp(ctx, func() (*idp.Server, error) {
+		return idp.NewUnstartedServer(idp.WithConfig(cfg), idp.WithAddr(c.addr))
+	})
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "mockidp serve: stopped during start-up")
+		return nil
+	}
 	if err != nil {
 		var oe *net.OpError
 		if errors.As(err, &oe) {
@@ -87,6 +93,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		s.Start()
 	}
 
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "mockidp serve: stopped during start-up")
+		return nil
+	}
 	fmt.Fprintf(stdout, "mockidp: mock Microsoft Entra ID serving at %s (listening on %s)\n", s.URL, s.Listener.Addr())
 	if cfg.KeyDir != "" {
 		fmt.Fprintf(stdout, "Signing keys kept in %s\n", cfg.KeyDir)
@@ -97,13 +107,47 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintln(stdout)
 	printDirectory(stdout, s)
-	fmt.Fprintf(stdout, "Sign-in log (JSON): %s/_mockidp/signins\n", s.URL)
+	switch {
+	case cfg.ControlAPI != nil && cfg.ControlAPI.Token != "":
+		fmt.Fprintf(stdout, "Sign-in log (JSON): %s/_mockidp/signins (Authorization: Bearer <control token>)\n", s.URL)
+	case !isLoopback(host):
+		fmt.Fprintf(stdout, "Sign-in log (JSON): %s/_mockidp/signins is off: not listening on loopback, and no --control-token\n", s.URL)
+	default:
+		fmt.Fprintf(stdout, "Sign-in log (JSON): %s/_mockidp/signins\n", s.URL)
+	}
 	fmt.Fprintf(stdout, "ready %s/_mockidp/ready\n", s.URL)
 
 	<-ctx.Done()
-	fmt.Fprintln(stderr, "mockidp serve: shutting down")
+	fmt.Fprintf(stderr, "mockidp serve: shutting down (requests in flight get up to %v)\n", idp.ShutdownGrace)
 	s.Close()
 	return nil
+}
+
+// startUp builds the server while watching ctx, so that SIGINT/SIGTERM stop `serve` at any
+// moment of start-up — generating the signing keys of a large directory takes seconds —
+// and not only once it is ready. When ctx ends first it returns context.Canceled at once and
+// closes the server when (if) it is built.
+func startUp(ctx context.Context, build func() (*idp.Server, error)) (*idp.Server, error) {
+	type result struct {
+		s   *idp.Server
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := build()
+		done <- result{s, err}
+	}()
+	select {
+	case r := <-done:
+		return r.s, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-done; r.s != nil {
+				r.s.Close()
+			}
+		}()
+		return nil, context.Canceled
+	}
 }
 
 // writeFile writes b to path, creating the directory.
