@@ -145,6 +145,10 @@ func (r *faultRig) oidcSignIn(t *testing.T, b *idptest.Browser) (authz url.Value
 
 var kidValue = regexp.MustCompile(`"kid":"([^"]*)"`)
 
+// jwkModulus is an RSA modulus a header embeds (oidc.header.jwk-embedded): random per test
+// process, so the golden names it instead.
+var jwkModulus = regexp.MustCompile(`"n":"[^"]*"`)
+
 var opaqueClaims = regexp.MustCompile(`"(aio|rh|uti)":"[^"]*"`)
 
 var guidID = regexp.MustCompile(`_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
@@ -303,6 +307,7 @@ func (r *faultRig) jwtLines(t *testing.T, prefix, tok string) []string {
 				}
 				return []byte(`"kid":"(not in the JWKS)"`)
 			})
+			raw = jwkModulus.ReplaceAll(raw, []byte(`"n":"(the embedded key's modulus)"`))
 		}
 		// aio, rh and uti are opaque random values; they say nothing about a fault.
 		raw = opaqueClaims.ReplaceAll(raw, []byte(`"$1":"…"`))

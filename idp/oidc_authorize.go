@@ -259,6 +259,9 @@ func (s *Server) finishAuthorize(w http.ResponseWriter, r *http.Request, req *au
 			g.tenant, g.user = s.foreignUser(t, u, m.sameMail)
 			g.signTID = t.ID
 		}
+		if m.consumer || m.mutable {
+			s.applyEntraMint(g, t, u, m)
+		}
 		if m.state != "" {
 			req.to.state = m.state
 		}

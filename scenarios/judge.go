@@ -379,9 +379,19 @@ func judgeOutcome(f *idp.Fault, exp idp.Verdict, ev Evidence, v *Verdict) {
 		return
 	}
 	// Reject: the SP must not sign anyone in on any of the check's responses — whatever
-	// its error page looks like.
+	// its error page looks like. A VictimFirst check's first sign-in is the victim's own:
+	// it must succeed (the SP needs the account the fault then tries to take over).
+	from := 0
+	if f.Expect.VictimFirst && len(ev.Pages) > 0 {
+		if v0 := ev.Pages[0]; !v0.SignedIn || (v0.Identity != "" && !strings.EqualFold(v0.Identity, user)) {
+			v.Status = reports.StatusError
+			v.Diagnosis = fmt.Sprintf("the victim's own first sign-in (a clean response for %s) ended %s, so the SP has no account of the victim for the second sign-in to take over; the check could not test it", user, v0)
+			return
+		}
+		from = 1
+	}
 	for i, p := range ev.Pages {
-		if !p.SignedIn {
+		if !p.SignedIn || i < from {
 			continue
 		}
 		if f.Expect.AcceptOverTLS && ev.IdPTLS && strings.EqualFold(p.Identity, user) {
