@@ -113,6 +113,20 @@ var oidcEntraCatalog = []*Fault{
 			m.note("another user of the tenant whose mail is the victim's, xms_edov true")
 			return nil
 		}},
+	{ID: "oidc.hybrid.c_hash", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, Requires: []Requirement{RequiresHybrid},
+		Description: "hybrid flow (response_type=code id_token): the front-channel ID token's c_hash is the hash of another code (a code swapped in from another sign-in)",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{"OpenID Connect Core 1.0 §3.3.2.11 (c_hash REQUIRED), §3.3.2.12 (validate it)", refOIDFRP + " (rp-id_token-bad-c_hash)", "Microsoft identity platform: hybrid flow (ID tokens enabled under implicit grant)"},
+		Weakness: "does not check that the front-channel ID token's c_hash is the hash of the code it came with (code substitution)",
+		Fix:      "compute the left half of SHA-256 of the code, base64url, and refuse the response unless it equals c_hash",
+		oidc: func(m *oidcMint, _ int) error {
+			m.edit(func(c *claimSet) {
+				if c.str("c_hash") != "" { // only the authorization endpoint's ID token has one
+					c.set("c_hash", halfHash("ssoharness-another-code-"+c.str("uti")))
+				}
+			})
+			m.note("c_hash of another code")
+			return nil
+		}},
 }
 
 // oidcInject signs with the attacker's key and names it in the header.

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -111,14 +112,26 @@ func (r *faultRig) samlSignIn(t *testing.T, b *idptest.Browser, n int) (xml []by
 // oidcSignIn does a code-flow sign-in as B.Simon, redeems the code and calls userinfo. It
 // returns the authorize response parameters, the token response and the userinfo body.
 func (r *faultRig) oidcSignIn(t *testing.T, b *idptest.Browser) (authz url.Values, tokens map[string]any, userinfo string) {
+	return r.oidcSignInType(t, b, "code")
+}
+
+// oidcSignInType is oidcSignIn with a response type: "code id_token" (the hybrid flow)
+// comes back by form_post, with the front-channel ID token in authz.
+func (r *faultRig) oidcSignInType(t *testing.T, b *idptest.Browser, responseType string) (authz url.Values, tokens map[string]any, userinfo string) {
 	t.Helper()
-	q := url.Values{"client_id": {r.reg.AppID}, "response_type": {"code"}, "redirect_uri": {r.reg.Web.RedirectURIs[0]},
+	q := url.Values{"client_id": {r.reg.AppID}, "response_type": {responseType}, "redirect_uri": {r.reg.Web.RedirectURIs[0]},
 		"scope": {"openid profile email"}, "state": {"state-123"}, "nonce": {"nonce-456"}}
+	if responseType != "code" {
+		q.Set("response_mode", "form_post")
+	}
 	p, err := b.SignIn(r.srv.URL+"/"+r.tenant.ID+"/oauth2/v2.0/authorize?"+q.Encode(), "B.Simon@contoso.com", "Passw0rd!")
 	if err != nil {
 		t.Fatal(err)
 	}
 	authz = p.URL.Query()
+	if f := b.LastPosted("code"); responseType != "code" && f != nil {
+		authz = f.Fields
+	}
 	if authz.Get("code") == "" {
 		t.Fatalf("no code: %s", p)
 	}
@@ -388,8 +401,15 @@ func (r *faultRig) mint(t *testing.T, f idp.Fault, fault idp.FaultID) [][]string
 			out = append(out, append([]string{"# delivered by " + binding}, r.samlLines(t, x)...))
 			continue
 		}
-		authz, tokens, ui := r.oidcSignIn(t, b)
+		rt := "code"
+		if slices.Contains(f.Requires, idp.RequiresHybrid) {
+			rt = "code id_token"
+		}
+		authz, tokens, ui := r.oidcSignInType(t, b, rt)
 		lines := []string{"authorize: state=" + authz.Get("state")}
+		if front := authz.Get("id_token"); front != "" {
+			lines = append(lines, r.jwtLines(t, "front-channel id_token ", front)...)
+		}
 		lines = append(lines, r.jwtLines(t, "id_token ", tokens["id_token"].(string))...)
 		out = append(out, append(lines, "userinfo: "+ui))
 	}

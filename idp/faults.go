@@ -102,6 +102,7 @@ const (
 	RequiresNonce         Requirement = "oidc-nonce"           // the RP sends a nonce
 	RequiresClientSecret  Requirement = "oidc-client-secret"   // the RP is a confidential client
 	RequiresSingleKeyJWKS Requirement = "oidc-single-key-jwks" // the tenant publishes one key
+	RequiresHybrid        Requirement = "oidc-hybrid"          // the RP asks for response_type=code id_token
 )
 
 // Fault is one way the mock can misbehave (or a benign variation of a good response): a

@@ -115,6 +115,10 @@ func (cr *checkRun) oidcSignIn(f *idp.Fault) (*OIDCSignIn, string) {
 				if si.Nonce != nil && !*si.Nonce {
 					return "a sign-in that sends a nonce (oidc.signIn[].nonce)"
 				}
+			case idp.RequiresHybrid:
+				if si.ResponseType != "code id_token" {
+					return "a hybrid sign-in (oidc.signIn[].responseType: code id_token)"
+				}
 			case idp.RequiresClientSecret:
 				if cr.r.env.Target.OIDC.ClientSecret == "" {
 					return "a client secret (oidc.clientSecret)"

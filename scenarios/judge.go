@@ -264,6 +264,10 @@ func premise(f *idp.Fault, ev Evidence) string {
 			if tok := requestOf(ev.Events, idp.EventToken); tok != nil && !strings.HasPrefix(tok.Binding, "client_secret") {
 				return "the RP sent no client secret when it redeemed the code (a public client), so a secret-keyed token cannot be tested"
 			}
+		case idp.RequiresHybrid:
+			if authz != nil && !slices.Contains(strings.Fields(param("response_type")), "id_token") {
+				return fmt.Sprintf("the RP asked for response_type=%s, not the hybrid code id_token, so no ID token comes with the code and there is no c_hash to check (declare a sign-in with responseType: code id_token in the target if the RP uses the hybrid flow)", orDefault(param("response_type"), "code"))
+			}
 		case idp.RequiresPOSTBinding:
 			if ar := requestOf(ev.Events, idp.EventAuthnRequest); ar != nil && ar.Binding != idp.BindingPOST {
 				return fmt.Sprintf("the SP sent its AuthnRequest by %s, not HTTP-POST", ar.Binding)

@@ -33,8 +33,12 @@ func delivered(f idp.Fault) []idp.Event {
 				Fault: &idp.MintedFault{ID: f.ID, Step: i, Changed: []string{"what " + string(f.ID) + " changes"}}})
 			continue
 		}
+		req := map[string]string{"nonce": "n", "state": "s", "code_challenge": "c", "response_mode": "form_post", "response_type": "code"}
+		if slices.Contains(f.Requires, idp.RequiresHybrid) {
+			req["response_type"] = "code id_token"
+		}
 		evs = append(evs,
-			idp.Event{Kind: idp.EventAuthorize, Status: idp.StatusSuccess, Request: map[string]string{"nonce": "n", "state": "s", "code_challenge": "c", "response_mode": "form_post"},
+			idp.Event{Kind: idp.EventAuthorize, Status: idp.StatusSuccess, Request: req,
 				Fault: &idp.MintedFault{ID: f.ID, Step: i}},
 			idp.Event{Kind: idp.EventToken, Binding: "client_secret_basic", Status: idp.StatusSuccess},
 			idp.Event{Kind: idp.EventUserInfo, Binding: map[bool]string{true: "POST", false: "GET"}[slices.Contains(f.Requires, idp.RequiresUserInfoPOST)], Status: idp.StatusSuccess})
@@ -354,5 +358,21 @@ func TestJudgeVictimFirst(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("no catalog fault has VictimFirst")
+	}
+}
+
+// TestJudgeHybridPremise: a hybrid check against an RP that asked for the code flow skips,
+// saying so, whatever the RP did with the (unchanged) code-flow response.
+func TestJudgeHybridPremise(t *testing.T) {
+	f, ok := idp.LookupFault("oidc.hybrid.c_hash")
+	if !ok {
+		t.Fatal("no oidc.hybrid.c_hash")
+	}
+	evs := delivered(f)
+	evs[0].Request = map[string]string{"nonce": "n", "state": "s", "response_type": "code"}
+	signedIn := scenarios.Page{URL: "https://sp/", Status: 200, SignedIn: true, Identity: judgeUser, How: "UPN"}
+	got := scenarios.Judge(&f, scenarios.Evidence{User: judgeUser, Pages: []scenarios.Page{signedIn}, Events: evs}, nil)
+	if got.Status != reports.StatusSkip || !strings.Contains(got.Reason, "code id_token") {
+		t.Errorf("code flow: %s (%s), want skip naming the hybrid response type", got.Status, got.Reason)
 	}
 }

@@ -38,6 +38,10 @@ const (
 	// token against the token's iss, which is go-oidc's own behaviour (Strict adds the
 	// check, as Microsoft.IdentityModel does for Entra keys).
 	SkipKeyIssuerCheck Weakness = "skip-key-issuer-check"
+	// SkipCHashCheck does not compare the c_hash of a hybrid flow's front-channel ID token
+	// with the code it came with (Config.ResponseType TypeHybrid), so a code swapped in from
+	// another sign-in is redeemed.
+	SkipCHashCheck Weakness = "skip-c-hash-check"
 )
 
 // issuerTemplateLiteral is the /organizations discovery issuer with its {tenantid} template:
