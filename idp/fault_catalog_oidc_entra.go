@@ -113,6 +113,16 @@ var oidcEntraCatalog = []*Fault{
 			m.note("another user of the tenant whose mail is the victim's, xms_edov true")
 			return nil
 		}},
+	{ID: "oidc.id_token.graph-aud", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+		Description: "the token response's id_token is a Microsoft Graph access token for the same user (aud " + graphAppID + ", v1 issuer, no nonce), signed by the tenant's key",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refOIDCCore + " steps 2-3, 11", "CVE-2023-22482 (Argo CD: tokens for another audience accepted)", refRFC8725 + " §3.11 (explicit typing), §3.9 (cross-JWT confusion)"},
+		Weakness: "accepts any token its tenant's keys sign as the ID token, whatever its audience (confused deputy)",
+		Fix:      "require aud == your client ID and iss == the v2 issuer of your tenant; never treat an access token as an ID token",
+		oidc: func(m *oidcMint, _ int) error {
+			m.graphToken = true
+			m.note("a Microsoft Graph access token in place of the ID token")
+			return nil
+		}},
 	{ID: "oidc.hybrid.c_hash", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, Requires: []Requirement{RequiresHybrid},
 		Description: "hybrid flow (response_type=code id_token): the front-channel ID token's c_hash is the hash of another code (a code swapped in from another sign-in)",
 		Expect:      Expectation{Verdict: VerdictReject}, References: []string{"OpenID Connect Core 1.0 §3.3.2.11 (c_hash REQUIRED), §3.3.2.12 (validate it)", refOIDFRP + " (rp-id_token-bad-c_hash)", "Microsoft identity platform: hybrid flow (ID tokens enabled under implicit grant)"},

@@ -162,6 +162,10 @@ var kidValue = regexp.MustCompile(`"kid":"([^"]*)"`)
 // process, so the golden names it instead.
 var jwkModulus = regexp.MustCompile(`"n":"[^"]*"`)
 
+// x5tValue is a v1 header's certificate thumbprint (oidc.id_token.graph-aud's access token):
+// random per test process like kid.
+var x5tValue = regexp.MustCompile(`"x5t":"[^"]*"`)
+
 var opaqueClaims = regexp.MustCompile(`"(aio|rh|uti)":"[^"]*"`)
 
 var guidID = regexp.MustCompile(`_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
@@ -321,6 +325,7 @@ func (r *faultRig) jwtLines(t *testing.T, prefix, tok string) []string {
 				return []byte(`"kid":"(not in the JWKS)"`)
 			})
 			raw = jwkModulus.ReplaceAll(raw, []byte(`"n":"(the embedded key's modulus)"`))
+			raw = x5tValue.ReplaceAll(raw, []byte(`"x5t":"(the key's thumbprint)"`))
 		}
 		// aio, rh and uti are opaque random values; they say nothing about a fault.
 		raw = opaqueClaims.ReplaceAll(raw, []byte(`"$1":"…"`))

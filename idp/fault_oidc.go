@@ -49,6 +49,8 @@ type oidcMint struct {
 	// consumer signs in a personal Microsoft account (the MSA tenant) instead; mutable a
 	// user of the same tenant whose mail is the signed-in user's (fault_oidc_entra.go).
 	consumer, mutable bool
+	// graphToken puts a Microsoft Graph access token where the ID token belongs.
+	graphToken bool
 	// inject puts an attacker's key into the header (jku, x5u or jwk) and signs with it.
 	inject  string
 	changed []string

@@ -202,3 +202,13 @@ func (s *Server) handleAttackerKey(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, jwks{Keys: []jwk{publicJWK(key)}}, true)
 }
+
+// graphTokenAsIDToken is oidc.id_token.graph-aud's "ID token": a Microsoft Graph access
+// token for the same user and client, as Entra issues one (v1: aud Graph, iss
+// https://sts.windows.net/{tid}/ — the mock's host —, scp, appid, no nonce), signed by the
+// tenant's key. An RP that takes any token its tenant's keys sign is the confused deputy.
+func (s *Server) graphTokenAsIDToken(g *oauthGrant) (string, error) {
+	tok, _, err := s.accessToken(g, resource{aud: graphAppID, name: "Microsoft Graph", version: 1,
+		scopes: []string{"openid", "profile", "email", "User.Read"}}, "1")
+	return tok, err
+}

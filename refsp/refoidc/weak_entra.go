@@ -42,7 +42,29 @@ const (
 	// with the code it came with (Config.ResponseType TypeHybrid), so a code swapped in from
 	// another sign-in is redeemed.
 	SkipCHashCheck Weakness = "skip-c-hash-check"
+	// AnyEntraToken takes any token its tenant's keys sign as the ID token, as an API
+	// validates bearer tokens: the tenant's v1 or v2 issuer (both accepted, as
+	// Microsoft.Identity.Web's issuer validator does), no audience, no nonce when the token
+	// has none, no key-issuer check. A Microsoft Graph access token passes (the confused
+	// deputy of CVE-2023-22482).
+	AnyEntraToken Weakness = "any-entra-token"
 )
+
+// checkAnyEntraIssuer is AnyEntraToken's issuer check: the configured (v2) issuer, or the
+// tenant's v1 issuer (Entra's https://sts.windows.net/{tid}/, or the mock's own host with
+// the same path).
+func (r *RP) checkAnyEntraIssuer(iss, tid string) error {
+	r.mu.Lock()
+	v2 := r.issuer
+	r.mu.Unlock()
+	ok := []string{v2, strings.TrimSuffix(v2, "v2.0"), "https://sts.windows.net/" + tid + "/"}
+	for _, o := range ok {
+		if iss == o {
+			return nil
+		}
+	}
+	return fmt.Errorf("iss %q is neither the tenant's v1 nor its v2 issuer", iss)
+}
 
 // issuerTemplateLiteral is the /organizations discovery issuer with its {tenantid} template:
 // the configured issuer with the tenant segment replaced.
