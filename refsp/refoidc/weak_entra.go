@@ -20,8 +20,10 @@ import (
 // The weak variants of issue 19's Entra checks (tenants and issuers, the JWKS key's issuer,
 // keys named by the token header), and the strict check of the key's issuer they leave out.
 const (
-	// SkipTidCheck checks iss (go-oidc) but not tid: a token whose tid names another tenant
-	// than its iss passes (oidc.iss.tid-mismatch).
+	// SkipTidCheck checks iss (go-oidc; multi-tenant: the issuer of an onboarded tenant) but
+	// not tid: a token whose tid names another tenant than its iss passes
+	// (oidc.iss.tid-mismatch). It skips the JWKS key-issuer check too, which on the
+	// organizations key set ({tenantid} filled with tid) is a tid check as well.
 	SkipTidCheck Weakness = "skip-tid-check"
 	// IssuerTemplateOnly validates iss the naive multi-tenant way: equal to the
 	// /organizations discovery issuer as written (the literal {tenantid} template, which is
