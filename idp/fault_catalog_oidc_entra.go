@@ -137,6 +137,20 @@ var oidcEntraCatalog = []*Fault{
 			m.note("c_hash of another code")
 			return nil
 		}},
+	{ID: "oidc.hybrid.at_hash", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, Requires: []Requirement{RequiresHybridToken},
+		Description: "hybrid flow with an access token (response_type=code id_token token): the front-channel ID token's at_hash is the hash of another access token",
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{"OpenID Connect Core 1.0 §3.3.2.11 (at_hash REQUIRED with code id_token token), §3.3.2.12, §3.2.2.9", refOIDFRP + " (rp-id_token-bad-at_hash)", "Microsoft identity platform: at_hash is in ID tokens issued from /authorize with an access token"},
+		Weakness: "does not check that the front-channel ID token's at_hash is the hash of the access token it came with (token substitution)",
+		Fix:      "compute the left half of SHA-256 of the access token, base64url, and refuse the response unless it equals at_hash",
+		oidc: func(m *oidcMint, _ int) error {
+			m.edit(func(c *claimSet) {
+				if c.str("at_hash") != "" { // only an ID token issued with an access token has one
+					c.set("at_hash", halfHash("ssoharness-another-access-token-"+c.str("uti")))
+				}
+			})
+			m.note("at_hash of another access token")
+			return nil
+		}},
 }
 
 // oidcInject signs with the attacker's key and names it in the header.

@@ -53,6 +53,7 @@ func newFaultRig(t *testing.T) *faultRig {
 	app.SAML.ReplyURLs = []idp.ReplyURL{{URL: sp.URL + "/saml/acs", Default: true}}
 	reg := tn.AppRegistrations[0]
 	reg.Web.RedirectURIs = []string{sp.URL + "/callback"}
+	reg.Web.ImplicitGrantSettings.EnableAccessTokenIssuance = true // oidc.hybrid.at_hash's code id_token token
 	srv := idptest.Start(t, idp.WithConfig(cfg), idp.WithClock(idp.NewFrozenClock(faultClockAt)), idp.WithRand(idp.NewSeededRand(7)))
 	return &faultRig{srv: srv, tenant: srv.Config().Tenants[0], app: srv.Config().Tenants[0].EnterpriseApps[0],
 		reg: srv.Config().Tenants[0].AppRegistrations[0], sp: sp}
@@ -407,13 +408,26 @@ func (r *faultRig) mint(t *testing.T, f idp.Fault, fault idp.FaultID) [][]string
 			continue
 		}
 		rt := "code"
-		if slices.Contains(f.Requires, idp.RequiresHybrid) {
+		switch {
+		case slices.Contains(f.Requires, idp.RequiresHybrid):
 			rt = "code id_token"
+		case slices.Contains(f.Requires, idp.RequiresHybridToken):
+			rt = "code id_token token"
 		}
 		authz, tokens, ui := r.oidcSignInType(t, b, rt)
 		lines := []string{"authorize: state=" + authz.Get("state")}
 		if front := authz.Get("id_token"); front != "" {
-			lines = append(lines, r.jwtLines(t, "front-channel id_token ", front)...)
+			fl := r.jwtLines(t, "front-channel id_token ", front)
+			if at := authz.Get("access_token"); at != "" {
+				// The access token is signed with a per-process key, so its hash is random:
+				// name the right one instead.
+				h := sha256.Sum256([]byte(at))
+				right := `"at_hash": "` + base64.RawURLEncoding.EncodeToString(h[:16]) + `"`
+				for i := range fl {
+					fl[i] = strings.Replace(fl[i], right, `"at_hash": "(the hash of the access token)"`, 1)
+				}
+			}
+			lines = append(lines, fl...)
 		}
 		lines = append(lines, r.jwtLines(t, "id_token ", tokens["id_token"].(string))...)
 		out = append(out, append(lines, "userinfo: "+ui))

@@ -103,6 +103,7 @@ const (
 	RequiresClientSecret  Requirement = "oidc-client-secret"   // the RP is a confidential client
 	RequiresSingleKeyJWKS Requirement = "oidc-single-key-jwks" // the tenant publishes one key
 	RequiresHybrid        Requirement = "oidc-hybrid"          // the RP asks for response_type=code id_token
+	RequiresHybridToken   Requirement = "oidc-hybrid-token"    // the RP asks for response_type=code id_token token
 )
 
 // Fault is one way the mock can misbehave (or a benign variation of a good response): a

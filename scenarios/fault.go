@@ -116,8 +116,12 @@ func (cr *checkRun) oidcSignIn(f *idp.Fault) (*OIDCSignIn, string) {
 					return "a sign-in that sends a nonce (oidc.signIn[].nonce)"
 				}
 			case idp.RequiresHybrid:
-				if si.ResponseType != "code id_token" {
+				if si.ResponseType != "code id_token" && si.ResponseType != "code id_token token" {
 					return "a hybrid sign-in (oidc.signIn[].responseType: code id_token)"
+				}
+			case idp.RequiresHybridToken:
+				if si.ResponseType != "code id_token token" {
+					return "a hybrid sign-in with an access token (oidc.signIn[].responseType: code id_token token)"
 				}
 			case idp.RequiresClientSecret:
 				if cr.r.env.Target.OIDC.ClientSecret == "" {

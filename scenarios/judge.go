@@ -268,6 +268,10 @@ func premise(f *idp.Fault, ev Evidence) string {
 			if authz != nil && !slices.Contains(strings.Fields(param("response_type")), "id_token") {
 				return fmt.Sprintf("the RP asked for response_type=%s, not the hybrid code id_token, so no ID token comes with the code and there is no c_hash to check (declare a sign-in with responseType: code id_token in the target if the RP uses the hybrid flow)", orDefault(param("response_type"), "code"))
 			}
+		case idp.RequiresHybridToken:
+			if rt := strings.Fields(param("response_type")); authz != nil && !(slices.Contains(rt, "id_token") && slices.Contains(rt, "token")) {
+				return fmt.Sprintf("the RP asked for response_type=%s, not code id_token token, so no access token comes with an ID token and there is no at_hash to check (declare a sign-in with responseType: code id_token token in the target if the RP uses it)", orDefault(param("response_type"), "code"))
+			}
 		case idp.RequiresPOSTBinding:
 			if ar := requestOf(ev.Events, idp.EventAuthnRequest); ar != nil && ar.Binding != idp.BindingPOST {
 				return fmt.Sprintf("the SP sent its AuthnRequest by %s, not HTTP-POST", ar.Binding)

@@ -37,6 +37,9 @@ func delivered(f idp.Fault) []idp.Event {
 		if slices.Contains(f.Requires, idp.RequiresHybrid) {
 			req["response_type"] = "code id_token"
 		}
+		if slices.Contains(f.Requires, idp.RequiresHybridToken) {
+			req["response_type"] = "code id_token token"
+		}
 		evs = append(evs,
 			idp.Event{Kind: idp.EventAuthorize, Status: idp.StatusSuccess, Request: req,
 				Fault: &idp.MintedFault{ID: f.ID, Step: i}},

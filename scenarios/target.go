@@ -111,9 +111,10 @@ type OIDCSignIn struct {
 	RedirectURI string `json:"redirectUri"`
 	// ResponseMode is "query" (default) or "form_post".
 	ResponseMode string `json:"responseMode,omitempty"`
-	// ResponseType is "code" (default) or "code id_token" (the hybrid flow; Entra needs
-	// ID tokens enabled under implicit grant). It chooses the sign-in for the hybrid checks,
-	// which skip when the RP does not really ask for it.
+	// ResponseType is "code" (default), "code id_token" (the hybrid flow; Entra needs ID
+	// tokens enabled under implicit grant) or "code id_token token" (access tokens enabled
+	// too). It chooses the sign-in for the hybrid checks, which skip when the RP does not
+	// really ask for it.
 	ResponseType string `json:"responseType,omitempty"`
 	// PKCE says the RP sends a code_challenge (S256).
 	PKCE bool `json:"pkce,omitempty"`
@@ -322,10 +323,10 @@ func (t *Target) Validate() error {
 			switch strings.Join(strings.Fields(si.ResponseType), " ") {
 			case "", "code":
 				si.ResponseType = "code"
-			case "code id_token":
-				si.ResponseType = "code id_token"
+			case "code id_token", "code id_token token":
+				si.ResponseType = strings.Join(strings.Fields(si.ResponseType), " ")
 			default:
-				bad(f+".responseType", fmt.Sprintf("%q is not a response type the harness drives", si.ResponseType), "use code, or code id_token for the hybrid flow")
+				bad(f+".responseType", fmt.Sprintf("%q is not a response type the harness drives", si.ResponseType), "use code, or code id_token (code id_token token) for the hybrid flow")
 			}
 			si.UserInfo = strings.ToUpper(si.UserInfo)
 			if si.UserInfo != "" && si.UserInfo != "GET" && si.UserInfo != "POST" {

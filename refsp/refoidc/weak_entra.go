@@ -40,10 +40,11 @@ const (
 	// token against the token's iss, which is go-oidc's own behaviour (Strict adds the
 	// check, as Microsoft.IdentityModel does for Entra keys).
 	SkipKeyIssuerCheck Weakness = "skip-key-issuer-check"
-	// SkipCHashCheck does not compare the c_hash of a hybrid flow's front-channel ID token
-	// with the code it came with (Config.ResponseType TypeHybrid), so a code swapped in from
-	// another sign-in is redeemed.
-	SkipCHashCheck Weakness = "skip-c-hash-check"
+	// SkipHashChecks does not compare the c_hash and at_hash of a hybrid flow's
+	// front-channel ID token with the code and access token it came with
+	// (Config.ResponseType TypeHybrid or TypeHybridToken), so a code or token swapped in from
+	// another sign-in is used.
+	SkipHashChecks Weakness = "skip-hash-checks"
 	// AnyEntraToken takes any token its tenant's keys sign as the ID token, as an API
 	// validates bearer tokens: the tenant's v1 or v2 issuer (both accepted, as
 	// Microsoft.Identity.Web's issuer validator does), no audience, no nonce when the token
