@@ -9,6 +9,7 @@ const (
 	refEntraKeyIssuer   = "Microsoft identity platform: Access tokens — validate the signing key's issuer (JWKS issuer member) against the token's iss (Microsoft.IdentityModel EnableAadSigningKeyIssuerValidation)"
 	refStorm0558        = "MSRC 2023: Results of Major Technical Investigations for Storm-0558 Key Acquisition (a consumer signing key accepted for enterprise tokens)"
 	refJWSHeader        = "RFC 7515 §4.1.2 (jku), §4.1.3 (jwk), §4.1.5 (x5u): keys named by the header are only as trusted as the RP decides"
+	refRFC8725Header    = "RFC 8725 §3.10 (do not trust received claims: blindly following jku or x5u)"
 	refJWTInjection     = "PortSwigger Web Security Academy: JWT attacks — injecting self-signed JWTs via the jwk, jku and x5u header parameters"
 	refEDOV             = "Microsoft Entra: optional claim xms_edov (email domain owner verified); Microsoft 2023 advisory on the misuse of the email claim for authorization"
 	refSemperis         = "Semperis 2025: nOAuth abuse alert — full account takeover of Entra cross-tenant SaaS applications"
@@ -63,13 +64,13 @@ var oidcEntraCatalog = []*Fault{
 		}},
 	{ID: "oidc.header.jku", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
 		Description: "signed by an attacker key; the header's jku names a key set with that key (the mock serves it and logs a fetch)",
-		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refJWSHeader, refJWTInjection, refRFC8725},
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refJWSHeader, refJWTInjection, refRFC8725Header},
 		Weakness: "fetches the verification key from the token header's jku URL",
 		Fix:      "take keys only from the tenant's jwks_uri (discovery); ignore jku",
 		oidc:     oidcInject(injectJKU, "jku names the attacker's key set")},
 	{ID: "oidc.header.x5u", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
 		Description: "signed by an attacker key; the header's x5u names the attacker's certificate (the mock serves it and logs a fetch)",
-		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refJWSHeader, refJWTInjection, refRFC8725},
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refJWSHeader, refJWTInjection, refRFC8725Header},
 		Weakness: "fetches the verification certificate from the token header's x5u URL",
 		Fix:      "take keys only from the tenant's jwks_uri (discovery); ignore x5u",
 		oidc:     oidcInject(injectX5U, "x5u names the attacker's certificate")},
@@ -115,7 +116,7 @@ var oidcEntraCatalog = []*Fault{
 		}},
 	{ID: "oidc.id_token.graph-aud", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
 		Description: "the token response's id_token is a Microsoft Graph access token for the same user (aud " + graphAppID + ", v1 issuer, no nonce), signed by the tenant's key",
-		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refOIDCCore + " steps 2-3, 11", "CVE-2023-22482 (Argo CD: tokens for another audience accepted)", refRFC8725 + " §3.11 (explicit typing), §3.9 (cross-JWT confusion)"},
+		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refOIDCCore + " steps 2-3, 11", "CVE-2023-22482 (Argo CD: tokens for another audience accepted)", "RFC 8725 §2.8 (cross-JWT confusion), §3.9 (use and validate audience), §3.12 (mutually exclusive validation rules)"},
 		Weakness: "accepts any token its tenant's keys sign as the ID token, whatever its audience (confused deputy)",
 		Fix:      "require aud == your client ID and iss == the v2 issuer of your tenant; never treat an access token as an ID token",
 		oidc: func(m *oidcMint, _ int) error {
