@@ -65,6 +65,7 @@
 //	The mock's own (no Entra path)
 //	GET     /_mockidp/apps/{appId}/certificate  "Certificate (Base64)" download (?format=raw: DER)
 //	GET     /_mockidp/signins                   the sign-in log, JSON, paged ($top, $skiptoken); owner only
+//	GET     /_mockidp/attacker/{corr}/{file}    the attacker's key set (keys.json) or certificate (cert.pem) a jku / x5u fault's header names
 //	GET     /_mockidp/ready                     readiness: 200 "ok"
 //	*       /                                   any other path: Entra's error page, AADSTS900561 (404)
 //

@@ -88,6 +88,10 @@ type faultState struct {
 	jwks     map[string]*SigningKey           // tenant ID -> rotation key published in its key set
 	tokens   map[string]*oidcMint             // access token -> the fault of its grant (userinfo)
 	foreign  *Tenant                          // the made-up second tenant
+	consumer *Tenant                          // the MSA (consumer) tenant of oidc.tenant.msa
+	users    map[string]*User                 // tid/oid -> a made-up user of a directory tenant
+	issKeys  map[string]*SigningKey           // tenant ID -> key published under another issuer
+	attacker map[string]*MintedFault          // correlation ID -> the header-key fault of a sign-in
 }
 
 func (f *faultState) init() {
@@ -96,6 +100,9 @@ func (f *faultState) init() {
 	f.appCerts = map[*EnterpriseApp][]*SigningKey{}
 	f.jwks = map[string]*SigningKey{}
 	f.tokens = map[string]*oidcMint{}
+	f.users = map[string]*User{}
+	f.issKeys = map[string]*SigningKey{}
+	f.attacker = map[string]*MintedFault{}
 }
 
 // ErrUnknownFault is returned for a fault ID that is not in the catalog.
@@ -193,10 +200,13 @@ func (s *Server) Disarm(token string) bool {
 	}
 	delete(s.faults.byToken, token)
 	s.faults.armed = slices.DeleteFunc(s.faults.armed, func(x *ArmedFault) bool { return x == af })
-	if af.Fault == "oidc.key.rotation" {
+	if af.Fault == "oidc.key.rotation" || af.Fault == "oidc.jwks.key-issuer-mismatch" {
 		still := slices.ContainsFunc(s.faults.armed, func(x *ArmedFault) bool { return x.Fault == af.Fault })
-		if !still {
+		if !still && af.Fault == "oidc.key.rotation" {
 			clear(s.faults.jwks)
+		}
+		if !still && af.Fault == "oidc.jwks.key-issuer-mismatch" {
+			clear(s.faults.issKeys)
 		}
 	}
 	return true
@@ -208,6 +218,7 @@ func (s *Server) DisarmAll() {
 	s.faults.armed = nil
 	clear(s.faults.byToken)
 	clear(s.faults.jwks)
+	clear(s.faults.issKeys)
 	s.faults.mu.Unlock()
 }
 

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,7 @@ func newFaultRig(t *testing.T) *faultRig {
 	app.SAML.ReplyURLs = []idp.ReplyURL{{URL: sp.URL + "/saml/acs", Default: true}}
 	reg := tn.AppRegistrations[0]
 	reg.Web.RedirectURIs = []string{sp.URL + "/callback"}
+	reg.Web.ImplicitGrantSettings.EnableAccessTokenIssuance = true // oidc.hybrid.at_hash's code id_token token
 	srv := idptest.Start(t, idp.WithConfig(cfg), idp.WithClock(idp.NewFrozenClock(faultClockAt)), idp.WithRand(idp.NewSeededRand(7)))
 	return &faultRig{srv: srv, tenant: srv.Config().Tenants[0], app: srv.Config().Tenants[0].EnterpriseApps[0],
 		reg: srv.Config().Tenants[0].AppRegistrations[0], sp: sp}
@@ -111,14 +113,26 @@ func (r *faultRig) samlSignIn(t *testing.T, b *idptest.Browser, n int) (xml []by
 // oidcSignIn does a code-flow sign-in as B.Simon, redeems the code and calls userinfo. It
 // returns the authorize response parameters, the token response and the userinfo body.
 func (r *faultRig) oidcSignIn(t *testing.T, b *idptest.Browser) (authz url.Values, tokens map[string]any, userinfo string) {
+	return r.oidcSignInType(t, b, "code")
+}
+
+// oidcSignInType is oidcSignIn with a response type: "code id_token" (the hybrid flow)
+// comes back by form_post, with the front-channel ID token in authz.
+func (r *faultRig) oidcSignInType(t *testing.T, b *idptest.Browser, responseType string) (authz url.Values, tokens map[string]any, userinfo string) {
 	t.Helper()
-	q := url.Values{"client_id": {r.reg.AppID}, "response_type": {"code"}, "redirect_uri": {r.reg.Web.RedirectURIs[0]},
+	q := url.Values{"client_id": {r.reg.AppID}, "response_type": {responseType}, "redirect_uri": {r.reg.Web.RedirectURIs[0]},
 		"scope": {"openid profile email"}, "state": {"state-123"}, "nonce": {"nonce-456"}}
+	if responseType != "code" {
+		q.Set("response_mode", "form_post")
+	}
 	p, err := b.SignIn(r.srv.URL+"/"+r.tenant.ID+"/oauth2/v2.0/authorize?"+q.Encode(), "B.Simon@contoso.com", "Passw0rd!")
 	if err != nil {
 		t.Fatal(err)
 	}
 	authz = p.URL.Query()
+	if f := b.LastPosted("code"); responseType != "code" && f != nil {
+		authz = f.Fields
+	}
 	if authz.Get("code") == "" {
 		t.Fatalf("no code: %s", p)
 	}
@@ -144,6 +158,14 @@ func (r *faultRig) oidcSignIn(t *testing.T, b *idptest.Browser) (authz url.Value
 }
 
 var kidValue = regexp.MustCompile(`"kid":"([^"]*)"`)
+
+// jwkModulus is an RSA modulus a header embeds (oidc.header.jwk-embedded): random per test
+// process, so the golden names it instead.
+var jwkModulus = regexp.MustCompile(`"n":"[^"]*"`)
+
+// x5tValue is a v1 header's certificate thumbprint (oidc.id_token.graph-aud's access token):
+// random per test process like kid.
+var x5tValue = regexp.MustCompile(`"x5t":"[^"]*"`)
 
 var opaqueClaims = regexp.MustCompile(`"(aio|rh|uti)":"[^"]*"`)
 
@@ -319,6 +341,8 @@ func (r *faultRig) jwtLines(t *testing.T, prefix, tok string) []string {
 				}
 				return []byte(`"kid":"(not in the JWKS)"`)
 			})
+			raw = jwkModulus.ReplaceAll(raw, []byte(`"n":"(the embedded key's modulus)"`))
+			raw = x5tValue.ReplaceAll(raw, []byte(`"x5t":"(the key's thumbprint)"`))
 		}
 		// aio, rh and uti are opaque random values; they say nothing about a fault.
 		raw = opaqueClaims.ReplaceAll(raw, []byte(`"$1":"…"`))
@@ -399,8 +423,28 @@ func (r *faultRig) mint(t *testing.T, f idp.Fault, fault idp.FaultID) [][]string
 			out = append(out, append([]string{"# delivered by " + binding}, r.samlLines(t, x)...))
 			continue
 		}
-		authz, tokens, ui := r.oidcSignIn(t, b)
+		rt := "code"
+		switch {
+		case slices.Contains(f.Requires, idp.RequiresHybrid):
+			rt = "code id_token"
+		case slices.Contains(f.Requires, idp.RequiresHybridToken):
+			rt = "code id_token token"
+		}
+		authz, tokens, ui := r.oidcSignInType(t, b, rt)
 		lines := []string{"authorize: state=" + authz.Get("state")}
+		if front := authz.Get("id_token"); front != "" {
+			fl := r.jwtLines(t, "front-channel id_token ", front)
+			if at := authz.Get("access_token"); at != "" {
+				// The access token is signed with a per-process key, so its hash is random:
+				// name the right one instead.
+				h := sha256.Sum256([]byte(at))
+				right := `"at_hash": "` + base64.RawURLEncoding.EncodeToString(h[:16]) + `"`
+				for i := range fl {
+					fl[i] = strings.Replace(fl[i], right, `"at_hash": "(the hash of the access token)"`, 1)
+				}
+			}
+			lines = append(lines, fl...)
+		}
 		lines = append(lines, r.jwtLines(t, "id_token ", tokens["id_token"].(string))...)
 		out = append(out, append(lines, "userinfo: "+ui))
 	}

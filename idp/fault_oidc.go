@@ -23,6 +23,7 @@ const (
 	jwtHS256Secret = "hs256-secret" // HS256 keyed with the client secret
 	jwtUnknownKey  = "unknown-key"  // RS256 with a key the JWKS does not have
 	jwtRotatedKey  = "rotated-key"  // RS256 with a new key published when first used
+	jwtIssuerKey   = "issuer-key"   // RS256 with a key published under another issuer
 )
 
 // oidcMint is what an OIDC fault changes in one sign-in: the ID token's header, claims and
@@ -45,7 +46,14 @@ type oidcMint struct {
 	// foreign signs in a user of another tenant instead (sameMail: whose mail is the
 	// signed-in user's).
 	foreign, sameMail bool
-	changed           []string
+	// consumer signs in a personal Microsoft account (the MSA tenant) instead; mutable a
+	// user of the same tenant whose mail is the signed-in user's (fault_oidc_entra.go).
+	consumer, mutable bool
+	// graphToken puts a Microsoft Graph access token where the ID token belongs.
+	graphToken bool
+	// inject puts an attacker's key into the header (jku, x5u or jwk) and signs with it.
+	inject  string
+	changed []string
 }
 
 func (m *oidcMint) edit(f func(c *claimSet)) { m.claims = append(m.claims, f) }
@@ -180,12 +188,24 @@ func (s *Server) signMinted(g *oauthGrant, claims any, m *oidcMint) (string, err
 		if key, err = s.rotationKey(tid, true); err != nil {
 			return "", err
 		}
+	case jwtIssuerKey:
+		if key, err = s.issuerKey(tid, true); err != nil {
+			return "", err
+		}
 	}
 	header := `{"alg":"` + alg + `"`
 	if !m.noKid {
 		header += `,"kid":"` + kid(key) + `"`
 	}
-	header += `,"typ":"JWT"}`
+	header += `,"typ":"JWT"`
+	if m.inject != "" {
+		extra, err := s.injectedHeader(g, m, key)
+		if err != nil {
+			return "", err
+		}
+		header += extra
+	}
+	header += `}`
 	input := b64([]byte(header)) + "." + b64(payload)
 	var sig []byte
 	switch alg {
@@ -300,6 +320,9 @@ func (s *Server) tenantForToken(tid string) *Tenant {
 	defer s.faults.mu.Unlock()
 	if s.faults.foreign != nil && s.faults.foreign.ID == tid {
 		return s.faults.foreign
+	}
+	if s.faults.consumer != nil && s.faults.consumer.ID == tid {
+		return s.faults.consumer
 	}
 	return nil
 }

@@ -52,6 +52,10 @@ type Expectation struct {
 	// OrOtherAccount: an SP that signs the token's own (foreign) account in, not the victim's,
 	// is also correct (oidc.email.unverified).
 	OrOtherAccount bool `json:"orOtherAccount,omitempty"`
+	// VictimFirst: the first sign-in is the victim's own, clean, so that the SP has the
+	// victim's account before the fault's sign-in tries to take it over (nOAuth). That sign-in
+	// must be accepted as the victim; the verdict is on the sign-ins after it.
+	VictimFirst bool `json:"victimFirst,omitempty"`
 	// AcceptOverTLS: an RP that accepts the response from the token endpoint over TLS, for
 	// the user the IdP signed in, is also correct (OIDC Core 3.1.3.7 step 6: TLS server
 	// validation may stand in for the signature of a token from the token endpoint).
@@ -98,6 +102,8 @@ const (
 	RequiresNonce         Requirement = "oidc-nonce"           // the RP sends a nonce
 	RequiresClientSecret  Requirement = "oidc-client-secret"   // the RP is a confidential client
 	RequiresSingleKeyJWKS Requirement = "oidc-single-key-jwks" // the tenant publishes one key
+	RequiresHybrid        Requirement = "oidc-hybrid"          // the RP asks for response_type=code id_token
+	RequiresHybridToken   Requirement = "oidc-hybrid-token"    // the RP asks for response_type=code id_token token
 )
 
 // Fault is one way the mock can misbehave (or a benign variation of a good response): a

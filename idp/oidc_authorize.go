@@ -169,11 +169,22 @@ func (s *Server) checkAuthorize(req *authzRequest, p map[string][]string) *Error
 		if req.nonce == "" {
 			return errMissingParameter("nonce")
 		}
-	case "token", "id_token token", "code id_token token", "code token":
+	case "id_token token", "code id_token token":
+		// The implicit access token comes with an ID token (whose at_hash binds it).
 		if !req.app.Web.ImplicitGrantSettings.EnableAccessTokenIssuance {
 			return errResponseTypeDisabled("token")
 		}
-		return errUnsupportedResponseType(req.responseType) // implicit access tokens are not modelled
+		if !req.app.Web.ImplicitGrantSettings.EnableIDTokenIssuance {
+			return errResponseTypeDisabled("id_token")
+		}
+		if req.nonce == "" {
+			return errMissingParameter("nonce")
+		}
+	case "token", "code token":
+		if !req.app.Web.ImplicitGrantSettings.EnableAccessTokenIssuance {
+			return errResponseTypeDisabled("token")
+		}
+		return errUnsupportedResponseType(req.responseType) // an access token without an ID token is not modelled
 	default:
 		return errUnsupportedResponseType(truncate(req.responseType, 64))
 	}
@@ -259,6 +270,9 @@ func (s *Server) finishAuthorize(w http.ResponseWriter, r *http.Request, req *au
 			g.tenant, g.user = s.foreignUser(t, u, m.sameMail)
 			g.signTID = t.ID
 		}
+		if m.consumer || m.mutable {
+			s.applyEntraMint(g, t, u, m)
+		}
 		if m.state != "" {
 			req.to.state = m.state
 		}
@@ -279,8 +293,25 @@ func (s *Server) finishAuthorize(w http.ResponseWriter, r *http.Request, req *au
 		s.oidc.mu.Unlock()
 		params = append(params, [2]string{"code", code})
 	}
+	accessToken := ""
+	if slices.Contains(strings.Fields(req.responseType), "token") {
+		// An implicit access token (hybrid or implicit flow), for the requested resource.
+		res, e := s.resolveResource(req.scopes)
+		if e != nil {
+			s.redirectError(w, r, req.to, e, &ev)
+			return
+		}
+		at, exp, err := s.accessToken(g, res, "0")
+		if err != nil {
+			s.redirectError(w, r, req.to, asError(err), &ev)
+			return
+		}
+		accessToken = at
+		params = append(params, [2]string{"access_token", at}, [2]string{"token_type", "Bearer"},
+			[2]string{"expires_in", strconv.Itoa(exp)}, [2]string{"scope", grantedScope(res, req.scopes)})
+	}
 	if strings.Contains(req.responseType, "id_token") {
-		idt, err := s.idToken(g, code, "", true)
+		idt, err := s.idToken(g, code, accessToken, true)
 		if err != nil {
 			s.redirectError(w, r, req.to, asError(err), &ev)
 			return

@@ -47,10 +47,15 @@ func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
 	// changed (rotation, retirement, the rotation fault) or the URL has.
 	keysOf := make([][]*SigningKey, len(tenants))
 	var state []keyState
+	var issKeys []*SigningKey
 	for i, tt := range tenants {
 		keys := s.OIDCKeys(tt.ID)
 		if k := s.faultJWKS(tt.ID); k != nil {
 			keys = append(keys, &SigningKey{Cert: k.Cert, Key: k.Key, Published: true}) // oidc.key.rotation
+			state = append(state, keyState{k: k, cert: k.Cert, published: true})
+		}
+		if k := s.faultIssuerKey(tt.ID); k != nil && v2 {
+			issKeys = append(issKeys, k) // oidc.jwks.key-issuer-mismatch
 			state = append(state, keyState{k: k, cert: k.Cert, published: true})
 		}
 		for _, k := range keys {
@@ -59,7 +64,11 @@ func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
 		keysOf[i] = keys
 	}
 	key := fmt.Sprintf("keys %v %s %s", v2, s.base(), issuerTID)
-	s.writeDiscoveryBytes(w, s.jsonDocs.get(key, state, func() any { return s.jwks(keysOf, v2, issuerTID) }), ev)
+	s.writeDiscoveryBytes(w, s.jsonDocs.get(key, state, func() any {
+		set := s.jwks(keysOf, v2, issuerTID)
+		s.appendIssuerKeys(&set, issKeys)
+		return set
+	}), ev)
 }
 
 // jwks is the key set of the tenants' keys.

@@ -234,6 +234,9 @@ func (s *Server) idToken(g *oauthGrant, code, accessToken string, implicit bool)
 			c.ClaimSources = map[string]jsonObj{"src1": {"endpoint": "https://graph.microsoft.com/v1.0/users/" + g.user.ID + "/getMemberObjects"}}
 		}
 	}
+	if g.mint != nil && g.mint.graphToken {
+		return s.graphTokenAsIDToken(g) // oidc.id_token.graph-aud
+	}
 	if g.mint != nil {
 		return s.signMinted(g, c, g.mint)
 	}

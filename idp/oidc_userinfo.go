@@ -58,7 +58,9 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 	t := s.tenantForToken(c.Tid)
 	var u *User
 	if t != nil {
-		u = t.userByID(c.Oid)
+		if u = t.userByID(c.Oid); u == nil {
+			u = s.faultUser(t.ID, c.Oid) // oidc.email.mutable's made-up user
+		}
 	}
 	if u == nil {
 		s.userInfoError(w, ev, "InvalidAuthenticationToken", "Access token validation failure.", errors.New("the token's user is not in the directory"))

@@ -52,6 +52,7 @@ func (s *Server) routeTable() []route {
 		// The mock's own endpoints: portal downloads, the sign-in log, readiness.
 		{groupMock, "GET /_mockidp/apps/{appId}/certificate", "\"Certificate (Base64)\" download (?format=raw: DER)", s.handleCertificate},
 		{groupMock, "GET /_mockidp/signins", "the sign-in log, JSON, paged ($top, $skiptoken); owner only", s.ownerOnly(s.serveSignIns)},
+		{groupMock, "GET /_mockidp/attacker/{corr}/{file}", "the attacker's key set (keys.json) or certificate (cert.pem) a jku / x5u fault's header names", s.handleAttackerKey},
 		{groupMock, "GET /_mockidp/ready", "readiness: 200 \"ok\"", s.handleReady},
 		{groupMock, "/", "any other path: Entra's error page, AADSTS900561 (404)", s.handleNotFound},
 

@@ -362,8 +362,8 @@ func fillApp(app *idp.EnterpriseApp, s *SAMLTarget, replyURLs []idp.ReplyURL) {
 	}
 }
 
-// fillRegistration sets the registration's client ID, secret and redirect URIs from the
-// target.
+// fillRegistration sets the registration's client ID, secret, redirect URIs and the implicit
+// grant settings a hybrid sign-in needs from the target.
 func fillRegistration(r *idp.AppRegistration, o *OIDCTarget) {
 	if o.ClientID != "" {
 		r.AppID = o.ClientID
@@ -379,6 +379,14 @@ func fillRegistration(r *idp.AppRegistration, o *OIDCTarget) {
 			r.SPA.RedirectURIs = append(r.SPA.RedirectURIs, si.RedirectURI)
 		} else {
 			r.Web.RedirectURIs = append(r.Web.RedirectURIs, si.RedirectURI)
+		}
+		// A hybrid sign-in needs the "Implicit grant and hybrid flows" boxes its response
+		// type names, as the RP's setup guide would have the admin tick them.
+		if strings.Contains(si.ResponseType, "id_token") {
+			r.Web.ImplicitGrantSettings.EnableIDTokenIssuance = true
+		}
+		if strings.HasSuffix(si.ResponseType, " token") {
+			r.Web.ImplicitGrantSettings.EnableAccessTokenIssuance = true
 		}
 	}
 }

@@ -115,6 +115,14 @@ func (cr *checkRun) oidcSignIn(f *idp.Fault) (*OIDCSignIn, string) {
 				if si.Nonce != nil && !*si.Nonce {
 					return "a sign-in that sends a nonce (oidc.signIn[].nonce)"
 				}
+			case idp.RequiresHybrid:
+				if si.ResponseType != "code id_token" && si.ResponseType != "code id_token token" {
+					return "a hybrid sign-in (oidc.signIn[].responseType: code id_token)"
+				}
+			case idp.RequiresHybridToken:
+				if si.ResponseType != "code id_token token" {
+					return "a hybrid sign-in with an access token (oidc.signIn[].responseType: code id_token token)"
+				}
 			case idp.RequiresClientSecret:
 				if cr.r.env.Target.OIDC.ClientSecret == "" {
 					return "a client secret (oidc.clientSecret)"

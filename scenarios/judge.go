@@ -264,6 +264,14 @@ func premise(f *idp.Fault, ev Evidence) string {
 			if tok := requestOf(ev.Events, idp.EventToken); tok != nil && !strings.HasPrefix(tok.Binding, "client_secret") {
 				return "the RP sent no client secret when it redeemed the code (a public client), so a secret-keyed token cannot be tested"
 			}
+		case idp.RequiresHybrid:
+			if authz != nil && !slices.Contains(strings.Fields(param("response_type")), "id_token") {
+				return fmt.Sprintf("the RP asked for response_type=%s, not the hybrid code id_token, so no ID token comes with the code and there is no c_hash to check (declare a sign-in with responseType: code id_token in the target if the RP uses the hybrid flow)", orDefault(param("response_type"), "code"))
+			}
+		case idp.RequiresHybridToken:
+			if rt := strings.Fields(param("response_type")); authz != nil && !(slices.Contains(rt, "id_token") && slices.Contains(rt, "token")) {
+				return fmt.Sprintf("the RP asked for response_type=%s, not code id_token token, so no access token comes with an ID token and there is no at_hash to check (declare a sign-in with responseType: code id_token token in the target if the RP uses it)", orDefault(param("response_type"), "code"))
+			}
 		case idp.RequiresPOSTBinding:
 			if ar := requestOf(ev.Events, idp.EventAuthnRequest); ar != nil && ar.Binding != idp.BindingPOST {
 				return fmt.Sprintf("the SP sent its AuthnRequest by %s, not HTTP-POST", ar.Binding)
@@ -379,9 +387,19 @@ func judgeOutcome(f *idp.Fault, exp idp.Verdict, ev Evidence, v *Verdict) {
 		return
 	}
 	// Reject: the SP must not sign anyone in on any of the check's responses — whatever
-	// its error page looks like.
+	// its error page looks like. A VictimFirst check's first sign-in is the victim's own:
+	// it must succeed (the SP needs the account the fault then tries to take over).
+	from := 0
+	if f.Expect.VictimFirst && len(ev.Pages) > 0 {
+		if v0 := ev.Pages[0]; !v0.SignedIn || (v0.Identity != "" && !strings.EqualFold(v0.Identity, user)) {
+			v.Status = reports.StatusError
+			v.Diagnosis = fmt.Sprintf("the victim's own first sign-in (a clean response for %s) ended %s, so the SP has no account of the victim for the second sign-in to take over; the check could not test it", user, v0)
+			return
+		}
+		from = 1
+	}
 	for i, p := range ev.Pages {
-		if !p.SignedIn {
+		if !p.SignedIn || i < from {
 			continue
 		}
 		if f.Expect.AcceptOverTLS && ev.IdPTLS && strings.EqualFold(p.Identity, user) {

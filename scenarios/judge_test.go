@@ -35,8 +35,15 @@ func delivered(f idp.Fault) []idp.Event {
 				Fault: &idp.MintedFault{ID: f.ID, Step: i, Changed: []string{"what " + string(f.ID) + " changes"}}})
 			continue
 		}
+		req := map[string]string{"nonce": "n", "state": "s", "code_challenge": "c", "response_mode": "form_post", "response_type": "code"}
+		if slices.Contains(f.Requires, idp.RequiresHybrid) {
+			req["response_type"] = "code id_token"
+		}
+		if slices.Contains(f.Requires, idp.RequiresHybridToken) {
+			req["response_type"] = "code id_token token"
+		}
 		evs = append(evs,
-			idp.Event{Kind: idp.EventAuthorize, Status: idp.StatusSuccess, Request: map[string]string{"nonce": "n", "state": "s", "code_challenge": "c", "response_mode": "form_post"},
+			idp.Event{Kind: idp.EventAuthorize, Status: idp.StatusSuccess, Request: req,
 				Fault: &idp.MintedFault{ID: f.ID, Step: i}},
 			idp.Event{Kind: idp.EventToken, Binding: "client_secret_basic", Status: idp.StatusSuccess},
 			idp.Event{Kind: idp.EventUserInfo, Binding: map[bool]string{true: "POST", false: "GET"}[slices.Contains(f.Requires, idp.RequiresUserInfoPOST)], Status: idp.StatusSuccess})
@@ -105,6 +112,14 @@ func want(f idp.Fault, s string, tls bool) reports.Status {
 			return reports.StatusPass
 		}
 		return reports.StatusWarn
+	}
+	if f.Expect.VictimFirst {
+		// Every shape repeats one page: the victim's own first sign-in succeeded only when
+		// it is the user's, and then the second (the same) took the victim's account.
+		if signedInUser {
+			return reports.StatusFail
+		}
+		return reports.StatusError // TestJudgeVictimFirst has the shapes that can pass
 	}
 	if refused {
 		return reports.StatusPass // a refusal is a refusal, whatever its status
@@ -316,5 +331,57 @@ func TestJudgeRequestFindings(t *testing.T) {
 		if v.Status != reports.StatusWarn || v.Fix == "" || !strings.Contains(v.Observed, "3 of 3") {
 			t.Errorf("%s without it: %s %q", id, v.Status, v.Observed)
 		}
+	}
+}
+
+// TestJudgeVictimFirst judges the nOAuth checks, whose first sign-in is the victim's own:
+// the verdict is on the second, and a first sign-in that is not the victim's is an error.
+func TestJudgeVictimFirst(t *testing.T) {
+	victim := scenarios.Page{URL: "https://sp/", Status: 200, SignedIn: true, Identity: judgeUser, Text: "Signed in as " + judgeUser, How: "UPN"}
+	refused := scenarios.Page{URL: "https://sp/acs", Status: 403}
+	other := scenarios.Page{URL: "https://sp/", Status: 200, SignedIn: true, Shown: "mallory@fabrikam.example", Text: "Signed in as mallory@fabrikam.example\nAccount: tid/oid"}
+	merged := scenarios.Page{URL: "https://sp/", Status: 200, SignedIn: true, Shown: "mallory@fabrikam.example",
+		Text: "Signed in as mallory@fabrikam.example\nAccount: email:" + judgeUser}
+	n := 0
+	for _, f := range idp.Faults() {
+		if !f.Expect.VictimFirst {
+			continue
+		}
+		n++
+		for _, c := range []struct {
+			name  string
+			pages []scenarios.Page
+			want  reports.Status
+		}{
+			{"victim, then refused", []scenarios.Page{victim, refused}, reports.StatusPass},
+			{"victim, then the other account", []scenarios.Page{victim, other}, reports.StatusPass},
+			{"victim, then merged into the victim's account", []scenarios.Page{victim, merged}, reports.StatusFail},
+			{"victim, then the victim", []scenarios.Page{victim, victim}, reports.StatusFail},
+			{"victim refused", []scenarios.Page{refused, refused}, reports.StatusError},
+		} {
+			got := scenarios.Judge(&f, scenarios.Evidence{User: judgeUser, Pages: c.pages, Events: delivered(f)}, nil)
+			if got.Status != c.want {
+				t.Errorf("%s, %s: %s, want %s (%s)", f.ID, c.name, got.Status, c.want, got.Diagnosis)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no catalog fault has VictimFirst")
+	}
+}
+
+// TestJudgeHybridPremise: a hybrid check against an RP that asked for the code flow skips,
+// saying so, whatever the RP did with the (unchanged) code-flow response.
+func TestJudgeHybridPremise(t *testing.T) {
+	f, ok := idp.LookupFault("oidc.hybrid.c_hash")
+	if !ok {
+		t.Fatal("no oidc.hybrid.c_hash")
+	}
+	evs := delivered(f)
+	evs[0].Request = map[string]string{"nonce": "n", "state": "s", "response_type": "code"}
+	signedIn := scenarios.Page{URL: "https://sp/", Status: 200, SignedIn: true, Identity: judgeUser, How: "UPN"}
+	got := scenarios.Judge(&f, scenarios.Evidence{User: judgeUser, Pages: []scenarios.Page{signedIn}, Events: evs}, nil)
+	if got.Status != reports.StatusSkip || !strings.Contains(got.Reason, "code id_token") {
+		t.Errorf("code flow: %s (%s), want skip naming the hybrid response type", got.Status, got.Reason)
 	}
 }

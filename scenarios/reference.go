@@ -34,8 +34,8 @@ type ReferenceOptions struct {
 	Protocols []string
 	// SAML and OIDC, when set, adjust each SP's config before it starts (i is the sign-in
 	// index: SAML 0 redirect + IdP-initiated + SLO, 1 POST; OIDC 0 query, 1 form_post +
-	// userinfo GET, 2 userinfo POST, all three with PKCE). Tests use them to build
-	// misconfigured SPs.
+	// userinfo GET, 2 userinfo POST, 3 hybrid (code id_token token, form_post), all four with
+	// PKCE). Tests use them to build misconfigured SPs.
 	SAML func(i int, c *refsaml.Config)
 	OIDC func(i int, c *refoidc.Config)
 }
@@ -134,7 +134,9 @@ func StartReferences(o ReferenceOptions) (*References, error) {
 	}
 	if want("OIDC") {
 		ot := &OIDCTarget{ClientID: reg.AppID, ClientSecret: secret}
-		variants := []OIDCSignIn{{ResponseMode: "query", PKCE: true}, {ResponseMode: "form_post", PKCE: true, UserInfo: "GET"}, {ResponseMode: "query", PKCE: true, UserInfo: "POST"}}
+		variants := []OIDCSignIn{{ResponseMode: "query", PKCE: true}, {ResponseMode: "form_post", PKCE: true, UserInfo: "GET"}, {ResponseMode: "query", PKCE: true, UserInfo: "POST"},
+			// The hybrid flow with an access token: the sign-in of the c_hash / at_hash checks.
+			{ResponseMode: "form_post", PKCE: true, ResponseType: refoidc.TypeHybridToken}}
 		for i, v := range variants {
 			port, err := freePort()
 			if err != nil {
@@ -142,7 +144,7 @@ func StartReferences(o ReferenceOptions) (*References, error) {
 				return nil, err
 			}
 			c := refoidc.Config{Name: "refoidc " + v.ResponseMode, Addr: "127.0.0.1:" + port, PublicURL: "https://" + ReferenceOIDCHost + ":" + port,
-				TenantID: tn.ID, ClientID: reg.AppID, ClientSecret: secret, ResponseMode: v.ResponseMode, PKCE: v.PKCE, UserInfo: v.UserInfo,
+				TenantID: tn.ID, ClientID: reg.AppID, ClientSecret: secret, ResponseMode: v.ResponseMode, ResponseType: v.ResponseType, PKCE: v.PKCE, UserInfo: v.UserInfo,
 				Weakness: o.OIDCWeakness, HTTPClient: client, TLSConfig: &tls.Config{}}
 			if o.OIDC != nil {
 				o.OIDC(i, &c)

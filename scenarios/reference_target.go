@@ -145,7 +145,7 @@ func StartTargetReferences(ctx context.Context, env *Env) (*References, error) {
 			}
 			ru, _ := url.Parse(si.RedirectURI)
 			c := refoidc.Config{Name: t.Name + " (reference RP)", Addr: addr, PublicURL: public, TenantID: env.Tenant.ID,
-				ClientID: o.ClientID, ClientSecret: secret, RedirectPath: ru.Path, ResponseMode: si.ResponseMode, PKCE: si.PKCE,
+				ClientID: o.ClientID, ClientSecret: secret, RedirectPath: ru.Path, ResponseMode: si.ResponseMode, ResponseType: si.ResponseType, PKCE: si.PKCE,
 				UserInfo: si.UserInfo, SPA: si.Platform == "spa", AllowedTenants: tenants, HTTPClient: client, TLSConfig: tlsFor(u)}
 			rp, err := refoidc.New(c)
 			if err != nil {

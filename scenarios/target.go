@@ -115,6 +115,11 @@ type OIDCSignIn struct {
 	RedirectURI string `json:"redirectUri"`
 	// ResponseMode is "query" (default) or "form_post".
 	ResponseMode string `json:"responseMode,omitempty"`
+	// ResponseType is "code" (default), "code id_token" (the hybrid flow; Entra needs ID
+	// tokens enabled under implicit grant) or "code id_token token" (access tokens enabled
+	// too). It chooses the sign-in for the hybrid checks, which skip when the RP does not
+	// really ask for it.
+	ResponseType string `json:"responseType,omitempty"`
 	// PKCE says the RP sends a code_challenge (S256).
 	PKCE bool `json:"pkce,omitempty"`
 	// UserInfo is "" (the RP does not call userinfo), "GET" or "POST".
@@ -318,6 +323,14 @@ func (t *Target) Validate() error {
 			case "query", "form_post":
 			default:
 				bad(f+".responseMode", fmt.Sprintf("%q is not a response mode", si.ResponseMode), "use query or form_post (fragment is not used by the code flow of a server-side RP)")
+			}
+			switch strings.Join(strings.Fields(si.ResponseType), " ") {
+			case "", "code":
+				si.ResponseType = "code"
+			case "code id_token", "code id_token token":
+				si.ResponseType = strings.Join(strings.Fields(si.ResponseType), " ")
+			default:
+				bad(f+".responseType", fmt.Sprintf("%q is not a response type the harness drives", si.ResponseType), "use code, or code id_token (code id_token token) for the hybrid flow")
 			}
 			si.UserInfo = strings.ToUpper(si.UserInfo)
 			if si.UserInfo != "" && si.UserInfo != "GET" && si.UserInfo != "POST" {
