@@ -100,6 +100,11 @@ const (
 	RequiresSingleKeyJWKS Requirement = "oidc-single-key-jwks" // the tenant publishes one key
 )
 
+// RequiresSPInitiatedOnly: the SP does not take IdP-initiated sign-in (the target's
+// saml.idpInitiated is false), so an unsolicited Response must be refused; a target that
+// takes it runs saml.idp-initiated instead.
+const RequiresSPInitiatedOnly Requirement = "saml-sp-initiated-only"
+
 // Fault is one way the mock can misbehave (or a benign variation of a good response): a
 // catalog row with its check ID, the verdict a correct SP earns and the sources. The minting
 // itself is in the unexported hooks; faults are values, listed by Faults.
