@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -33,6 +34,15 @@ const (
 	// handling (CVE-2020-29510) can turn what a directive held into markup. It is the
 	// parse/verify split of crewjam/saml < 0.4.3 (GHSA-4hq8-gmxx-h6w9, CVE-2020-27846).
 	ReadAfterRoundTrip Weakness = "read-after-roundtrip"
+	// DTDAttributeDefaults verifies the Response as Strict does (crewjam, whose parser
+	// ignores a DTD), except that it lets a DOCTYPE through, then reads the identity from
+	// the Response with the DTD's attribute defaults (<!ATTLIST …>) applied, as REXML does
+	// and Nokogiri does not: the ruby-saml parser differential of CVE-2025-25291.
+	DTDAttributeDefaults Weakness = "dtd-attribute-defaults"
+	// AssertionByLocalName verifies the Response as Strict does, then reads the identity
+	// from the first child of the Response named Assertion, whatever its namespace, and
+	// takes it for a SAML assertion (namespace confusion, CVE-2025-25292 / CVE-2025-66567).
+	AssertionByLocalName Weakness = "assertion-by-local-name"
 )
 
 // prefixURL is the URL a prefix-comparing SP treats as equal to want: got itself when it
@@ -54,42 +64,64 @@ func (s *SP) allowsUnsolicited() bool {
 }
 
 // keepsDirectives reports whether the variant lets markup declarations through as they are
-// (ReadAfterRoundTrip: crewjam itself parses them, and the round trip is what reads them).
-func (w Weakness) keepsDirectives() bool { return w == ReadAfterRoundTrip }
+// (crewjam itself parses them; the variant's reader is what reads them).
+func (w Weakness) keepsDirectives() bool { return w == ReadAfterRoundTrip || w == DTDAttributeDefaults }
 
-// roundTripIdentity is what ReadAfterRoundTrip signs in: the first Assertion of the Response
-// after a Go ≤ 1.15 encoding/xml round trip of raw. The SP reads "the first assertion" and
-// makes sure, on the parse it verified (root), that this is the one crewjam verified
-// (verified); when it is not, it signs in verified's identity (in), so that the variant is
-// weak in the round trip only, not to signature wrapping. Only the directive step of the
-// round trip is emulated (legacyDirective): on every other token of a Response the round
-// trip of a current Go keeps the meaning, and a current encoding/xml cannot parse the
-// element and attribute names whose round trip broke (syntax errors since Go 1.17).
-func roundTripIdentity(raw []byte, root *etree.Element, verified string, in *signIn) (*signIn, error) {
+// readerIdentity is what a parser-differential variant signs in: the identity of the
+// assertion its reader finds (read), on a tree other than the one crewjam verified. The SP
+// does check, on the parse it verified (root), that the first Assertion of the Response is
+// the one crewjam verified (verified); when it is not, it signs in verified's identity (in),
+// so that each of these variants is weak in its differential only, not to signature
+// wrapping.
+func readerIdentity(root *etree.Element, verified string, in *signIn, read func() (*etree.Element, error)) (*signIn, error) {
 	if first := child(root, nsAssertion, "Assertion"); first == nil || first.SelectAttrValue("ID", "") != verified {
 		return in, nil
 	}
-	rt := legacyRoundTrip(raw)
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(rt); err != nil {
-		return nil, fmt.Errorf("the re-encoded Response is not well-formed XML: %v", err)
+	el, err := read()
+	if err != nil {
+		return nil, err
 	}
-	rtRoot := doc.Root()
-	if rtRoot == nil {
-		return nil, errors.New("the re-encoded Response is empty")
-	}
-	el := child(rtRoot, nsAssertion, "Assertion")
 	if el == nil {
-		return nil, errors.New("the re-encoded Response has no Assertion")
+		return nil, errors.New("the reader finds no Assertion")
 	}
 	a, err := unmarshalAssertion(el)
 	if err != nil {
-		return nil, fmt.Errorf("the re-encoded assertion: %v", err)
+		return nil, fmt.Errorf("the assertion the reader finds: %v", err)
 	}
 	if a.Subject == nil || a.Subject.NameID == nil || a.Subject.NameID.Value == "" {
-		return nil, errors.New("the re-encoded assertion has no NameID")
+		return nil, errors.New("the assertion the reader finds has no NameID")
 	}
 	return &signIn{nameID: a.Subject.NameID.Value, attrs: attributesOf(a), session: a}, nil
+}
+
+// differentialIdentity dispatches to the reader of the variant (ReadAfterRoundTrip,
+// DTDAttributeDefaults, AssertionByLocalName); other variants sign in.
+func (s *SP) differentialIdentity(raw []byte, root *etree.Element, verified string, in *signIn) (*signIn, error) {
+	var read func() (*etree.Element, error)
+	switch s.weakness {
+	case ReadAfterRoundTrip:
+		read = func() (*etree.Element, error) { return firstAssertionOf(legacyRoundTrip(raw)) }
+	case DTDAttributeDefaults:
+		read = func() (*etree.Element, error) { return firstAssertionOf(withAttributeDefaults(raw)) }
+	case AssertionByLocalName:
+		read = func() (*etree.Element, error) { return assertionByLocalName(root) }
+	default:
+		return in, nil
+	}
+	return readerIdentity(root, verified, in, read)
+}
+
+// firstAssertionOf parses b and returns the first Assertion child of its root (nil when
+// none).
+func firstAssertionOf(b []byte) (*etree.Element, error) {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(b); err != nil {
+		return nil, fmt.Errorf("the Response as the reader sees it is not well-formed XML: %v", err)
+	}
+	if doc.Root() == nil {
+		return nil, errors.New("the Response as the reader sees it is empty")
+	}
+	return child(doc.Root(), nsAssertion, "Assertion"), nil
 }
 
 // legacyRoundTrip rewrites each markup declaration of b as Go ≤ 1.15's encoding/xml
@@ -140,4 +172,84 @@ func legacyDirective(body []byte) []byte {
 		out = append(out, c)
 	}
 	return out
+}
+
+// attlist matches an attribute-list declaration of a DOCTYPE's internal subset: the element
+// name and its attribute definitions.
+var attlist = regexp.MustCompile(`<!ATTLIST\s+([^\s>]+)((?:\s+[^\s>]+\s+(?:CDATA|ID|IDREF|IDREFS|NMTOKEN|NMTOKENS|ENTITY|ENTITIES|\([^)]*\))\s+(?:#REQUIRED|#IMPLIED|(?:#FIXED\s+)?(?:"[^"]*"|'[^']*')))+)\s*>`)
+
+// attdef matches one attribute definition with a default value.
+var attdef = regexp.MustCompile(`([^\s>]+)\s+(?:CDATA|ID|IDREF|IDREFS|NMTOKEN|NMTOKENS|ENTITY|ENTITIES|\([^)]*\))\s+(?:#FIXED\s+)?(?:"([^"]*)"|'([^']*)')`)
+
+// withAttributeDefaults is b with the attribute defaults its DOCTYPE declares written onto
+// every element (by its name as written, prefix included) that lacks the attribute, as
+// REXML reads them (its Attributes#get_attribute falls back to the doctype's
+// attribute_of). The DOCTYPE itself is kept; b is returned unchanged when it declares none.
+func withAttributeDefaults(b []byte) []byte {
+	defaults := map[string][][2]string{}
+	for _, d := range findDirectives(b) {
+		for _, m := range attlist.FindAllStringSubmatch(d.text, -1) {
+			for _, a := range attdef.FindAllStringSubmatch(m[2], -1) {
+				defaults[m[1]] = append(defaults[m[1]], [2]string{a[1], a[2] + a[3]})
+			}
+		}
+	}
+	if len(defaults) == 0 {
+		return b
+	}
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(b); err != nil || doc.Root() == nil {
+		return b
+	}
+	var walk func(el *etree.Element)
+	walk = func(el *etree.Element) {
+		for _, d := range defaults[el.FullTag()] {
+			if el.SelectAttr(d[0]) == nil {
+				el.CreateAttr(d[0], d[1])
+			}
+		}
+		for _, c := range el.ChildElements() {
+			walk(c)
+		}
+	}
+	walk(doc.Root())
+	out, err := doc.WriteToBytes()
+	if err != nil {
+		return b
+	}
+	return out
+}
+
+// assertionByLocalName is the first child of root named Assertion in any namespace, as the
+// confused reader takes it: a SAML assertion. The copy it returns has its namespace
+// declarations of that element's namespace rebound to SAML's, which is what the reader
+// believes it reads.
+func assertionByLocalName(root *etree.Element) (*etree.Element, error) {
+	for _, c := range root.ChildElements() {
+		if c.Tag != "Assertion" {
+			continue
+		}
+		ns := c.NamespaceURI()
+		d, err := detach(c)
+		if err != nil {
+			return nil, err
+		}
+		if ns == nsAssertion {
+			return d, nil
+		}
+		var rebind func(el *etree.Element)
+		rebind = func(el *etree.Element) {
+			for i, a := range el.Attr {
+				if (a.Space == "xmlns" || a.Space == "" && a.Key == "xmlns") && a.Value == ns {
+					el.Attr[i].Value = nsAssertion
+				}
+			}
+			for _, ch := range el.ChildElements() {
+				rebind(ch)
+			}
+		}
+		rebind(d)
+		return d, nil
+	}
+	return nil, nil
 }

@@ -43,6 +43,21 @@ func init() {
 			doc.Root().InsertChildAt(i+1, etree.NewDirective(` ">" `+x))
 			return nil
 		}, accept: map[refsaml.Weakness]string{refsaml.ReadAfterRoundTrip: victim}, others: orSigned},
+		matrixCase{name: "DTD attribute default puts an unsigned assertion in SAML's namespace", mutate: func(t *testing.T, p *pair, doc *etree.Document) []byte {
+			a := assertion(doc)
+			evil := unsignedEvilCopy(a)
+			evil.RemoveAttr("xmlns")
+			doc.Root().InsertChildAt(a.Index(), evil)
+			doc.InsertChildAt(0, etree.NewDirective(`DOCTYPE samlp:Response [<!ATTLIST Assertion xmlns CDATA "urn:oasis:names:tc:SAML:2.0:assertion">]`))
+			return nil
+		}, accept: map[refsaml.Weakness]string{refsaml.DTDAttributeDefaults: victim}, others: orSigned},
+		matrixCase{name: "unsigned assertion in a look-alike namespace", mutate: func(t *testing.T, p *pair, doc *etree.Document) []byte {
+			a := assertion(doc)
+			evil := unsignedEvilCopy(a)
+			evil.CreateAttr("xmlns", "urn:oasis:names:tc:SAML:2.0:assertion:lookalike")
+			doc.Root().InsertChildAt(a.Index(), evil)
+			return nil
+		}, accept: map[refsaml.Weakness]string{refsaml.AssertionByLocalName: victim}, others: orSigned},
 	)
 }
 
@@ -69,4 +84,13 @@ func TestLegacyRoundTripDirective(t *testing.T) {
 	if orig.Root().SelectElement("X") != nil {
 		t.Errorf("before the round trip <X/> is already an element")
 	}
+}
+
+// unsignedEvilCopy is an unsigned copy of the assertion a, with another ID, naming the victim.
+func unsignedEvilCopy(a *etree.Element) *etree.Element {
+	evil := a.Copy()
+	evil.RemoveChild(first(evil, "Signature"))
+	evil.CreateAttr("ID", "_evil_assertion_ID")
+	evilify(evil)
+	return evil
 }
