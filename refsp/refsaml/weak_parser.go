@@ -13,7 +13,10 @@ import (
 
 // This file holds the weak variants of issue 19's parser and comparison checks: URLs
 // compared by prefix, an unsolicited Response let through when IdP-initiated sign-in is off,
-// and the encoding/xml round trip of crewjam/saml < 0.4.3 (GHSA-4hq8-gmxx-h6w9).
+// and three parser differentials, where crewjam verifies the Response as sent and the
+// identity is read from the tree another parser sees: the encoding/xml round trip of
+// crewjam/saml < 0.4.3 (GHSA-4hq8-gmxx-h6w9), and ruby-saml's REXML/Nokogiri split
+// (DTD attribute defaults, namespace confusion).
 
 // The weaknesses of this file (registered in weakness.go).
 const (
