@@ -1,7 +1,7 @@
 package idp
 
 // The fault catalog: the reference strings its rows cite, and the catalog itself, SAML rows
-// (fault_catalog_saml.go) then OIDC rows (fault_catalog_oidc.go), in checks.md order.
+// (fault_catalog_saml.go, fault_catalog_saml_parser.go) then OIDC rows (fault_catalog_oidc.go), in checks.md order.
 
 // Reference strings of the catalog.
 const (
@@ -24,7 +24,7 @@ const (
 )
 
 // catalog is every fault, in checks.md order. Each hook changes exactly what its row names.
-var catalog = catalogOf(samlCatalog, samlWrappingCatalog, oidcCatalog, oidcEntraCatalog)
+var catalog = catalogOf(samlCatalog, samlWrappingCatalog, samlParserCatalog, oidcCatalog, oidcEntraCatalog)
 
 // catalogOf joins the rows, each a copy with the defaults filled in (SignIns 1); the row
 // literals themselves are never changed.

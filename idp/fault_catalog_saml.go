@@ -81,7 +81,7 @@ var samlCatalog = []*Fault{
 	{ID: "saml.idp-initiated", Protocol: ProtocolSAML, Flow: FlowIdPInitiated,
 		Description: "unsolicited Response (no InResponseTo) from the User access URL, with the app's Relay State",
 		Expect: Expectation{Verdict: VerdictProfile, Default: VerdictAccept,
-			Note: "accept when the target allows IdP-initiated sign-in (My Apps, \"Test this application\"), else reject"},
+			Note: "accept when the target allows IdP-initiated sign-in (My Apps, \"Test this application\"); for a target that does not, saml.idp-initiated.disallowed checks the refusal"},
 		References: []string{refEntraSAML, "Entra \"Test this application\", My Apps"},
 		Weakness:   "does not handle IdP-initiated sign-in as the target says",
 		Fix:        "accept an unsolicited Response (no InResponseTo) at the ACS, or declare idpInitiated: false in the target and clear the app's Sign on URL so Entra's \"Test this application\" starts at the SP",

@@ -106,6 +106,11 @@ const (
 	RequiresHybridToken   Requirement = "oidc-hybrid-token"    // the RP asks for response_type=code id_token token
 )
 
+// RequiresSPInitiatedOnly: the SP does not take IdP-initiated sign-in (the target's
+// saml.idpInitiated is false), so an unsolicited Response must be refused; a target that
+// takes it runs saml.idp-initiated instead.
+const RequiresSPInitiatedOnly Requirement = "saml-sp-initiated-only"
+
 // Fault is one way the mock can misbehave (or a benign variation of a good response): a
 // catalog row with its check ID, the verdict a correct SP earns and the sources. The minting
 // itself is in the unexported hooks; faults are values, listed by Faults.

@@ -5,7 +5,9 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"encoding/xml"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -282,6 +284,12 @@ func TestXMLSecFaultCatalog(t *testing.T) {
 					// expands the DTD's internal entity sees.
 					x = expandEntity(t, x)
 				}
+				if strings.HasPrefix(string(f.ID), "saml.xml.roundtrip.") {
+					// Markup declarations in element content are not well-formed XML:
+					// libxml2 refuses the document, only Go's tokenizer takes it. The
+					// signatures are checked on the document without them.
+					x = withoutDirectives(t, x)
+				}
 				checks := signatureChecks(t, xmlsec, "", x)
 				signatures += len(checks)
 				unsigned := f.ID == "saml.sig.none" || f.ID == "saml.status.responder"
@@ -369,4 +377,27 @@ func expandEntity(t *testing.T, x []byte) []byte {
 	}
 	out := bytes.Replace(x[len(m[0]):], []byte("&"+string(m[1])+";"), m[2], -1)
 	return out
+}
+
+// withoutDirectives removes every markup declaration (<!…>) from x, as Go's tokenizer finds
+// them.
+func withoutDirectives(t *testing.T, x []byte) []byte {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(x))
+	var out []byte
+	last := 0
+	for {
+		start := int(d.InputOffset())
+		tok, err := d.RawToken()
+		if err == io.EOF {
+			return append(out, x[last:]...)
+		}
+		if err != nil {
+			t.Fatalf("tokenize the Response: %v", err)
+		}
+		if _, ok := tok.(xml.Directive); ok {
+			out = append(out, x[last:start]...)
+			last = int(d.InputOffset())
+		}
+	}
 }

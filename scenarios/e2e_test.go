@@ -264,8 +264,8 @@ var _ = Describe("weakened reference SPs", Label("e2e"), func() {
 	}
 	DescribeTable("a SAML SP with one check switched off fails exactly the matching checks, and still signs in good responses",
 		func(w refsaml.Weakness, matching []string) {
-			run := runRef(scenarios.ReferenceOptions{SAMLWeakness: w, Protocols: []string{"SAML"}}, nil,
-				scenarios.Options{Only: append(slices.Clone(matching), goodSignIns(idp.ProtocolSAML)...)})
+			o, adjust, good := spInitiatedOnly(scenarios.ReferenceOptions{SAMLWeakness: w, Protocols: []string{"SAML"}}, matching)
+			run := runRef(o, adjust, scenarios.Options{Only: append(slices.Clone(matching), good...)})
 			expectCaught(run, matching)
 		}, samlEntries)
 	DescribeTable("an OIDC RP with one check switched off fails exactly the matching checks, and still signs in good responses",

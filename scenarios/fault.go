@@ -160,8 +160,16 @@ func (cr *checkRun) runFault(ctx context.Context) {
 			return
 		}
 		start, logout = si.URL, si.LogoutURL
-		if f.Flow == idp.FlowIdPInitiated && !env.Target.SAML.IdPInitiated {
-			cr.skip("the target does not accept IdP-initiated sign-in (saml.idpInitiated: false)")
+		// The IdP-initiated profile is a pair: saml.idp-initiated for an SP that takes
+		// unsolicited Responses, saml.idp-initiated.disallowed (RequiresSPInitiatedOnly)
+		// for one that must refuse them. Each target runs the one its declaration names.
+		spOnly := slices.Contains(f.Requires, idp.RequiresSPInitiatedOnly)
+		if f.Flow == idp.FlowIdPInitiated && !env.Target.SAML.IdPInitiated && !spOnly {
+			cr.skip("the target does not accept IdP-initiated sign-in (saml.idpInitiated: false); saml.idp-initiated.disallowed checks that it refuses it")
+			return
+		}
+		if spOnly && env.Target.SAML.IdPInitiated {
+			cr.skip("the target accepts IdP-initiated sign-in (saml.idpInitiated: true): saml.idp-initiated checks that it signs the user in; this check is for SPs that must refuse an unsolicited Response")
 			return
 		}
 	case idp.ProtocolOIDC:
