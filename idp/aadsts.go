@@ -136,8 +136,8 @@ var aadsts = indexErrors([]ErrorInfo{
 	// InResponseTo.
 	{Sentinel: ErrSAMLInvalidID, OAuth: "invalid_request", Status: http.StatusBadRequest,
 		Message: "The value '%s' is not a valid SAML ID. Microsoft Entra ID uses this attribute to populate the InResponseTo attribute of the returned response. ID must not begin with a number, so a common strategy is to prepend a string like \"ID\" to the string representation of a GUID. For example, id6c1c178c166d486687be4aaf5e482730 is a valid ID.",
-		Check: "saml.request.id",
-		Fix:   "Generate AuthnRequest IDs that start with a letter or an underscore (e.g. \"_\" or \"id\" followed by a random GUID), fresh for every request."},
+		Check:   "saml.request.id",
+		Fix:     "Generate AuthnRequest IDs that start with a letter or an underscore (e.g. \"_\" or \"id\" followed by a random GUID), fresh for every request."},
 	{Sentinel: ErrNameIDPolicy, OAuth: "invalid_request", Status: http.StatusBadRequest,
 		Message: "Saml2 Authentication Request has invalid NameIDPolicy. NameIDPolicy Format '%s' is not supported.",
 		Check:   "config.nameid",
