@@ -54,6 +54,11 @@ type Event struct {
 	seq uint64 // position in the log, from 1; the paging of GET /_mockidp/signins uses it
 }
 
+// AuthorityField is the key of an authorize event's Request that holds the authority's tenant
+// path segment the RP signed in at: a tenant ID or domain, "organizations", "common" or
+// "consumers".
+const AuthorityField = "path.tenant"
+
 // EventKind says what a logged request was.
 type EventKind string
 

@@ -28,7 +28,7 @@ var oidcEntraCatalog = []*Fault{
 			m.note("personal Microsoft account of the consumer tenant %s", consumerTenantID)
 			return nil
 		}},
-	{ID: "oidc.iss.tid-mismatch", Protocol: ProtocolOIDC, Flow: FlowSPInitiated,
+	{ID: "oidc.iss.tid-mismatch", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, Requires: []Requirement{RequiresMultiTenant},
 		Description: "iss names the app's tenant, tid another tenant (everything else unchanged)",
 		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refEntraMultiTenant, refEntraClaims},
 		Weakness: "checks iss but not that tid is the tenant iss names (and its own)",
@@ -52,7 +52,7 @@ var oidcEntraCatalog = []*Fault{
 			m.note("iss with the literal {tenantid}")
 			return nil
 		}},
-	{ID: "oidc.jwks.key-issuer-mismatch", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, Exclusive: true,
+	{ID: "oidc.jwks.key-issuer-mismatch", Protocol: ProtocolOIDC, Flow: FlowSPInitiated, Exclusive: true, Requires: []Requirement{RequiresMultiTenant},
 		Description: "signed by a key the JWKS publishes with the consumer tenant's issuer (a personal-account key), for a token of the app's tenant",
 		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refEntraKeyIssuer, refStorm0558},
 		Weakness: "does not check that the signing key's issuer in the JWKS is the token's iss (any published key signs for any tenant)",

@@ -104,6 +104,10 @@ const (
 	RequiresSingleKeyJWKS Requirement = "oidc-single-key-jwks" // the tenant publishes one key
 	RequiresHybrid        Requirement = "oidc-hybrid"          // the RP asks for response_type=code id_token
 	RequiresHybridToken   Requirement = "oidc-hybrid-token"    // the RP asks for response_type=code id_token token
+	// RequiresMultiTenant: the RP signs in at /organizations or /common (an app for many
+	// tenants), so it cannot pin iss to one tenant; tid and the signing key's issuer are then
+	// what tell tenants apart. An RP at its tenant's own endpoint pins iss exactly.
+	RequiresMultiTenant Requirement = "oidc-multi-tenant"
 )
 
 // RequiresSPInitiatedOnly: the SP does not take IdP-initiated sign-in (the target's

@@ -47,6 +47,9 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			ev.Request[k] = truncate(v, 512)
 		}
 	}
+	// The authority the RP signs in at (a tenant, organizations, common): whether it can
+	// pin iss to one tenant (RequiresMultiTenant). Not a parameter name, so never overwritten.
+	ev.Request[AuthorityField] = truncate(r.PathValue("tenant"), 128)
 	clientID := p.Get("client_id")
 	if clientID == "" {
 		s.oidcErrorPage(w, r, errMissingParameter("client_id"), ev)

@@ -272,6 +272,10 @@ func premise(f *idp.Fault, ev Evidence) string {
 			if rt := strings.Fields(param("response_type")); authz != nil && !(slices.Contains(rt, "id_token") && slices.Contains(rt, "token")) {
 				return fmt.Sprintf("the RP asked for response_type=%s, not code id_token token, so no access token comes with an ID token and there is no at_hash to check (declare a sign-in with responseType: code id_token token in the target if the RP uses it)", orDefault(param("response_type"), "code"))
 			}
+		case idp.RequiresMultiTenant:
+			if a := param(idp.AuthorityField); authz != nil && a != "" && !slices.Contains([]string{"organizations", "common"}, strings.ToLower(a)) {
+				return fmt.Sprintf("the RP signs in at its tenant's own authority (/%s/), whose issuer it can pin exactly: tid and the signing key's issuer tell tenants apart only for an RP that accepts many tenants (/organizations, /common); OpenID Connect itself defines neither", a)
+			}
 		case idp.RequiresPOSTBinding:
 			if ar := requestOf(ev.Events, idp.EventAuthnRequest); ar != nil && ar.Binding != idp.BindingPOST {
 				return fmt.Sprintf("the SP sent its AuthnRequest by %s, not HTTP-POST", ar.Binding)
