@@ -75,10 +75,31 @@ func byStatus(run *reports.Run) map[reports.Status][]string {
 }
 
 // describeProblems formats the checks that did not pass, for failure messages.
+// builtInStatus is what a check of the catalog earns against the built-in reference target
+// when that is not a pass, and why:
+//   - the checks for RPs that accept many tenants skip: its RPs are single-tenant (the oracle
+//     matrix runs those checks against a multi-tenant refoidc);
+//   - saml.idp-initiated.disallowed skips: its SAML SP takes IdP-initiated sign-in;
+//   - oidc.request.response-mode warns: its "code id_token token" RP (there so that at_hash
+//     is tested) takes an access token from the authorize endpoint, which RFC 9700 advises
+//     against.
+func builtInStatus(c reports.Check) reports.Status {
+	if f, ok := idp.LookupFault(idp.FaultID(c.ID)); ok && slices.Contains(f.Requires, idp.RequiresMultiTenant) {
+		return reports.StatusSkip
+	}
+	switch c.ID {
+	case "saml.idp-initiated.disallowed":
+		return reports.StatusSkip
+	case "oidc.request.response-mode":
+		return reports.StatusWarn
+	}
+	return reports.StatusPass
+}
+
 func describeProblems(run *reports.Run) string {
 	var b strings.Builder
 	for _, c := range run.Checks {
-		if c.Status != reports.StatusPass {
+		if c.Status != builtInStatus(c) {
 			fmt.Fprintf(&b, "\n  %s %s: %s — %s %s", c.Status, c.ID, c.Observed, c.Diagnosis, c.Reason)
 		}
 	}
@@ -109,7 +130,9 @@ var _ = Describe("the built-in reference SPs (strict)", Ordered, Label("e2e"), f
 
 	It("pass the whole catalog", func() {
 		Expect(run.Checks).To(HaveLen(len(scenarios.Catalog())))
-		Expect(run.Summary.Pass).To(Equal(len(run.Checks)), "checks that did not pass:%s", describeProblems(run))
+		for _, c := range run.Checks {
+			Expect(c.Status).To(Equal(builtInStatus(c)), "%s; checks that did not earn what they should:%s", c.ID, describeProblems(run))
+		}
 		Expect(run.ExitCode()).To(Equal(0))
 	})
 
@@ -249,7 +272,7 @@ func expectCaught(run *reports.Run, matching []string) {
 			}
 			continue
 		}
-		Expect(c.Status).To(Equal(reports.StatusPass), "%s should pass on this SP: %s (%s)", c.ID, c.Observed, c.Diagnosis)
+		Expect(c.Status).To(Equal(builtInStatus(c)), "%s should pass on this SP: %s (%s)", c.ID, c.Observed, c.Diagnosis)
 	}
 }
 
@@ -260,6 +283,9 @@ var _ = Describe("weakened reference SPs", Label("e2e"), func() {
 		samlEntries = append(samlEntries, Entry(string(w), w, samlW[w]))
 	}
 	for _, w := range slices.Sorted(maps.Keys(oidcW)) {
+		if w == refoidc.SkipTidCheck || w == refoidc.SkipKeyIssuerCheck {
+			continue // their checks need a multi-tenant RP: refsp's oracle matrix runs them
+		}
 		oidcEntries = append(oidcEntries, Entry(string(w), w, oidcW[w]))
 	}
 	DescribeTable("a SAML SP with one check switched off fails exactly the matching checks, and still signs in good responses",
@@ -315,11 +341,13 @@ var _ = Describe("reference SPs whose requests lack a protection (request findin
 			oidcEntries = append(oidcEntries, Entry(string(w), w, f))
 		}
 	}
-	DescribeTable("a SAML SP is caught by the matching saml.request.* finding, and still signs in",
+	DescribeTable("a SAML SP is caught by the matching saml.request.* finding (and still signs in, unless Entra refuses its request)",
 		func(w refsaml.Weakness, findings []string) {
 			run := runRef(scenarios.ReferenceOptions{SAMLWeakness: w, Protocols: []string{"SAML"}}, nil,
 				scenarios.Options{Only: append(slices.Clone(findings), "saml.sp.*"), Screenshots: "none"})
-			expectFound(run, findings, true)
+			// Entra refuses an AuthnRequest whose Destination is not its Login URL
+			// (AADSTS75008), so that SP's sign-ins are errors.
+			expectFound(run, findings, w != refsaml.WrongDestination)
 		}, samlEntries)
 	DescribeTable("an OIDC RP is caught by the matching oidc.request.* finding (and still signs in, unless Entra refuses its request)",
 		func(w refoidc.Weakness, findings []string) {
