@@ -27,12 +27,16 @@ const (
 	refSAMLInstant     = "SAML 2.0 core §1.3.3 (UTC time), §3.2.1 (IssueInstant, required)"
 	refSAMLSigned      = "SAML 2.0 metadata §2.4.4 (AuthnRequestsSigned: the SP's requests will be signed); SAML 2.0 bindings §3.4.4.1 (Redirect signature), §3.5.4 (POST signature)"
 	refCapProvider     = "hashicorp/cap saml/test/provider.go (validateRequest: ID starts with a letter or underscore, Destination is the IdP's SSO location, Version, Issuer, ProtocolBinding, ACS URL)"
-	refEntraSAMLReq    = "https://learn.microsoft.com/en-us/entra/identity-platform/single-sign-on-saml-protocol (AuthnRequest: ID \"must not begin with a number\", IssueInstant a UTC DateTime Entra \"doesn't evaluate or use\"; the page says Destination is ignored, but Entra refuses a wrong one: AADSTS75008, MicrosoftDocs/entra-docs#679)"
 	refEntraReqVerify  = "https://learn.microsoft.com/en-us/entra/identity/enterprise-apps/howto-enforce-signed-saml-authentication (\"Require verification certificates\": Entra then refuses unsigned AuthnRequests)"
 	refPKCES256        = "RFC 7636 §4.2 and §7.2 (S256; plain only when S256 cannot be done), RFC 9700 §2.1.1 (challenge methods that do not expose the verifier: S256)"
 	refResponseMode    = "OAuth 2.0 Multiple Response Type Encoding Practices §2.1 (responses whose default mode is fragment are never encoded in the query), §5; RFC 9700 §2.1.2 (no access tokens in the authorization response: implicit grant SHOULD NOT be used)"
-	refEntraRespMode   = "https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow (response_mode query \"is not supported when requesting an ID token\"; Entra answers AADSTS70007)"
 	refStateEntropy    = "RFC 6749 §10.10 (guessing probability ≤ 2^-128) and §10.12 (non-guessable binding value); RFC 9700 §4.7.1 (one-time use CSRF tokens)"
+)
+
+// References that name an AADSTS code, from idp's one table.
+var (
+	refEntraSAMLReq  = "https://learn.microsoft.com/en-us/entra/identity-platform/single-sign-on-saml-protocol (AuthnRequest: ID \"must not begin with a number\", IssueInstant a UTC DateTime Entra \"doesn't evaluate or use\"; the page says Destination is ignored, but Entra refuses a wrong one: " + idp.ErrSAMLDestination.Name() + ", MicrosoftDocs/entra-docs#679)"
+	refEntraRespMode = "https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow (response_mode query \"is not supported when requesting an ID token\"; Entra answers " + idp.ErrUnsupportedRespMode.Name() + ")"
 )
 
 // requestSkew is how far an AuthnRequest's IssueInstant may be from the IdP's clock: the
@@ -53,7 +57,7 @@ var requestFindings = []*finding{
 		description: "each AuthnRequest has a fresh, unique ID (two sign-ins never share one) that is a valid xs:ID (not starting with a digit)",
 		judge:       judgeRequestID},
 	{id: "saml.request.destination", protocol: "SAML", expected: verdictRequired, references: []string{refSAMLDestination, refCapProvider, refEntraSAMLReq},
-		description: "the AuthnRequest's Destination, when present (required when signed), is the Login URL it was sent to (Entra refuses a mismatch with AADSTS75008)",
+		description: "the AuthnRequest's Destination, when present (required when signed), is the Login URL it was sent to (Entra refuses a mismatch with " + idp.ErrSAMLDestination.Name() + ")",
 		judge:       judgeRequestDestination},
 	{id: "saml.request.issue-instant", protocol: "SAML", references: []string{refSAMLInstant, refCapProvider, refEntraSAMLReq},
 		description: "the AuthnRequest's IssueInstant is a UTC time within 5 minutes of the IdP's clock (a fresh request, an SP clock that is right)",
@@ -216,7 +220,7 @@ func judgeRequestDestination(in FindingInput) Verdict {
 	case len(wrong) > 0:
 		v.Status = reports.StatusFail
 		v.Observed = fmt.Sprintf("%d of %d AuthnRequests named another Destination than the Login URL they were sent to: %s", len(wrong), judged, strings.Join(first(slices.Compact(wrong), 2), "; "))
-		v.Diagnosis = "The AuthnRequest's Destination says it is meant for another endpoint than the one the SP sent it to. The recipient MUST discard such a request (SAML core §3.2.1), and Entra does: AADSTS75008 \"Received SAML request with an unexpected destination\" (the protocol page says Destination is ignored; Microsoft support confirmed the check, MicrosoftDocs/entra-docs#679). The SP's IdP settings disagree with themselves: it sends to one Login URL and writes another (an old tenant, a hard-coded https://login.microsoftonline.com, a value copied from another app)."
+		v.Diagnosis = "The AuthnRequest's Destination says it is meant for another endpoint than the one the SP sent it to. The recipient MUST discard such a request (SAML core §3.2.1), and Entra does: " + idp.ErrSAMLDestination.Name() + " \"Received SAML request with an unexpected destination\" (the protocol page says Destination is ignored; Microsoft support confirmed the check, MicrosoftDocs/entra-docs#679). The SP's IdP settings disagree with themselves: it sends to one Login URL and writes another (an old tenant, a hard-coded https://login.microsoftonline.com, a value copied from another app)."
 		v.Fix = "Set the SP's IdP sign-on URL to the app's Login URL from Entra (Enterprise applications → the app → Single sign-on → \"Set up <app>\": Login URL, https://login.microsoftonline.com/{tenant-id}/saml2), or import the app's Federation Metadata XML, so that the SP both sends to and writes Destination from the same SingleSignOnService Location."
 	case len(signedNoDest) > 0:
 		v.Status = reports.StatusWarn
@@ -500,7 +504,7 @@ func trunc(s string, n int) string {
 }
 
 // judgeResponseMode: no authorization request asks for tokens in the query (fail: the
-// specifications forbid it and Entra refuses it with AADSTS70007), and none asks for an
+// specifications forbid it and Entra refuses it: idp.ErrUnsupportedRespMode), and none asks for an
 // access token from the authorize endpoint (warn: RFC 9700 §2.1.2).
 func judgeResponseMode(in FindingInput) Verdict {
 	reqs := sentRequests(in, idp.EventAuthorize, "")
@@ -522,7 +526,7 @@ func judgeResponseMode(in FindingInput) Verdict {
 	case len(inQuery) > 0:
 		return Verdict{Status: reports.StatusFail,
 			Observed:  fmt.Sprintf("authorization requests asked for tokens in the query: %s", strings.Join(first(inQuery, 2), "; ")),
-			Diagnosis: "The RP asks for an ID token (or an access token) to come back in the redirect's query string. Tokens in the query end up in browser history, proxy and server logs and Referer headers; a response type that returns tokens is never encoded in the query (OAuth 2.0 Multiple Response Type Encoding Practices §2.1), and Entra refuses the request (AADSTS70007), so these sign-ins fail.",
+			Diagnosis: "The RP asks for an ID token (or an access token) to come back in the redirect's query string. Tokens in the query end up in browser history, proxy and server logs and Referer headers; a response type that returns tokens is never encoded in the query (OAuth 2.0 Multiple Response Type Encoding Practices §2.1), and Entra refuses the request (" + idp.ErrUnsupportedRespMode.Name() + "), so these sign-ins fail.",
 			Fix:       "Use the authorization code flow: response_type=code with response_mode=query or form_post, and take the ID token from the token endpoint. If the RP needs the ID token from the authorize endpoint (hybrid flow), use response_mode=form_post."}
 	case len(implicit) > 0:
 		return Verdict{Status: reports.StatusWarn,
