@@ -249,7 +249,16 @@ func (g *oauthGrant) signingTenant() string {
 // rotationKey is the tenant's next signing key for oidc.key.rotation; publish puts it into
 // the tenant's key set (it stays until the fault is disarmed).
 func (s *Server) rotationKey(tid string, publish bool) (*SigningKey, error) {
-	k, err := s.faultKeyFor("rotation-"+tid, func() (*SigningKey, error) {
+	return s.tenantFaultKey("rotation-"+tid, tid, publish, s.faults.jwks)
+}
+
+// faultJWKS is the key a rotation fault published for the tenant, if any.
+func (s *Server) faultJWKS(tid string) *SigningKey { return s.publishedFaultKey(s.faults.jwks, tid) }
+
+// tenantFaultKey is a key a key-set fault signs with, made once per name; publish records it
+// in published under the tenant, from where the tenant's key set lists it.
+func (s *Server) tenantFaultKey(name, tid string, publish bool, published map[string]*SigningKey) (*SigningKey, error) {
+	k, err := s.faultKeyFor(name, func() (*SigningKey, error) {
 		now := s.clock.Now()
 		return s.newFaultKey(oidcSubject, now.Add(-time.Minute), now.AddDate(5, 0, 0))
 	})
@@ -258,17 +267,17 @@ func (s *Server) rotationKey(tid string, publish bool) (*SigningKey, error) {
 	}
 	if publish {
 		s.faults.mu.Lock()
-		s.faults.jwks[tid] = k
+		published[tid] = k
 		s.faults.mu.Unlock()
 	}
 	return k, nil
 }
 
-// faultJWKS is the key a rotation fault published for the tenant, if any.
-func (s *Server) faultJWKS(tid string) *SigningKey {
+// publishedFaultKey is the key a fault published in published for the tenant, if any.
+func (s *Server) publishedFaultKey(published map[string]*SigningKey, tid string) *SigningKey {
 	s.faults.mu.Lock()
 	defer s.faults.mu.Unlock()
-	return s.faults.jwks[tid]
+	return published[tid]
 }
 
 // foreignTenantID is the made-up second tenant ("Fabrikam") of the cross-tenant faults.

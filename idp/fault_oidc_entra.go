@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
-	"time"
 )
 
 // The mint side of the Entra-specific OIDC faults (fault_catalog_oidc_entra.go): the
@@ -81,26 +80,12 @@ func (s *Server) applyEntraMint(g *oauthGrant, t *Tenant, u *User, m *oidcMint) 
 // set with the consumer tenant's issuer, as Entra's common key set lists keys meant for
 // personal accounts only (the key class Storm-0558 forged enterprise tokens with).
 func (s *Server) issuerKey(tid string, publish bool) (*SigningKey, error) {
-	k, err := s.faultKeyFor("issuer-"+tid, func() (*SigningKey, error) {
-		now := s.clock.Now()
-		return s.newFaultKey(oidcSubject, now.Add(-time.Minute), now.AddDate(5, 0, 0))
-	})
-	if err != nil {
-		return nil, err
-	}
-	if publish {
-		s.faults.mu.Lock()
-		s.faults.issKeys[tid] = k
-		s.faults.mu.Unlock()
-	}
-	return k, nil
+	return s.tenantFaultKey("issuer-"+tid, tid, publish, s.faults.issKeys)
 }
 
 // faultIssuerKey is the key a key-issuer fault published for the tenant, if any.
 func (s *Server) faultIssuerKey(tid string) *SigningKey {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	return s.faults.issKeys[tid]
+	return s.publishedFaultKey(s.faults.issKeys, tid)
 }
 
 // appendIssuerKeys adds the keys published under the consumer issuer to a v2 key set.
