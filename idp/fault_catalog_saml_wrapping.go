@@ -180,14 +180,7 @@ var samlWrappingCatalog = []*Fault{
 		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refXMLCryptoSI, "XML-DSig Core §4.1 (a Signature has exactly one SignedInfo)"},
 		Weakness: "checks the SignatureValue over one SignedInfo and the digests of another", Fix: "refuse a Signature that does not have exactly one SignedInfo, SignatureValue and at most one KeyInfo; take the References from the SignedInfo whose signature was verified",
 		saml: samlWrapping(false, "NameID changed to %s; a second SignedInfo with its digest", func(m *samlMint, _ *etree.Document, resp *etree.Element) error {
-			a, sig, err := signedAssertion(resp)
-			if err != nil {
-				return err
-			}
-			if err := m.setNameIDTo(a); err != nil {
-				return err
-			}
-			dig, err := referenceDigest(a, sig)
+			sig, dig, err := m.forgedNameID(resp)
 			if err != nil {
 				return err
 			}
@@ -206,14 +199,7 @@ var samlWrappingCatalog = []*Fault{
 		Expect:      Expectation{Verdict: VerdictReject}, References: []string{refXMLCryptoDV, refXMLC14N},
 		Weakness: "reads the DigestValue from the first child node of the element (a comment), not from the canonical SignedInfo that was verified", Fix: "compare the digest with the DigestValue of the canonical SignedInfo whose signature was verified (its text, comments excluded)",
 		saml: samlWrapping(false, "NameID changed to %s; its digest as a comment in DigestValue", func(m *samlMint, _ *etree.Document, resp *etree.Element) error {
-			a, sig, err := signedAssertion(resp)
-			if err != nil {
-				return err
-			}
-			if err := m.setNameIDTo(a); err != nil {
-				return err
-			}
-			dig, err := referenceDigest(a, sig)
+			sig, dig, err := m.forgedNameID(resp)
 			if err != nil {
 				return err
 			}

@@ -137,6 +137,21 @@ func (m *samlMint) setNameIDTo(a *etree.Element) error {
 	return nil
 }
 
+// forgedNameID is the first half of the digest forgeries: the signed Assertion's NameID changed
+// to the victim's after signing, and the digest its Reference would need for that (what an
+// attacker computes without the key).
+func (m *samlMint) forgedNameID(resp *etree.Element) (sig *etree.Element, digest string, err error) {
+	a, sig, err := signedAssertion(resp)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := m.setNameIDTo(a); err != nil {
+		return nil, "", err
+	}
+	digest, err = referenceDigest(a, sig)
+	return sig, digest, err
+}
+
 // referenceDigest computes the DigestValue the Reference of sig (enveloped in a) would carry
 // for a as it is now: the enveloped-signature transform (a without sig), exclusive c14n
 // without comments, the Reference's DigestMethod. It is what an attacker computes for a
