@@ -32,3 +32,35 @@ func TestServerHeaderLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestIdPInitiatedRefusesOversizedValues: the User access URL refuses a login_hint (or any
+// value) over 8 KiB with AADSTS90015 instead of keeping it in a sign-in flow for 30 minutes —
+// the memory bound (cmd/mockidp TestServeRSSOversized) saw 2,000 such 200 KB hints hold
+// 400 MiB. A hint of ordinary length still reaches the sign-in page.
+func TestIdPInitiatedRefusesOversizedValues(t *testing.T) {
+	srv := idptest.Start(t)
+	tn := srv.Config().Tenants[0]
+	base := srv.URL + "/myapps/signin/" + tn.EnterpriseApps[0].AppID + "?tenantId=" + tn.ID
+	for _, tc := range []struct {
+		hint string
+		want int
+	}{
+		{"B.Simon@contoso.com", http.StatusOK},
+		{strings.Repeat("h", 200<<10), http.StatusBadRequest},
+	} {
+		srv.ResetEvents()
+		resp, err := http.Get(base + "&login_hint=" + tc.hint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("login_hint of %d bytes: %d, want %d", len(tc.hint), resp.StatusCode, tc.want)
+		}
+		if tc.want != http.StatusOK {
+			if evs := srv.Events(); len(evs) != 1 || evs[0].ErrorCode != 90015 {
+				t.Errorf("login_hint of %d bytes: events %+v, want one AADSTS90015", len(tc.hint), evs)
+			}
+		}
+	}
+}
