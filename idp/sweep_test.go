@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -42,16 +43,10 @@ type sweepTally struct {
 	variantsRoute map[string]map[string]bool
 }
 
+// String is the one-line summary the sweep logs.
 func (s *sweepTally) String() string {
-	codes := slices.Sorted(func(yield func(int) bool) {
-		for c := range s.status {
-			if !yield(c) {
-				return
-			}
-		}
-	})
 	var hist []string
-	for _, c := range codes {
+	for _, c := range slices.Sorted(maps.Keys(s.status)) {
 		hist = append(hist, fmt.Sprintf("%d×%d", c, s.status[c]))
 	}
 	return fmt.Sprintf("requests %d; statuses %s; 5xx from handlers %d, from net/http %d; panics %d; answered by net/http before a handler %d; failed to send %d; problems %d",
@@ -99,6 +94,7 @@ func TestSweep(t *testing.T) {
 	t.Logf("sweep total (%d routes × %d variants, HTTP and HTTPS): %s", len(routes), len(variants), total)
 }
 
+// add sums another server's tally into s.
 func (s *sweepTally) add(o *sweepTally) {
 	s.requests += o.requests
 	for c, n := range o.status {
