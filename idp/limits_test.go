@@ -72,7 +72,8 @@ func TestIdPInitiatedRefusesOversizedValues(t *testing.T) {
 // TestPendingFlowsBounded: the server keeps at most 1,000 sign-ins in progress; past that the
 // oldest sign-in page's form gets the expired-flow error while the newest still works. Each
 // flow keeps its request's values for 30 minutes: unbounded, a flood of authorize requests
-// with 8 KiB values held 130 MiB per 2,000 (cmd/mockidp TestServeRSSOversized).
+// with 8 KiB values held ~30 KiB of heap each, without limit (found with cmd/mockidp
+// TestServeRSSOversized).
 func TestPendingFlowsBounded(t *testing.T) {
 	srv := idptest.Start(t)
 	tn := srv.Config().Tenants[0]

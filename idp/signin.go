@@ -28,8 +28,8 @@ const flowTTL = 30 * time.Minute
 // maxPendingFlows bounds the sign-ins in progress (sign-in pages not yet answered) the server
 // keeps. Each flow keeps its request's values (up to 8 KiB each) for flowTTL, so without a
 // bound a flood of sign-in requests held memory for 30 minutes at whatever rate it came
-// (2,000 authorize requests with 8 KiB state, nonce and login_hint held 130 MiB). A harness
-// has at most a few dozen open at once; past the bound the oldest is dropped, and its form
+// (an authorize request with 8 KiB state, nonce and login_hint leaves a flow of ~30 KiB of
+// heap: 1,000 flows are ~30 MiB, the most this bound lets them hold). A harness has at most a few dozen open at once; past the bound the oldest is dropped, and its form
 // then gets the answer of an expired flow.
 const maxPendingFlows = 1000
 
