@@ -2,7 +2,7 @@
 #   make demo   run the conformance suite against the built-in reference SPs (embedded mock
 #               Entra ID, headless Chromium) and print where the report is
 #   make test   install what the tests need (when missing) and run every test
-# Other targets: build, race, fuzz, vet, fmt-check, clean. Works as root on a fresh Debian machine
+# Other targets: build, race, soak, fuzz, vet, fmt-check, clean. Works as root on a fresh Debian machine
 # (installs missing tools with apt-get, non-interactively) and as a user that already has them.
 
 SHELL       := /bin/bash
@@ -42,7 +42,7 @@ TEST_TOOLS  := git:git xmlsec1:xmlsec1 chromium:chromium chromium-headless-shell
 # sudo when not root and sudo exists; nothing otherwise.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
 
-.PHONY: all test demo serve build race fuzz vet fmt-check deps tools go clean sp-binaries
+.PHONY: all test demo serve build race soak fuzz vet fmt-check deps tools go clean sp-binaries
 
 all: build
 
@@ -111,6 +111,15 @@ serve: build
 ## -race build.
 race: deps
 	$(GO) test -race -count=1 -run '^(TestRace|TestFaultsParallel)' ./idp
+
+## soak: the reliability suite in full, printing its figures (requests, statuses, 5xx, panics;
+## RSS before and after): the malformed-input sweep (idp/testdata/sweep) with each value
+## variant in every target parameter, the memory bound of `mockidp serve` over 2,000 oversized
+## requests, and SIGTERM under load. `make test` runs the short form of the same tests (the
+## sweep rotating the target parameter, 400 oversized requests): MOCKIDP_SOAK unset.
+soak: deps
+	MOCKIDP_SOAK=full $(GO) test -count=1 -v -run '^TestSweep$$' ./idp 2>&1 | grep -vE '^=== (RUN|PAUSE|CONT|NAME)'
+	MOCKIDP_SOAK=full $(GO) test -count=1 -v -run '^(TestServeRSSOversized|TestServeSIGTERMUnderLoad)$$' ./cmd/mockidp 2>&1 | grep -vE '^=== (RUN|PAUSE|CONT|NAME)'
 
 ## fuzz: run each fuzz test of the module for FUZZTIME (default 10s).
 fuzz: deps

@@ -104,7 +104,23 @@
 // at most Retention.Events times that, whatever requests carry; Event.Truncated gives the
 // original length of each value cut. Oversized SAML parameters are refused before they are
 // decoded: a RelayState, or a Redirect SAMLRequest, over 8 KiB gets AADSTS90015, as OIDC
-// parameters do (Entra does not enforce the 80-byte RelayState of the SAML bindings).
+// parameters and the User access URL's (tenantId, login_hint) do (Entra does not enforce the
+// 80-byte RelayState of the SAML bindings). At most 1,000 sign-ins in progress (sign-in pages
+// not yet answered) are kept, each for 30 minutes; past that the oldest is dropped and its
+// form gets AADSTS50089, as an expired one.
+//
+// # Reliability suite
+//
+// TestSweep sends every variant of testdata/sweep/variants.txt (oversized values, bad base64
+// and DEFLATE, invalid UTF-8, NUL bytes, XML bombs and entities, script, open-redirect and
+// path-traversal attempts, wrong methods and Hosts, huge headers, bad bodies) to every route
+// of testdata/sweep/routes.txt — which holds one line per endpoint of the table above, a test
+// checks — over HTTP and HTTPS. Every answer must be one Entra gives (its error page, OAuth
+// JSON error, Graph error, or the control API's), with no 5xx, no panic (an internal event),
+// no reflected script and no redirect to a foreign host; net/http's own refusals (431 for a
+// header over MaxHeaderBytes) are counted apart. `make test` runs it in short form, `make soak`
+// in full (MOCKIDP_SOAK=full) with the memory bound of cmd/mockidp (VmRSS of `mockidp serve`
+// before and after oversized requests) and SIGTERM under load.
 //
 // # Connections and shutdown
 //

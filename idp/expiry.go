@@ -52,6 +52,20 @@ func (q *expiryQueue[V]) sweep(now time.Time, m map[string]V) {
 	}
 }
 
+// dropFirst deletes from m the entry with the earliest deadline that m still holds (the
+// oldest, when every deadline is its creation plus one TTL), to keep m under a count bound.
+// It reports false when the queue has none left.
+func (q *expiryQueue[V]) dropFirst(m map[string]V) bool {
+	for len(q.items) > 0 {
+		it := heap.Pop(&q.items).(expiryItem[V])
+		if cur, ok := m[it.key]; ok && cur == it.v {
+			delete(m, it.key)
+			return true
+		}
+	}
+	return false
+}
+
 // compact drops the queue's entries that m no longer holds.
 func (q *expiryQueue[V]) compact(m map[string]V) {
 	kept := q.items[:0]

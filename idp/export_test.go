@@ -16,3 +16,12 @@ func ParseSAMLRequest(b []byte) (*samlRequest, error) { return parseSAMLRequest(
 
 // IsGUID is isGUID.
 func IsGUID(s string) bool { return isGUID(s) }
+
+// RoutePatterns lists the patterns of the route table, in its order.
+func RoutePatterns() []string {
+	var out []string
+	for _, rt := range (&Server{}).routeTable() {
+		out = append(out, rt.pattern)
+	}
+	return out
+}

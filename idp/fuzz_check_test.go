@@ -2,6 +2,7 @@ package idp_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -37,48 +38,63 @@ func serveFuzz(t *testing.T, srv *idp.Server, r *http.Request, input string) *ht
 // error_codes), or an OAuth error redirect or form post to the app.
 func checkEntraAnswer(t *testing.T, srv *idp.Server, rec *httptest.ResponseRecorder, input string) {
 	t.Helper()
-	for _, ev := range srv.Events() {
+	if p := entraAnswerProblem(srv.Events(), rec.Code, rec.Header(), rec.Body.Bytes()); p != "" {
+		t.Fatalf("%s, for %q", p, input)
+	}
+}
+
+// entraAnswerProblem is checkEntraAnswer's verdict on one answer, given the events the request
+// logged: "" when it is one Entra gives, else what is wrong. The malformed-input sweep
+// (sweep_test.go) shares it, with answers read from a socket instead of a recorder.
+func entraAnswerProblem(events []idp.Event, code int, h http.Header, b []byte) string {
+	for _, ev := range events {
 		if ev.Kind == idp.EventInternal {
-			t.Fatalf("handler panicked on %q: %s", input, ev.Detail)
+			return "handler panicked: " + ev.Detail
 		}
 	}
-	body := rec.Body.String()
-	if rec.Code >= 500 {
-		t.Fatalf("status %d for %q: %.300s", rec.Code, input, body)
+	body := string(b)
+	if code >= 500 {
+		return fmt.Sprintf("status %d: %.300s", code, body)
 	}
 	if strings.Contains(body, "goroutine ") || strings.Contains(body, "runtime error") {
-		t.Fatalf("a stack trace or Go runtime error reached the client for %q: %.300s", input, body)
+		return fmt.Sprintf("a stack trace or Go runtime error reached the client: %.300s", body)
 	}
-	ct := rec.Header().Get("Content-Type")
+	ct := h.Get("Content-Type")
 	switch {
-	case rec.Code >= 300 && rec.Code < 400:
-		loc, err := url.Parse(rec.Header().Get("Location"))
-		if err != nil || rec.Header().Get("Location") == "" {
-			t.Fatalf("redirect %d without a usable Location for %q", rec.Code, input)
+	case code >= 300 && code < 400:
+		loc, err := url.Parse(h.Get("Location"))
+		if err != nil || h.Get("Location") == "" {
+			return fmt.Sprintf("redirect %d without a usable Location", code)
 		}
-		for _, v := range []url.Values{loc.Query(), parseFragment(loc.Fragment)} {
+		// The fragment as sent (escaped): decoded first, an echoed "%s" in error_description
+		// would no longer parse as a query and hide the description.
+		for _, v := range []url.Values{loc.Query(), parseFragment(loc.EscapedFragment())} {
 			if v.Get("error") != "" && !aadstsDesc.MatchString(v.Get("error_description")) {
-				t.Fatalf("error redirect without Entra's error_description for %q: %s", input, loc)
+				return "error redirect without Entra's error_description: " + loc.String()
 			}
 		}
-	case rec.Code >= 400 && strings.HasPrefix(ct, "application/json"):
+	case code >= 400 && strings.HasPrefix(ct, "application/json"):
 		var e struct {
 			Error       string `json:"error"`
 			Description string `json:"error_description"`
 			Codes       []int  `json:"error_codes"`
 		}
-		if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error == "" || !aadstsDesc.MatchString(e.Description) || len(e.Codes) == 0 {
-			t.Fatalf("status %d JSON is not Entra's OAuth error for %q: %.300s", rec.Code, input, body)
+		if err := json.Unmarshal(b, &e); err != nil || e.Error == "" || !aadstsDesc.MatchString(e.Description) || len(e.Codes) == 0 {
+			return fmt.Sprintf("status %d JSON is not Entra's OAuth error: %.300s", code, body)
 		}
-	case rec.Code >= 400:
-		rid := rec.Header().Get("x-ms-request-id")
-		if !strings.HasPrefix(ct, "text/html") || !regexp.MustCompile(`AADSTS\d+`).MatchString(body) || rid == "" || !strings.Contains(body, rid) {
-			t.Fatalf("status %d (%s) is not Entra's error page (AADSTS code and Request Id) for %q: %.300s", rec.Code, ct, input, body)
+	case code >= 400:
+		rid := h.Get("x-ms-request-id")
+		if !strings.HasPrefix(ct, "text/html") || !aadstsCode.MatchString(body) || rid == "" || !strings.Contains(body, rid) {
+			return fmt.Sprintf("status %d (%s) is not Entra's error page (AADSTS code and Request Id): %.300s", code, ct, body)
 		}
 	case strings.Contains(body, `name="error"`) && !strings.Contains(body, "AADSTS"):
-		t.Fatalf("form-posted error without an AADSTS description for %q: %.300s", input, body)
+		return fmt.Sprintf("form-posted error without an AADSTS description: %.300s", body)
 	}
+	return ""
 }
+
+// aadstsCode is an AADSTS error code anywhere in a page.
+var aadstsCode = regexp.MustCompile(`AADSTS\d+`)
 
 func parseFragment(f string) url.Values {
 	v, _ := url.ParseQuery(f)

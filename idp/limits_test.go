@@ -1,7 +1,11 @@
 package idp_test
 
 import (
+	"html"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -30,5 +34,87 @@ func TestServerHeaderLimit(t *testing.T) {
 		if resp.StatusCode != tc.want {
 			t.Errorf("%d-byte header: %d, want %d", tc.header, resp.StatusCode, tc.want)
 		}
+	}
+}
+
+// TestIdPInitiatedRefusesOversizedValues: the User access URL refuses a login_hint (or any
+// value) over 8 KiB with AADSTS90015 instead of keeping it in a sign-in flow for 30 minutes —
+// the memory bound (cmd/mockidp TestServeRSSOversized) saw 2,000 such 200 KB hints hold
+// 400 MiB. A hint of ordinary length still reaches the sign-in page.
+func TestIdPInitiatedRefusesOversizedValues(t *testing.T) {
+	srv := idptest.Start(t)
+	tn := srv.Config().Tenants[0]
+	base := srv.URL + "/myapps/signin/" + tn.EnterpriseApps[0].AppID + "?tenantId=" + tn.ID
+	for _, tc := range []struct {
+		hint string
+		want int
+	}{
+		{"B.Simon@contoso.com", http.StatusOK},
+		{strings.Repeat("h", 200<<10), http.StatusBadRequest},
+	} {
+		srv.ResetEvents()
+		resp, err := http.Get(base + "&login_hint=" + tc.hint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("login_hint of %d bytes: %d, want %d", len(tc.hint), resp.StatusCode, tc.want)
+		}
+		if tc.want != http.StatusOK {
+			if evs := srv.Events(); len(evs) != 1 || evs[0].ErrorCode != 90015 {
+				t.Errorf("login_hint of %d bytes: events %+v, want one AADSTS90015", len(tc.hint), evs)
+			}
+		}
+	}
+}
+
+// TestPendingFlowsBounded: the server keeps at most 1,000 sign-ins in progress; past that the
+// oldest sign-in page's form gets the expired-flow error while the newest still works. Each
+// flow keeps its request's values for 30 minutes: unbounded, a flood of authorize requests
+// with 8 KiB values held ~30 KiB of heap each, without limit (found with cmd/mockidp
+// TestServeRSSOversized).
+func TestPendingFlowsBounded(t *testing.T) {
+	srv := idptest.Start(t)
+	tn := srv.Config().Tenants[0]
+	authorize := "/" + tn.ID + "/oauth2/v2.0/authorize?" + url.Values{"client_id": {tn.AppRegistrations[0].AppID},
+		"redirect_uri": {"http://localhost:8080/signin-oidc"}, "response_type": {"code"}, "scope": {"openid"}}.Encode()
+	ctxRE := regexp.MustCompile(`name="ctx" value="([^"]+)"`)
+	var cookie string
+	var ctxs []string
+	for i := range 1001 {
+		req := httptest.NewRequest("GET", authorize, nil)
+		if cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		for _, c := range rec.Result().Cookies() {
+			if c.Name == "esctx" {
+				cookie = "esctx=" + c.Value
+			}
+		}
+		m := ctxRE.FindStringSubmatch(rec.Body.String())
+		if m == nil {
+			t.Fatalf("request %d: no sign-in page (%d)", i, rec.Code)
+		}
+		ctxs = append(ctxs, html.UnescapeString(m[1]))
+	}
+	post := func(ctx string) int {
+		srv.ResetEvents()
+		req := httptest.NewRequest("POST", "/"+tn.ID+"/login", strings.NewReader(url.Values{"ctx": {ctx}, "login": {"B.Simon@contoso.com"}, "step": {"email"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Cookie", cookie)
+		srv.ServeHTTP(httptest.NewRecorder(), req)
+		if evs := srv.Events(); len(evs) > 0 {
+			return evs[len(evs)-1].ErrorCode
+		}
+		return 0
+	}
+	if code := post(ctxs[0]); code != 50089 {
+		t.Errorf("the oldest of 1,001 flows: AADSTS%d, want 50089 (dropped: over the bound)", code)
+	}
+	if code := post(ctxs[len(ctxs)-1]); code != 0 {
+		t.Errorf("the newest flow: AADSTS%d, want it usable", code)
 	}
 }

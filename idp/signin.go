@@ -25,6 +25,14 @@ const flowCookie = "esctx"
 // this order; an expired one gives AADSTS50089).
 const flowTTL = 30 * time.Minute
 
+// maxPendingFlows bounds the sign-ins in progress (sign-in pages not yet answered) the server
+// keeps. Each flow keeps its request's values (up to 8 KiB each) for flowTTL, so without a
+// bound a flood of sign-in requests held memory for 30 minutes at whatever rate it came
+// (an authorize request with 8 KiB state, nonce and login_hint leaves a flow of ~30 KiB of
+// heap: 1,000 flows are ~30 MiB, the most this bound lets them hold). A harness has at most a few dozen open at once; past the bound the oldest is dropped, and its form
+// then gets the answer of an expired flow.
+const maxPendingFlows = 1000
+
 // idpSession is a signed-in browser session at the IdP (the ESTSAUTH cookie). A second sign-in
 // in the same browser, to any app of the tenant, is single sign-on.
 type idpSession struct {
@@ -146,6 +154,8 @@ func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request, f *pendingF
 	s.mu.Lock()
 	// Flows older than flowTTL are dropped (handleLogin refuses them anyway).
 	s.flowExpiry.sweep(f.created, s.flows)
+	for len(s.flows) >= maxPendingFlows && s.flowExpiry.dropFirst(s.flows) {
+	}
 	s.flows[f.id] = f
 	s.flowExpiry.add(f.created.Add(flowTTL), f.id, f)
 	s.mu.Unlock()

@@ -80,7 +80,7 @@ func BenchmarkStartToReady(b *testing.B) {
 }
 
 // rssKB is a process's resident set (VmRSS) in KiB.
-func rssKB(b *testing.B, pid int) int {
+func rssKB(b testing.TB, pid int) int {
 	st, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		b.Skipf("no /proc: %v", err)
