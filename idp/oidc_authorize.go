@@ -3,6 +3,7 @@ package idp
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,86 +29,17 @@ type authzRequest struct {
 // are known, errors are Entra's HTML page; afterwards they go back to the redirect URI.
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	ev := &Event{Context: browserContext(r), Protocol: "OIDC", Kind: EventAuthorize, Binding: r.Method, CorrelationID: s.rand.guid()}
-	pathTenant, multi, ok := s.oidcTenant(r)
-	if !ok {
-		s.oidcErrorPage(w, r, errUnknownTenant(truncate(r.PathValue("tenant"), 128)), ev)
-		return
-	}
-	if pathTenant != nil {
-		ev.TenantID = pathTenant.ID
-	}
-	p, perr := oauthParams(r)
-	if perr != nil {
-		s.oidcErrorPage(w, r, perr, ev)
-		return
-	}
-	ev.Request = map[string]string{}
-	for _, k := range []string{"client_id", "redirect_uri", "response_type", "response_mode", "scope", "state", "nonce", "prompt", "login_hint", "max_age", "code_challenge", "code_challenge_method"} {
-		if v := p.Get(k); v != "" {
-			ev.Request[k] = truncate(v, 512)
-		}
-	}
-	// The authority the RP signs in at (a tenant, organizations, common): whether it can
-	// pin iss to one tenant (RequiresMultiTenant). Not a parameter name, so never overwritten.
-	ev.Request[AuthorityField] = truncate(r.PathValue("tenant"), 128)
-	clientID := p.Get("client_id")
-	if clientID == "" {
-		s.oidcErrorPage(w, r, errMissingParameter("client_id"), ev)
-		return
-	}
-	app, appTenant := s.findClient(pathTenant, clientID)
-	if app == nil {
-		where := r.PathValue("tenant")
-		if pathTenant != nil {
-			where = pathTenant.ID
-		}
-		s.oidcErrorPage(w, r, errAppNotFound(truncate(clientID, 128), where), ev)
-		return
-	}
-	ev.AppID, ev.AppName = app.AppID, app.DisplayName
-	if multi && !app.multiTenant() {
-		s.oidcErrorPage(w, r, errNotMultiTenant(app.AppID, app.DisplayName), ev)
-		return
-	}
-	redirect := p.Get("redirect_uri")
-	if redirect == "" {
-		if all := app.allRedirectURIs(); len(all) == 1 {
-			redirect = all[0] // Entra falls back to the only registered URI
-		} else {
-			s.oidcErrorPage(w, r, errMissingParameter("redirect_uri"), ev)
-			return
-		}
-	}
-	platform, ok := app.redirectPlatform(redirect)
-	if !ok {
-		s.oidcErrorPage(w, r, errReplyURLMismatch(truncate(redirect, 512), app.AppID), ev)
+	p, req, e := s.authorizeClient(r, ev)
+	if e != nil {
+		s.oidcErrorPage(w, r, e, ev)
 		return
 	}
 	// From here on the redirect URI is trusted: errors go back to the client.
-	rt := strings.Join(strings.Fields(p.Get("response_type")), " ")
-	hasIDToken := slices.Contains(strings.Fields(rt), "id_token")
-	mode := p.Get("response_mode")
-	defMode := "query"
-	if hasIDToken || strings.Contains(rt, "token") {
-		defMode = "fragment"
-	}
-	to := oauthRedirect{uri: redirect, mode: defMode, state: p.Get("state")}
-	ev.Binding = r.Method + " " + defMode
-	switch mode {
-	case "":
-	case "query", "fragment", "form_post":
-		if mode == "query" && defMode == "fragment" {
-			s.redirectError(w, r, to, errUnsupportedResponseMode(mode), ev)
-			return
-		}
-		to.mode = mode
-		ev.Binding = r.Method + " " + mode
-	default:
-		s.redirectError(w, r, to, errUnsupportedResponseMode(truncate(mode, 64)), ev)
+	if e := authorizeResponse(r.Method, p, req, ev); e != nil {
+		s.redirectError(w, r, req.to, e, ev)
 		return
 	}
-	req := &authzRequest{app: app, appTenant: appTenant, pathTenant: pathTenant, to: to, platform: platform,
-		responseType: rt, nonce: p.Get("nonce"), challenge: p.Get("code_challenge"), method: p.Get("code_challenge_method")}
+	to := req.to
 	if e := s.checkAuthorize(req, p); e != nil {
 		s.redirectError(w, r, to, e, ev)
 		return
@@ -136,7 +68,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	req.ev = *ev
 	if prompt == "none" {
 		t, u := s.sessionUser(sess)
-		if force || u == nil || (pathTenant != nil && t != pathTenant) {
+		if force || u == nil || (req.pathTenant != nil && t != req.pathTenant) {
 			s.redirectError(w, r, to, errLoginRequired(), ev)
 			return
 		}
@@ -146,11 +78,100 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	s.prepareEvent(ev)
 	ev.Status = StatusInterrupted
 	s.record(ev)
-	flow := &pendingFlow{tenant: pathTenant, appName: app.DisplayName, appID: app.AppID, loginHint: p.Get("login_hint"), correlation: ev.CorrelationID,
+	flow := &pendingFlow{tenant: req.pathTenant, appName: req.app.DisplayName, appID: req.app.AppID, loginHint: p.Get("login_hint"), correlation: ev.CorrelationID,
 		finish: func(w http.ResponseWriter, r *http.Request, sess *idpSession, t *Tenant, u *User) {
 			s.finishAuthorize(w, r, req, sess, t, u)
 		}}
 	s.startSignIn(w, r, flow, force)
+}
+
+// authorizeClient reads an authorization request up to the point where its redirect URI
+// can be trusted: the tenant of the path, the parameters, the client and its redirect URI
+// (Entra falls back to the only registered one). It returns the parameters and the request
+// with its tenants, app, platform and redirect URI filled in, or the error Entra shows on
+// its own page, since an untrusted redirect URI must not receive it. It records what it
+// learns in ev.
+func (s *Server) authorizeClient(r *http.Request, ev *Event) (url.Values, *authzRequest, *Error) {
+	pathTenant, multi, ok := s.oidcTenant(r)
+	if !ok {
+		return nil, nil, errUnknownTenant(truncate(r.PathValue("tenant"), 128))
+	}
+	if pathTenant != nil {
+		ev.TenantID = pathTenant.ID
+	}
+	p, perr := oauthParams(r)
+	if perr != nil {
+		return nil, nil, perr
+	}
+	ev.Request = map[string]string{}
+	for _, k := range []string{"client_id", "redirect_uri", "response_type", "response_mode", "scope", "state", "nonce", "prompt", "login_hint", "max_age", "code_challenge", "code_challenge_method"} {
+		if v := p.Get(k); v != "" {
+			ev.Request[k] = truncate(v, 512)
+		}
+	}
+	// The authority the RP signs in at (a tenant, organizations, common): whether it can
+	// pin iss to one tenant (RequiresMultiTenant). Not a parameter name, so never overwritten.
+	ev.Request[AuthorityField] = truncate(r.PathValue("tenant"), 128)
+	clientID := p.Get("client_id")
+	if clientID == "" {
+		return nil, nil, errMissingParameter("client_id")
+	}
+	app, appTenant := s.findClient(pathTenant, clientID)
+	if app == nil {
+		where := r.PathValue("tenant")
+		if pathTenant != nil {
+			where = pathTenant.ID
+		}
+		return nil, nil, errAppNotFound(truncate(clientID, 128), where)
+	}
+	ev.AppID, ev.AppName = app.AppID, app.DisplayName
+	if multi && !app.multiTenant() {
+		return nil, nil, errNotMultiTenant(app.AppID, app.DisplayName)
+	}
+	redirect := p.Get("redirect_uri")
+	if redirect == "" {
+		all := app.allRedirectURIs()
+		if len(all) != 1 {
+			return nil, nil, errMissingParameter("redirect_uri")
+		}
+		redirect = all[0] // Entra falls back to the only registered URI
+	}
+	platform, ok := app.redirectPlatform(redirect)
+	if !ok {
+		return nil, nil, errReplyURLMismatch(truncate(redirect, 512), app.AppID)
+	}
+	req := &authzRequest{app: app, appTenant: appTenant, pathTenant: pathTenant, to: oauthRedirect{uri: redirect}, platform: platform}
+	return p, req, nil
+}
+
+// authorizeResponse reads how the response is to be sent back (req.to): the response type,
+// and the response mode, which defaults to query, or to fragment when a token is sent
+// from the authorization endpoint (a token must not travel in the query string, so query
+// is refused then). It also copies the nonce and PKCE parameters into req, for
+// checkAuthorize. On error req.to holds the default mode, which the error is sent by.
+func authorizeResponse(method string, p url.Values, req *authzRequest, ev *Event) *Error {
+	rt := strings.Join(strings.Fields(p.Get("response_type")), " ")
+	hasIDToken := slices.Contains(strings.Fields(rt), "id_token")
+	mode := p.Get("response_mode")
+	defMode := "query"
+	if hasIDToken || strings.Contains(rt, "token") {
+		defMode = "fragment"
+	}
+	req.to.mode, req.to.state = defMode, p.Get("state")
+	ev.Binding = method + " " + defMode
+	switch mode {
+	case "":
+	case "query", "fragment", "form_post":
+		if mode == "query" && defMode == "fragment" {
+			return errUnsupportedResponseMode(mode)
+		}
+		req.to.mode = mode
+		ev.Binding = method + " " + mode
+	default:
+		return errUnsupportedResponseMode(truncate(mode, 64))
+	}
+	req.responseType, req.nonce, req.challenge, req.method = rt, p.Get("nonce"), p.Get("code_challenge"), p.Get("code_challenge_method")
+	return nil
 }
 
 // checkAuthorize validates response_type, scope, nonce and PKCE of a trusted request.

@@ -138,42 +138,8 @@ const maxPageText = 2000
 
 // parsePage reads an HTML page. base resolves form actions (nil: kept as written).
 func parsePage(base *url.URL, body []byte) *page {
-	p := &page{autoSubmit: bytes.Contains(body, []byte(".submit()"))}
+	pp := &pageParser{p: &page{autoSubmit: bytes.Contains(body, []byte(".submit()"))}, base: base}
 	z := html.NewTokenizer(bytes.NewReader(body))
-	var (
-		text      strings.Builder
-		cur       *form
-		skip      string // inside script/style: text is not visible
-		inTitle   bool
-		textarea  *field
-		sel       *field // the open <select>
-		selChosen bool   // an option of sel is selected
-		selFirst  bool   // sel has had its first option
-		option    *field // the open <option> without a value attribute: its text is the value
-		optionSel bool
-		errTag    string // the element whose text is the error text
-		errDepth  int
-		errText   strings.Builder
-	)
-	closeOption := func() {
-		if option == nil || sel == nil {
-			option = nil
-			return
-		}
-		v := strings.Join(strings.Fields(option.value), " ")
-		if optionSel || !selFirst {
-			sel.value = v
-		}
-		selFirst = true
-		option = nil
-	}
-	closeSelect := func() {
-		closeOption()
-		if sel != nil && cur != nil && sel.name != "" && selFirst {
-			cur.fields = append(cur.fields, *sel)
-		}
-		sel = nil
-	}
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
@@ -182,133 +148,216 @@ func parsePage(base *url.URL, body []byte) *page {
 		tok := z.Token()
 		switch tt {
 		case html.StartTagToken, html.SelfClosingTagToken:
-			a := attrs(tok.Attr)
-			if errTag != "" && tok.Data == errTag && tt == html.StartTagToken {
-				errDepth++
-			}
-			if errTag == "" && p.errText == "" && isErrorElement(a) && tt == html.StartTagToken {
-				errTag, errDepth = tok.Data, 1
-			}
-			if c := a["data-aadsts"]; c != "" && p.errCode == "" {
-				p.errCode = c
-			}
-			switch tok.Data {
-			case "script", "style":
-				if tt == html.StartTagToken {
-					skip = tok.Data
-				}
-			case "title":
-				inTitle = tt == html.StartTagToken
-			case "form":
-				cur = &form{id: a["id"], method: strings.ToUpper(a["method"]), action: a["action"]}
-				if cur.method != http.MethodPost {
-					cur.method = http.MethodGet
-				}
-				if base != nil {
-					if u, err := base.Parse(cur.action); err == nil {
-						cur.action = u.String()
-					}
-				}
-				p.forms = append(p.forms, cur)
-			case "input":
-				if cur == nil || a["name"] == "" || hasAttr(tok.Attr, "disabled") {
-					break
-				}
-				typ := strings.ToLower(a["type"])
-				if typ == "" {
-					typ = "text"
-				}
-				switch typ {
-				case "submit", "button", "reset", "image", "file":
-					continue
-				case "checkbox", "radio":
-					if !hasAttr(tok.Attr, "checked") {
-						continue
-					}
-					if _, ok := a["value"]; !ok {
-						a["value"] = "on"
-					}
-				}
-				cur.fields = append(cur.fields, field{name: a["name"], value: a["value"], typ: typ})
-			case "textarea":
-				if cur != nil && a["name"] != "" && tt == html.StartTagToken {
-					cur.fields = append(cur.fields, field{name: a["name"], typ: "textarea"})
-					textarea = &cur.fields[len(cur.fields)-1]
-				}
-			case "select":
-				closeSelect()
-				if tt == html.StartTagToken && !hasAttr(tok.Attr, "disabled") {
-					sel, selChosen, selFirst = &field{name: a["name"], typ: "select"}, false, false
-				}
-			case "option":
-				closeOption()
-				if sel == nil {
-					break
-				}
-				chosen := hasAttr(tok.Attr, "selected") && !selChosen
-				if chosen {
-					selChosen = true
-				}
-				if v, ok := a["value"]; ok {
-					if chosen || !selFirst {
-						sel.value = v
-					}
-					selFirst = true
-				} else if tt == html.StartTagToken {
-					option, optionSel = &field{}, chosen
-				}
-			}
+			pp.startTag(tok, tt == html.StartTagToken)
 		case html.EndTagToken:
-			if errTag != "" && tok.Data == errTag {
-				if errDepth--; errDepth == 0 {
-					errTag = ""
-					p.errText = collapse(errText.String())
-				}
-			}
-			switch tok.Data {
-			case "script", "style":
-				skip = ""
-			case "title":
-				inTitle = false
-			case "form":
-				closeSelect()
-				cur = nil
-			case "textarea":
-				textarea = nil
-			case "option":
-				closeOption()
-			case "select":
-				closeSelect()
-			}
+			pp.endTag(tok.Data)
 		case html.TextToken:
-			switch {
-			case textarea != nil:
-				textarea.value += strings.TrimPrefix(tok.Data, "\n")
-				continue
-			case option != nil:
-				option.value += tok.Data
-			case skip != "":
-				continue
-			case inTitle:
-				p.title += tok.Data
-				continue
-			}
-			if errTag != "" {
-				errText.WriteString(tok.Data)
-				errText.WriteByte(' ')
-			}
-			if text.Len() < 4*maxPageText {
-				text.WriteString(tok.Data)
-				text.WriteByte(' ')
-			}
+			pp.textToken(tok.Data)
 		}
 	}
-	closeSelect()
-	if errTag != "" && p.errText == "" {
-		p.errText = collapse(errText.String())
+	return pp.finish()
+}
+
+// pageParser is parsePage's state between tokens: a tokenizer reports the elements one
+// tag at a time, so what is open (a form, a select, an option, a textarea, the error
+// element) has to be remembered until it closes.
+type pageParser struct {
+	p    *page
+	base *url.URL
+
+	text      strings.Builder
+	cur       *form
+	skip      string // inside script/style: text is not visible
+	inTitle   bool
+	textarea  *field
+	sel       *field // the open <select>
+	selChosen bool   // an option of sel is selected
+	selFirst  bool   // sel has had its first option
+	option    *field // the open <option> without a value attribute: its text is the value
+	optionSel bool
+	errTag    string // the element whose text is the error text
+	errDepth  int
+	errText   strings.Builder
+}
+
+// startTag reads a start tag (open) or a self-closing one.
+func (pp *pageParser) startTag(tok html.Token, open bool) {
+	p := pp.p
+	a := attrs(tok.Attr)
+	if pp.errTag != "" && tok.Data == pp.errTag && open {
+		pp.errDepth++
+	}
+	if pp.errTag == "" && p.errText == "" && isErrorElement(a) && open {
+		pp.errTag, pp.errDepth = tok.Data, 1
+	}
+	if c := a["data-aadsts"]; c != "" && p.errCode == "" {
+		p.errCode = c
+	}
+	switch tok.Data {
+	case "script", "style":
+		if open {
+			pp.skip = tok.Data
+		}
+	case "title":
+		pp.inTitle = open
+	case "form":
+		pp.cur = &form{id: a["id"], method: strings.ToUpper(a["method"]), action: a["action"]}
+		if pp.cur.method != http.MethodPost {
+			pp.cur.method = http.MethodGet
+		}
+		if pp.base != nil {
+			if u, err := pp.base.Parse(pp.cur.action); err == nil {
+				pp.cur.action = u.String()
+			}
+		}
+		p.forms = append(p.forms, pp.cur)
+	case "input":
+		pp.input(tok.Attr, a)
+	case "textarea":
+		if pp.cur != nil && a["name"] != "" && open {
+			pp.cur.fields = append(pp.cur.fields, field{name: a["name"], typ: "textarea"})
+			pp.textarea = &pp.cur.fields[len(pp.cur.fields)-1]
+		}
+	case "select":
+		pp.closeSelect()
+		if open && !hasAttr(tok.Attr, "disabled") {
+			pp.sel, pp.selChosen, pp.selFirst = &field{name: a["name"], typ: "select"}, false, false
+		}
+	case "option":
+		pp.openOption(tok.Attr, a, open)
+	}
+}
+
+// input adds an <input> to the open form as a browser would submit it: named and enabled,
+// no buttons or files, a checkbox or radio only when checked ("on" without a value).
+func (pp *pageParser) input(list []html.Attribute, a map[string]string) {
+	if pp.cur == nil || a["name"] == "" || hasAttr(list, "disabled") {
+		return
+	}
+	typ := strings.ToLower(a["type"])
+	if typ == "" {
+		typ = "text"
+	}
+	switch typ {
+	case "submit", "button", "reset", "image", "file":
+		return
+	case "checkbox", "radio":
+		if !hasAttr(list, "checked") {
+			return
+		}
+		if _, ok := a["value"]; !ok {
+			a["value"] = "on"
+		}
+	}
+	pp.cur.fields = append(pp.cur.fields, field{name: a["name"], value: a["value"], typ: typ})
+}
+
+// openOption reads an <option> of the open select: the select's value is the first
+// selected option's, else the first option's. An option without a value attribute takes
+// its text, so it stays open until its end tag or the next option.
+func (pp *pageParser) openOption(list []html.Attribute, a map[string]string, open bool) {
+	pp.closeOption()
+	if pp.sel == nil {
+		return
+	}
+	chosen := hasAttr(list, "selected") && !pp.selChosen
+	if chosen {
+		pp.selChosen = true
+	}
+	if v, ok := a["value"]; ok {
+		if chosen || !pp.selFirst {
+			pp.sel.value = v
+		}
+		pp.selFirst = true
+	} else if open {
+		pp.option, pp.optionSel = &field{}, chosen
+	}
+}
+
+// closeOption ends the open option without a value attribute, its text now complete.
+func (pp *pageParser) closeOption() {
+	if pp.option == nil || pp.sel == nil {
+		pp.option = nil
+		return
+	}
+	v := strings.Join(strings.Fields(pp.option.value), " ")
+	if pp.optionSel || !pp.selFirst {
+		pp.sel.value = v
+	}
+	pp.selFirst = true
+	pp.option = nil
+}
+
+// closeSelect ends the open select, adding it to the open form when it has a name and an
+// option.
+func (pp *pageParser) closeSelect() {
+	pp.closeOption()
+	if pp.sel != nil && pp.cur != nil && pp.sel.name != "" && pp.selFirst {
+		pp.cur.fields = append(pp.cur.fields, *pp.sel)
+	}
+	pp.sel = nil
+}
+
+// endTag reads the end tag of an element named name.
+func (pp *pageParser) endTag(name string) {
+	if pp.errTag != "" && name == pp.errTag {
+		if pp.errDepth--; pp.errDepth == 0 {
+			pp.errTag = ""
+			pp.p.errText = collapse(pp.errText.String())
+		}
+	}
+	switch name {
+	case "script", "style":
+		pp.skip = ""
+	case "title":
+		pp.inTitle = false
+	case "form":
+		pp.closeSelect()
+		pp.cur = nil
+	case "textarea":
+		pp.textarea = nil
+	case "option":
+		pp.closeOption()
+	case "select":
+		pp.closeSelect()
+	}
+}
+
+// textToken reads text: a textarea's value, an option's, the title; else visible text
+// (not in a script or style), kept for the page's text and, inside the error element, its
+// error text.
+func (pp *pageParser) textToken(data string) {
+	switch {
+	case pp.textarea != nil:
+		pp.textarea.value += strings.TrimPrefix(data, "\n")
+		return
+	case pp.option != nil:
+		pp.option.value += data
+	case pp.skip != "":
+		return
+	case pp.inTitle:
+		pp.p.title += data
+		return
+	}
+	if pp.errTag != "" {
+		pp.errText.WriteString(data)
+		pp.errText.WriteByte(' ')
+	}
+	if pp.text.Len() < 4*maxPageText {
+		pp.text.WriteString(data)
+		pp.text.WriteByte(' ')
+	}
+}
+
+// finish closes what the page left open and returns the page.
+func (pp *pageParser) finish() *page {
+	p := pp.p
+	pp.closeSelect()
+	if pp.errTag != "" && p.errText == "" {
+		p.errText = collapse(pp.errText.String())
 	}
 	p.title = collapse(p.title)
-	p.text = capString(collapse(text.String()), maxPageText)
+	p.text = capString(collapse(pp.text.String()), maxPageText)
 	return p
 }
 

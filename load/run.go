@@ -87,6 +87,43 @@ func runProtocol(ctx context.Context, o Options, t *target, p Protocol, sigCost 
 	if t.pid == os.Getpid() {
 		rr.Notes = append(rr.Notes, "the server runs inside the bench process: its CPU includes the client's")
 	}
+	logf("%s: %d virtual users, warm-up %v, measuring %v", p, o.Concurrency, o.Warmup, o.Duration)
+	recs, c0, c1 := drive(ctx, o, t, p, &rr)
+
+	var errs errorTally
+	if err := t.alive(); err != nil {
+		errs.add(err)
+		rr.Errors++
+	}
+	durs, sigSum := rr.tally(recs, c0.at, c1.at, &errs)
+	rr.ErrorSamples, rr.MoreErrorKinds = errs.top(5)
+	rr.Window = c1.at.Sub(c0.at)
+	rr.SignIns = len(durs)
+	if rr.Window > 0 {
+		rr.Rate = float64(rr.SignIns) / rr.Window.Seconds()
+	}
+	if n := len(durs); n > 0 {
+		slices.Sort(durs)
+		var sum time.Duration
+		for _, d := range durs {
+			sum += d
+		}
+		rr.Mean = sum / time.Duration(n)
+		rr.P50, rr.P90, rr.P99, rr.Max = percentile(durs, 50), percentile(durs, 90), percentile(durs, 99), durs[n-1]
+		rr.SignaturesPerSignIn = float64(sigSum) / float64(n)
+		rr.ClientCPUPerSignIn = (c1.self - c0.self) / time.Duration(n)
+	}
+	rr.accountCPU(t, c0, c1, sigCost)
+	logf("%s: done: %d sign-ins in %v, %d errors", p, rr.SignIns, rr.Window.Round(time.Millisecond), rr.Errors+rr.WarmupErrors)
+	return rr
+}
+
+// drive runs o.Concurrency virtual users signing in with protocol p until the warm-up and
+// the measured window have passed, or the run stops early (rr.StoppedEarly says why: too
+// many errors, ctx cancelled, the server exited). It returns each user's samples and the
+// CPU readings at the start and the end of the window; the users have stopped when it
+// returns.
+func drive(ctx context.Context, o Options, t *target, p Protocol, rr *RunResult) (recs [][]sample, c0, c1 cpuSample) {
 	tr := newTransport(o.Concurrency)
 	defer tr.CloseIdleConnections()
 	d := newDriver(t.url, *o.Flavor, tr, o.RequestTimeout)
@@ -97,17 +134,15 @@ func runProtocol(ctx context.Context, o Options, t *target, p Protocol, sigCost 
 		stopOnce sync.Once
 		stopped  = make(chan struct{})
 		nerr     atomic.Int64
-		recs     = make([][]sample, o.Concurrency)
 		wg       sync.WaitGroup
-		errs     errorTally
 	)
+	recs = make([][]sample, o.Concurrency)
 	stop := func(reason string) {
 		stopOnce.Do(func() {
 			rr.StoppedEarly = reason
 			close(stopped)
 		})
 	}
-	logf("%s: %d virtual users, warm-up %v, measuring %v", p, o.Concurrency, o.Warmup, o.Duration)
 	for i := range o.Concurrency {
 		wg.Add(1)
 		go func() {
@@ -147,32 +182,43 @@ func runProtocol(ctx context.Context, o Options, t *target, p Protocol, sigCost 
 			stop("the server exited")
 		}
 	}
-	// sampleCPU reads the server's, bench's and the machine's CPU times and the time in
-	// between.
-	sampleCPU := func() (at time.Time, server, self, machine time.Duration, err, merr error) {
-		a := time.Now()
-		if t.pid > 0 {
-			server, err = processCPU(t.pid)
-		}
-		self, _ = selfCPU()
-		machine, merr = machineBusy()
-		b := time.Now()
-		return a.Add(b.Sub(a) / 2), server, self, machine, err, merr
-	}
 
 	wait(o.Warmup)
-	t0, cpu0, self0, mach0, err0, merr0 := sampleCPU()
+	c0 = sampleCPU(t.pid)
 	wait(o.Duration)
-	t1, cpu1, self1, mach1, err1, merr1 := sampleCPU()
+	c1 = sampleCPU(t.pid)
 	cancel()
 	wg.Wait()
+	return recs, c0, c1
+}
 
-	if err := t.alive(); err != nil {
-		errs.add(err)
-		rr.Errors++
+// cpuSample is one reading of the CPU times the result reports: the server's (err: why it
+// could not be read), bench's own and the machine's (merr), at the time in between.
+type cpuSample struct {
+	at                    time.Time
+	server, self, machine time.Duration
+	err, merr             error
+}
+
+// sampleCPU reads the server's (pid, 0 for none), bench's and the machine's CPU times. The
+// reading is dated halfway through, since the three reads take time.
+func sampleCPU(pid int) cpuSample {
+	var c cpuSample
+	a := time.Now()
+	if pid > 0 {
+		c.server, c.err = processCPU(pid)
 	}
-	var durs []time.Duration
-	sigSum := 0
+	c.self, _ = selfCPU()
+	c.machine, c.merr = machineBusy()
+	b := time.Now()
+	c.at = a.Add(b.Sub(a) / 2)
+	return c
+}
+
+// tally sorts the samples by when they ended: before t0, the warm-up's; in [t0, t1] the
+// measured sign-ins, whose durations and signature count it returns; errors count wherever
+// they fall (errors after the window too: a failure is never left out), and go to errs.
+func (rr *RunResult) tally(recs [][]sample, t0, t1 time.Time, errs *errorTally) (durs []time.Duration, sigSum int) {
 	rr.SigsMin = -1
 	for _, rec := range recs {
 		for _, s := range rec {
@@ -184,7 +230,6 @@ func runProtocol(ctx context.Context, o Options, t *target, p Protocol, sigCost 
 					errs.add(s.err)
 				}
 			case s.err != nil:
-				// Errors after the window count too: a failure is never left out.
 				rr.Errors++
 				errs.add(s.err)
 			case !s.end.After(t1):
@@ -200,39 +245,31 @@ func runProtocol(ctx context.Context, o Options, t *target, p Protocol, sigCost 
 	if rr.SigsMin < 0 {
 		rr.SigsMin = 0
 	}
-	rr.ErrorSamples, rr.MoreErrorKinds = errs.top(5)
-	rr.Window = t1.Sub(t0)
-	rr.SignIns = len(durs)
-	if rr.Window > 0 {
-		rr.Rate = float64(rr.SignIns) / rr.Window.Seconds()
-	}
-	if n := len(durs); n > 0 {
-		slices.Sort(durs)
-		var sum time.Duration
-		for _, d := range durs {
-			sum += d
-		}
-		rr.Mean = sum / time.Duration(n)
-		rr.P50, rr.P90, rr.P99, rr.Max = percentile(durs, 50), percentile(durs, 90), percentile(durs, 99), durs[n-1]
-		rr.SignaturesPerSignIn = float64(sigSum) / float64(n)
-		rr.ClientCPUPerSignIn = (self1 - self0) / time.Duration(n)
-	}
+	return durs, sigSum
+}
+
+// accountCPU fills in the CPU figures from the readings at the start (c0) and the end (c1)
+// of the window: the server's CPU, per sign-in and against the cost of its signatures
+// (sigCost each), and the CPUs everything else kept busy, which says whether the machine
+// was quiet enough for the figures to mean something. rr.Window, SignIns and
+// SignaturesPerSignIn must be set.
+func (rr *RunResult) accountCPU(t *target, c0, c1 cpuSample, sigCost time.Duration) {
 	rr.OtherCores = -1
-	if merr0 == nil && merr1 == nil && rr.Window > 0 {
-		other := mach1 - mach0 - (self1 - self0)
-		if t.pid != os.Getpid() && err0 == nil && err1 == nil && t.pid > 0 {
-			other -= cpu1 - cpu0
+	if c0.merr == nil && c1.merr == nil && rr.Window > 0 {
+		other := c1.machine - c0.machine - (c1.self - c0.self)
+		if t.pid != os.Getpid() && c0.err == nil && c1.err == nil && t.pid > 0 {
+			other -= c1.server - c0.server
 		}
 		rr.OtherCores = max(other.Seconds()/rr.Window.Seconds(), 0)
 	}
 	switch {
 	case t.pid == 0:
 		rr.CPUNote = "server CPU not measured (no PID)"
-	case err0 != nil || err1 != nil:
-		rr.CPUNote = fmt.Sprintf("server CPU not measured: %v", firstErr(err0, err1))
+	case c0.err != nil || c1.err != nil:
+		rr.CPUNote = fmt.Sprintf("server CPU not measured: %v", firstErr(c0.err, c1.err))
 	default:
 		rr.CPUMeasured = true
-		rr.ServerCPU = cpu1 - cpu0
+		rr.ServerCPU = c1.server - c0.server
 		if rr.Window > 0 {
 			rr.ServerCores = rr.ServerCPU.Seconds() / rr.Window.Seconds()
 		}
@@ -243,8 +280,6 @@ func runProtocol(ctx context.Context, o Options, t *target, p Protocol, sigCost 
 			}
 		}
 	}
-	logf("%s: done: %d sign-ins in %v, %d errors", p, rr.SignIns, rr.Window.Round(time.Millisecond), rr.Errors+rr.WarmupErrors)
-	return rr
 }
 
 // percentile is the nearest-rank percentile of sorted durations.

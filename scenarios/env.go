@@ -72,102 +72,17 @@ func Start(ctx context.Context, t *Target, o StartOptions) (*Env, error) {
 	if o.HTTPClient == nil {
 		o.HTTPClient = hostsClient(t.Hosts)
 	}
-	var cfg *idp.Config
-	var err error
 	e := &Env{Target: t, Hosts: map[string]string{}}
 	for h, ip := range t.Hosts {
 		e.Hosts[h] = ip
 	}
-	if t.IdP.Config != "" {
-		if cfg, err = idp.LoadConfig(t.IdP.Config); err != nil {
-			return nil, &FieldError{"idp.config", err.Error(), "give a mock IdP config file (see `mockidp serve --help` and fixtures/)"}
-		}
-	} else {
-		cfg = idp.DefaultConfig()
-		e.ConfiguredFromTarget = true
-	}
-	if t.IdP.KeyDir != "" {
-		cfg.KeyDir = t.IdP.KeyDir
-	}
-	tn := findTenant(cfg, t.IdP.Tenant)
-	if tn == nil {
-		return nil, &FieldError{"idp.tenant", fmt.Sprintf("no tenant %q in the IdP config", t.IdP.Tenant), "use a tenant ID, domain or display name of the config"}
-	}
-	if t.SAML != nil {
-		replyURLs, err := resolveSPMetadata(ctx, t.SAML, o.HTTPClient)
-		if err != nil {
-			return nil, err
-		}
-		if e.App = findApp(tn, t.IdP.App); e.App == nil {
-			return nil, &FieldError{"idp.app", fmt.Sprintf("no enterprise app %q in tenant %s", t.IdP.App, tn.DisplayName), "name an enterprise app of the config (app ID or display name)"}
-		}
-		if e.ConfiguredFromTarget {
-			fillApp(e.App, t.SAML, replyURLs)
-		}
-	}
-	if t.OIDC != nil {
-		if e.Registration = findRegistration(tn, t.IdP.Registration, t.OIDC.ClientID); e.Registration == nil {
-			return nil, &FieldError{"idp.registration", fmt.Sprintf("no app registration %q (client ID %q) in tenant %s", t.IdP.Registration, t.OIDC.ClientID, tn.DisplayName),
-				"add the app registration to the IdP config, or name it with idp.registration"}
-		}
-		if e.ConfiguredFromTarget {
-			fillRegistration(e.Registration, t.OIDC)
-		}
-	}
-	e.User = findUser(tn, t.User)
-	if e.User == nil {
-		return nil, &FieldError{"user", fmt.Sprintf("no user %q in tenant %s", t.User, tn.DisplayName), "use the UPN of a user of the IdP config"}
-	}
-	multi := e.Registration != nil && e.Registration.SignInAudience == idp.AudienceMultipleOrgs
-	for _, u := range t.Rollout {
-		if findUser(tn, u) != nil {
-			continue
-		}
-		if other := findUserAnywhere(cfg, u); other != nil && multi {
-			continue // a customer tenant's user of a multi-tenant app
-		} else if other != nil {
-			return nil, &FieldError{"rollout", fmt.Sprintf("%s is a user of another tenant, and the app is single-tenant", u),
-				"list users of tenant " + tn.DisplayName + ", or make the app registration multi-tenant (signInAudience: AzureADMultipleOrgs) in the IdP config"}
-		}
-		return nil, &FieldError{"rollout", fmt.Sprintf("%s is not a user of tenant %s", u, tn.DisplayName), "list UPNs of users in the IdP config (they sign in with their configured password)"}
-	}
-	listen := t.IdP.Listen
-	if listen == "" {
-		listen = "127.0.0.1:0"
-	}
-	opts := append([]idp.Option{idp.WithConfig(cfg), idp.WithAddr(listen)}, o.Options...)
-	srv, err := idp.NewUnstartedServer(opts...)
+	cfg, tn, err := e.resolve(ctx, t, o.HTTPClient)
 	if err != nil {
-		return nil, fmt.Errorf("idp: %w", err)
+		return nil, err
 	}
-	e.closers = append(e.closers, srv.Close)
-	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
-	if t.IdP.PublicURL != "" {
-		pu := strings.TrimRight(t.IdP.PublicURL, "/")
-		if u, _ := url.Parse(pu); u != nil && u.Port() == "" && strings.HasSuffix(listen, ":0") {
-			// A public URL without a port and a free port: the browser uses that port.
-			pu = u.Scheme + "://" + u.Hostname() + ":" + port
-		}
-		srv.URL = pu
-	} else {
-		scheme := "http"
-		if t.IdP.TLS {
-			scheme = "https"
-		}
-		srv.URL = scheme + "://" + srv.Listener.Addr().String()
-	}
-	if t.IdP.TLS {
-		if err := srv.StartTLS(); err != nil {
-			e.Close()
-			return nil, err
-		}
-		if b, _ := pem.Decode(srv.CAPEM()); b != nil {
-			if c, err := x509.ParseCertificate(b.Bytes); err == nil {
-				e.Trust = append(e.Trust, c)
-			}
-		}
-	} else {
-		srv.Start()
+	srv, err := e.startServer(t, cfg, o.Options)
+	if err != nil {
+		return nil, err
 	}
 	e.Server = srv
 	u, _ := url.Parse(srv.URL)
@@ -188,6 +103,127 @@ func Start(ctx context.Context, t *Target, o StartOptions) (*Env, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// resolve finds in the IdP config (the target's file, else the default directory) the
+// tenant, the apps and the users the target names, before the server starts, so that a
+// target that does not fit its config fails with the field to fix. With the default
+// directory the apps are filled in from the target (and the SP's metadata, fetched with
+// client). It sets e.App, e.Registration, e.User and e.ConfiguredFromTarget, and returns
+// the config and the tenant.
+func (e *Env) resolve(ctx context.Context, t *Target, client *http.Client) (*idp.Config, *idp.Tenant, error) {
+	var cfg *idp.Config
+	var err error
+	if t.IdP.Config != "" {
+		if cfg, err = idp.LoadConfig(t.IdP.Config); err != nil {
+			return nil, nil, &FieldError{"idp.config", err.Error(), "give a mock IdP config file (see `mockidp serve --help` and fixtures/)"}
+		}
+	} else {
+		cfg = idp.DefaultConfig()
+		e.ConfiguredFromTarget = true
+	}
+	if t.IdP.KeyDir != "" {
+		cfg.KeyDir = t.IdP.KeyDir
+	}
+	tn := findTenant(cfg, t.IdP.Tenant)
+	if tn == nil {
+		return nil, nil, &FieldError{"idp.tenant", fmt.Sprintf("no tenant %q in the IdP config", t.IdP.Tenant), "use a tenant ID, domain or display name of the config"}
+	}
+	if t.SAML != nil {
+		replyURLs, err := resolveSPMetadata(ctx, t.SAML, client)
+		if err != nil {
+			return nil, nil, err
+		}
+		if e.App = findApp(tn, t.IdP.App); e.App == nil {
+			return nil, nil, &FieldError{"idp.app", fmt.Sprintf("no enterprise app %q in tenant %s", t.IdP.App, tn.DisplayName), "name an enterprise app of the config (app ID or display name)"}
+		}
+		if e.ConfiguredFromTarget {
+			fillApp(e.App, t.SAML, replyURLs)
+		}
+	}
+	if t.OIDC != nil {
+		if e.Registration = findRegistration(tn, t.IdP.Registration, t.OIDC.ClientID); e.Registration == nil {
+			return nil, nil, &FieldError{"idp.registration", fmt.Sprintf("no app registration %q (client ID %q) in tenant %s", t.IdP.Registration, t.OIDC.ClientID, tn.DisplayName),
+				"add the app registration to the IdP config, or name it with idp.registration"}
+		}
+		if e.ConfiguredFromTarget {
+			fillRegistration(e.Registration, t.OIDC)
+		}
+	}
+	e.User = findUser(tn, t.User)
+	if e.User == nil {
+		return nil, nil, &FieldError{"user", fmt.Sprintf("no user %q in tenant %s", t.User, tn.DisplayName), "use the UPN of a user of the IdP config"}
+	}
+	if err := e.checkRollout(cfg, tn, t.Rollout); err != nil {
+		return nil, nil, err
+	}
+	return cfg, tn, nil
+}
+
+// checkRollout checks that every user of the rollout can sign in to the app: a user of
+// the tenant, or of another tenant of the config when the app registration is
+// multi-tenant.
+func (e *Env) checkRollout(cfg *idp.Config, tn *idp.Tenant, rollout []string) error {
+	multi := e.Registration != nil && e.Registration.SignInAudience == idp.AudienceMultipleOrgs
+	for _, u := range rollout {
+		if findUser(tn, u) != nil {
+			continue
+		}
+		if other := findUserAnywhere(cfg, u); other != nil && multi {
+			continue // a customer tenant's user of a multi-tenant app
+		} else if other != nil {
+			return &FieldError{"rollout", fmt.Sprintf("%s is a user of another tenant, and the app is single-tenant", u),
+				"list users of tenant " + tn.DisplayName + ", or make the app registration multi-tenant (signInAudience: AzureADMultipleOrgs) in the IdP config"}
+		}
+		return &FieldError{"rollout", fmt.Sprintf("%s is not a user of tenant %s", u, tn.DisplayName), "list UPNs of users in the IdP config (they sign in with their configured password)"}
+	}
+	return nil
+}
+
+// startServer starts the mock IdP on the target's listen address (a free loopback port by
+// default) at its public URL, over TLS when the target says so (its CA then joins
+// e.Trust). A public URL without a port on a free port gets that port, since that is where
+// the browser finds the IdP. The server stops with e.
+func (e *Env) startServer(t *Target, cfg *idp.Config, extra []idp.Option) (*idp.Server, error) {
+	listen := t.IdP.Listen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	opts := append([]idp.Option{idp.WithConfig(cfg), idp.WithAddr(listen)}, extra...)
+	srv, err := idp.NewUnstartedServer(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("idp: %w", err)
+	}
+	e.closers = append(e.closers, srv.Close)
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	if t.IdP.PublicURL != "" {
+		pu := strings.TrimRight(t.IdP.PublicURL, "/")
+		if u, _ := url.Parse(pu); u != nil && u.Port() == "" && strings.HasSuffix(listen, ":0") {
+			// A public URL without a port and a free port: the browser uses that port.
+			pu = u.Scheme + "://" + u.Hostname() + ":" + port
+		}
+		srv.URL = pu
+	} else {
+		scheme := "http"
+		if t.IdP.TLS {
+			scheme = "https"
+		}
+		srv.URL = scheme + "://" + srv.Listener.Addr().String()
+	}
+	if !t.IdP.TLS {
+		srv.Start()
+		return srv, nil
+	}
+	if err := srv.StartTLS(); err != nil {
+		e.Close()
+		return nil, err
+	}
+	if b, _ := pem.Decode(srv.CAPEM()); b != nil {
+		if c, err := x509.ParseCertificate(b.Bytes); err == nil {
+			e.Trust = append(e.Trust, c)
+		}
+	}
+	return srv, nil
 }
 
 // hostsClient is an HTTP client that resolves the target's host names as the browser does

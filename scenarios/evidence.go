@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -142,4 +145,69 @@ func decodeJWT(tok string) string {
 		out = append(out, string(ind))
 	}
 	return "// header\n" + out[0] + "\n// claims\n" + out[1]
+}
+
+// RecordEvidence is the evidence as a report keeps it (reports.Check.Evidence), for tools
+// that judge recorded evidence.
+func RecordEvidence(ev Evidence) json.RawMessage { return ev.record() }
+
+// record is the evidence as the report keeps it: long page texts and the raw XML the events
+// repeat (the payloads show it decoded) are cut, so a report stays readable; what the judge
+// reads is kept whole.
+func (ev Evidence) record() json.RawMessage {
+	cut := func(p *Page) {
+		if len(p.Text) > 4000 {
+			p.Text = p.Text[:4000]
+		}
+	}
+	ev.Pages = slices.Clone(ev.Pages)
+	for i := range ev.Pages {
+		cut(&ev.Pages[i])
+	}
+	if ev.Logout != nil {
+		lo := *ev.Logout
+		cut(&lo.Page)
+		if lo.After != nil {
+			a := *lo.After
+			cut(&a)
+			lo.After = &a
+		}
+		ev.Logout = &lo
+	}
+	evs := make([]idp.Event, len(ev.Events))
+	for i, e := range ev.Events {
+		if _, ok := e.Request["XML"]; ok {
+			e.Request = maps.Clone(e.Request)
+			delete(e.Request, "XML")
+		}
+		evs[i] = e
+	}
+	ev.Events = evs
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// EvidenceOf reads the evidence a report kept for a check (nil when it has none).
+func EvidenceOf(c reports.Check) (*Evidence, error) {
+	if len(c.Evidence) == 0 {
+		return nil, nil
+	}
+	var ev Evidence
+	if err := json.Unmarshal(c.Evidence, &ev); err != nil {
+		return nil, fmt.Errorf("%s: evidence: %w", c.ID, err)
+	}
+	return &ev, nil
+}
+
+// RecordedCheck is a fault check's verdict kept with the evidence it was judged from and the
+// target's override, so that the judge can be replayed over it without a browser or the SP
+// (scenarios/testdata/real-sps holds those of the real SPs).
+type RecordedCheck struct {
+	ID       string          `json:"id"`
+	Status   reports.Status  `json:"status"`
+	Override *Override       `json:"override,omitempty"`
+	Evidence json.RawMessage `json:"evidence"`
 }

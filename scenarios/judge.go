@@ -1,9 +1,7 @@
 package scenarios
 
 import (
-	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -329,70 +327,99 @@ func undelivered(f *idp.Fault, ev Evidence) string {
 	return ""
 }
 
-// judgeOutcome compares the pages with the expectation.
+// judgeOutcome compares the pages with the expectation. Each expectation reads the pages by
+// a rule of its own, so each has its own function; what the fault changed, in words, is
+// worked out once for the diagnoses.
 func judgeOutcome(f *idp.Fault, exp idp.Verdict, ev Evidence, v *Verdict) {
-	user := ev.User
 	what := changedText(f, ev)
 	switch exp {
 	case idp.VerdictAccept:
-		for i, p := range ev.Pages {
-			if p.SignedIn && p.Identity == "" {
-				v.Status = reports.StatusError
-				v.Diagnosis = unrecognised(p, ev, i)
-				return
-			}
-			if !p.SignedIn || !strings.EqualFold(p.Identity, user) {
-				v.Status = reports.StatusFail
-				if p.SignedIn {
-					v.Diagnosis = fmt.Sprintf("The SP signed in %q, but the IdP signed in %s (%s): it %s.", p.Identity, user, what, f.Weakness)
-				} else {
-					v.Diagnosis = fmt.Sprintf("The SP refused a valid sign-in (%s): it ended on %s (%s). The SP %s.", f.Description, p.URL, statusText(p), f.Weakness)
-				}
-				v.Fix = f.Fix
-				return
-			}
-		}
-		v.Status = reports.StatusPass
-		return
+		judgeAccept(f, ev, what, v)
 	case idp.VerdictCompatible:
-		for i, p := range ev.Pages {
-			switch {
-			case p.SignedIn && p.Identity == "":
-				v.Status, v.Diagnosis = reports.StatusError, unrecognised(p, ev, i)
-				return
-			case p.SignedIn && !strings.EqualFold(p.Identity, user):
-				v.Status, v.Fix = reports.StatusFail, f.Fix
-				v.Diagnosis = fmt.Sprintf("The SP signed in %q, but the IdP signed in %s (%s).", p.Identity, user, what)
-				return
-			case !p.SignedIn:
-				note := ""
-				if f.Expect.Note != "" {
-					note = " (" + f.Expect.Note + ")"
-				}
-				v.Status, v.Fix = reports.StatusWarn, f.Fix
-				v.Diagnosis = fmt.Sprintf("The SP refused a response Entra sends only when the admin changes a default (%s): it %s. Not a security problem, but keep Entra's default for this app%s. It ended on %s (%s).", f.Description, f.Weakness, note, p.URL, statusText(p))
-				return
-			}
-		}
-		v.Status = reports.StatusPass
-		return
+		judgeCompatible(f, ev, what, v)
 	case idp.VerdictWarn:
-		for _, p := range ev.Pages {
-			if p.SignedIn {
-				note := f.Expect.Note
-				if note != "" {
-					note = " " + note
-				}
-				v.Status, v.Diagnosis, v.Fix = reports.StatusWarn, fmt.Sprintf("The SP accepted a response where %s: it %s.%s", what, f.Weakness, note), f.Fix
-				return
-			}
-		}
-		v.Status = reports.StatusPass
-		return
+		judgeWarn(f, ev, what, v)
+	default:
+		judgeReject(f, ev, what, v)
 	}
-	// Reject: the SP must not sign anyone in on any of the check's responses — whatever
-	// its error page looks like. A VictimFirst check's first sign-in is the victim's own:
-	// it must succeed (the SP needs the account the fault then tries to take over).
+}
+
+// judgeAccept judges a valid response: every sign-in must sign in the IdP's user. A
+// signed-in page whose user the harness cannot tell is an error, not a pass, since the
+// check could not see whether the SP got the identity right.
+func judgeAccept(f *idp.Fault, ev Evidence, what string, v *Verdict) {
+	user := ev.User
+	for i, p := range ev.Pages {
+		if p.SignedIn && p.Identity == "" {
+			v.Status = reports.StatusError
+			v.Diagnosis = unrecognised(p, ev, i)
+			return
+		}
+		if !p.SignedIn || !strings.EqualFold(p.Identity, user) {
+			v.Status = reports.StatusFail
+			if p.SignedIn {
+				v.Diagnosis = fmt.Sprintf("The SP signed in %q, but the IdP signed in %s (%s): it %s.", p.Identity, user, what, f.Weakness)
+			} else {
+				v.Diagnosis = fmt.Sprintf("The SP refused a valid sign-in (%s): it ended on %s (%s). The SP %s.", f.Description, p.URL, statusText(p), f.Weakness)
+			}
+			v.Fix = f.Fix
+			return
+		}
+	}
+	v.Status = reports.StatusPass
+}
+
+// judgeCompatible judges a response Entra sends only with a non-default setting: signing
+// in someone else fails, refusing it only warns (a compatibility problem, not a security
+// one).
+func judgeCompatible(f *idp.Fault, ev Evidence, what string, v *Verdict) {
+	user := ev.User
+	for i, p := range ev.Pages {
+		switch {
+		case p.SignedIn && p.Identity == "":
+			v.Status, v.Diagnosis = reports.StatusError, unrecognised(p, ev, i)
+			return
+		case p.SignedIn && !strings.EqualFold(p.Identity, user):
+			v.Status, v.Fix = reports.StatusFail, f.Fix
+			v.Diagnosis = fmt.Sprintf("The SP signed in %q, but the IdP signed in %s (%s).", p.Identity, user, what)
+			return
+		case !p.SignedIn:
+			note := ""
+			if f.Expect.Note != "" {
+				note = " (" + f.Expect.Note + ")"
+			}
+			v.Status, v.Fix = reports.StatusWarn, f.Fix
+			v.Diagnosis = fmt.Sprintf("The SP refused a response Entra sends only when the admin changes a default (%s): it %s. Not a security problem, but keep Entra's default for this app%s. It ended on %s (%s).", f.Description, f.Weakness, note, p.URL, statusText(p))
+			return
+		}
+	}
+	v.Status = reports.StatusPass
+}
+
+// judgeWarn judges a response that is right to refuse but where SPs legitimately differ
+// (a profile default): accepting it warns, naming the weakness, rather than failing.
+func judgeWarn(f *idp.Fault, ev Evidence, what string, v *Verdict) {
+	for _, p := range ev.Pages {
+		if p.SignedIn {
+			note := f.Expect.Note
+			if note != "" {
+				note = " " + note
+			}
+			v.Status, v.Diagnosis, v.Fix = reports.StatusWarn, fmt.Sprintf("The SP accepted a response where %s: it %s.%s", what, f.Weakness, note), f.Fix
+			return
+		}
+	}
+	v.Status = reports.StatusPass
+}
+
+// judgeReject judges an attack: the SP must not sign anyone in on any of the check's
+// responses, whatever its error page looks like, except where the fault's expectation
+// allows it (the victim's own first sign-in, a token fetched over TLS, the other tenant's
+// own account, the identity the IdP actually signed).
+func judgeReject(f *idp.Fault, ev Evidence, what string, v *Verdict) {
+	user := ev.User
+	// A VictimFirst check's first sign-in is the victim's own: it must succeed (the SP
+	// needs the account the fault then tries to take over).
 	from := 0
 	if f.Expect.VictimFirst && len(ev.Pages) > 0 {
 		if v0 := ev.Pages[0]; !v0.SignedIn || (v0.Identity != "" && !strings.EqualFold(v0.Identity, user)) {
@@ -534,69 +561,4 @@ func statusText(p Page) string {
 		s += ": " + l
 	}
 	return s
-}
-
-// RecordEvidence is the evidence as a report keeps it (reports.Check.Evidence), for tools
-// that judge recorded evidence.
-func RecordEvidence(ev Evidence) json.RawMessage { return ev.record() }
-
-// record is the evidence as the report keeps it: long page texts and the raw XML the events
-// repeat (the payloads show it decoded) are cut, so a report stays readable; what the judge
-// reads is kept whole.
-func (ev Evidence) record() json.RawMessage {
-	cut := func(p *Page) {
-		if len(p.Text) > 4000 {
-			p.Text = p.Text[:4000]
-		}
-	}
-	ev.Pages = slices.Clone(ev.Pages)
-	for i := range ev.Pages {
-		cut(&ev.Pages[i])
-	}
-	if ev.Logout != nil {
-		lo := *ev.Logout
-		cut(&lo.Page)
-		if lo.After != nil {
-			a := *lo.After
-			cut(&a)
-			lo.After = &a
-		}
-		ev.Logout = &lo
-	}
-	evs := make([]idp.Event, len(ev.Events))
-	for i, e := range ev.Events {
-		if _, ok := e.Request["XML"]; ok {
-			e.Request = maps.Clone(e.Request)
-			delete(e.Request, "XML")
-		}
-		evs[i] = e
-	}
-	ev.Events = evs
-	b, err := json.Marshal(ev)
-	if err != nil {
-		return nil
-	}
-	return b
-}
-
-// EvidenceOf reads the evidence a report kept for a check (nil when it has none).
-func EvidenceOf(c reports.Check) (*Evidence, error) {
-	if len(c.Evidence) == 0 {
-		return nil, nil
-	}
-	var ev Evidence
-	if err := json.Unmarshal(c.Evidence, &ev); err != nil {
-		return nil, fmt.Errorf("%s: evidence: %w", c.ID, err)
-	}
-	return &ev, nil
-}
-
-// RecordedCheck is a fault check's verdict kept with the evidence it was judged from and the
-// target's override, so that the judge can be replayed over it without a browser or the SP
-// (scenarios/testdata/real-sps holds those of the real SPs).
-type RecordedCheck struct {
-	ID       string          `json:"id"`
-	Status   reports.Status  `json:"status"`
-	Override *Override       `json:"override,omitempty"`
-	Evidence json.RawMessage `json:"evidence"`
 }

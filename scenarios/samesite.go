@@ -221,68 +221,14 @@ type sameSiteFinding struct {
 // through Chromium's 2-minute Lax+POST exception (it has no SameSite) warns; otherwise it
 // passes, saying what carried the state back.
 func judgeSameSite(in sameSiteInput) sameSiteFinding {
-	d := in.trace[in.ret]
-	set := map[string]*spCookie{}
-	var order, all []string
-	var rejected []string
-	rejectedAt := ""
-	headers := map[string][]string{}
-	for i := range in.trace {
-		h := &in.trace[i]
-		if hostOf(h.URL) == in.idpHost {
-			continue
-		}
-		for k, v := range h.headers {
-			headers[k] = append(headers[k], v)
-		}
-		for _, r := range h.Rejected {
-			if rejectedAt == "" {
-				rejectedAt = stripQuery(h.URL)
-			}
-			if !slices.Contains(rejected, r) {
-				rejected = append(rejected, r)
-			}
-			n, _, _ := strings.Cut(r, " (")
-			all = append(all, n)
-		}
-		for _, l := range h.SetCookies {
-			c := parseSetCookie(l, h.Time)
-			if c.name == "" {
-				continue
-			}
-			all = append(all, c.name)
-			if i >= in.ret {
-				continue
-			}
-			if _, ok := set[c.name]; !ok {
-				order = append(order, c.name)
-			}
-			set[c.name] = &spCookie{line: c, where: stripQuery(h.URL), at: h.Time}
-		}
-	}
-	for _, s := range d.Sent {
-		all = append(all, s.Name)
-	}
+	d := &in.trace[in.ret]
+	sc := collectSPCookies(in)
 	effect := "the SP still signed the user in"
 	if !in.accepted {
 		effect = "the SP lost its request state and refused the sign-in (" + in.outcome + ")"
 	}
-
-	if len(rejected) > 0 {
-		names := cookieNames(rejected)
-		p := recogniseSP(names, all, headers)
-		why, fix := "", sameSiteNoneFix(p, names, false)
-		switch reasons := strings.Join(rejected, " "); {
-		case strings.Contains(reasons, "SameSiteNoneInsecure"):
-			why = ": Chromium refuses a SameSite=None cookie that is not also Secure (SameSiteNoneInsecure)"
-			fix = plainHTTPFix(p)
-		case strings.Contains(reasons, "SecureOnly"):
-			why = ": Chromium takes a Secure cookie only from a secure origin (HTTPS, localhost or a loopback address), not from " + rejectedAt + " (SecureOnly)"
-			fix = plainHTTPFix(p)
-		}
-		return sameSiteFinding{status: reports.StatusFail, observed: "cookie rejected when the SP set it",
-			diagnosis: fmt.Sprintf("the browser refused to store %s that the SP set at %s%s; so the SP's sign-in state was never kept, and %s", strings.Join(rejected, ", "), rejectedAt, why, effect),
-			fix:       fix}
+	if len(sc.rejected) > 0 {
+		return sc.rejectedFinding(effect)
 	}
 	if d.Method != "POST" {
 		return sameSiteFinding{status: reports.StatusPass,
@@ -290,63 +236,10 @@ func judgeSameSite(in sameSiteInput) sameSiteFinding {
 	}
 	overHTTP := insecureOrigin(d.URL)
 	if len(d.Withheld) > 0 {
-		names := cookieNames(d.Withheld)
-		p := recogniseSP(names, all, headers)
-		diag := fmt.Sprintf("the browser withheld %s from the IdP's cross-site POST to %s; %s", strings.Join(d.Withheld, ", "), stripQuery(d.URL), effect)
-		for _, w := range d.Withheld {
-			// SameSiteUnspecifiedTreatedAsLax, or Schemeful… (what Chromium 156 reports).
-			if !strings.Contains(w, "SameSiteUnspecifiedTreatedAsLax") {
-				continue
-			}
-			n, _, _ := strings.Cut(w, " (")
-			age := ""
-			if c := set[n]; c != nil {
-				age = fmt.Sprintf(" (set by %s %s before the POST)", c.where, roundAge(d.Time.Sub(c.at)))
-			}
-			diag += fmt.Sprintf(". %s has no SameSite attribute%s, so Chromium treats it as SameSite=Lax and sends it on a cross-site POST only within %s of setting it.", n, age, fmtWindow())
-			break
-		}
-		return sameSiteFinding{status: reports.StatusFail, observed: "cookie withheld from the POST back", diagnosis: diag, fix: sameSiteNoneFix(p, names, overHTTP)}
+		return sc.withheldFinding(d, effect, overHTTP)
 	}
-
-	// The cookies the sign-in needs: those the SP set during it that the POST carried back.
-	// Without the request's ExtraInfo, the ones the SP set and did not delete.
-	type needed struct {
-		name, sameSite, where string
-		secure                bool
-		age                   time.Duration
-		known                 bool // a Set-Cookie line was seen for it
-		raw                   string
-	}
-	var need []needed
-	add := func(name, sameSite string) {
-		n := needed{name: name, sameSite: sameSite}
-		if c := set[name]; c != nil {
-			n.sameSite, n.secure, n.where, n.age, n.known, n.raw = c.line.sameSite, c.line.secure, c.where, d.Time.Sub(c.at), true, c.line.raw
-		}
-		need = append(need, n)
-	}
-	if d.sentKnown {
-		for _, s := range d.Sent {
-			switch c := set[s.Name]; {
-			case c != nil:
-				add(s.Name, s.SameSite)
-			case s.SameSite == "":
-				// No Set-Cookie line seen (set by script or a subresource), but Chromium
-				// sends a cookie without SameSite on a cross-site POST only in its first
-				// 2 minutes: it was set during this sign-in.
-				add(s.Name, "")
-			}
-		}
-	} else {
-		for _, n := range order {
-			if !set[n].line.deleted {
-				add(n, "")
-			}
-		}
-	}
-	var lax, ok []needed
-	for _, n := range need {
+	var lax, ok []neededCookie
+	for _, n := range sc.needed(d) {
 		if n.sameSite == "" {
 			lax = append(lax, n)
 		} else {
@@ -354,33 +247,7 @@ func judgeSameSite(in sameSiteInput) sameSiteFinding {
 		}
 	}
 	if len(lax) > 0 {
-		var names, obs, parts []string
-		for _, n := range lax {
-			names = append(names, n.name)
-			attr := "no SameSite attribute"
-			if n.raw != "" {
-				attr = n.raw + ", which Chromium ignores (so no SameSite)"
-			}
-			where := "by the SP's pages (not by a Set-Cookie header of a page: a script or a subresource)"
-			if n.known {
-				where = fmt.Sprintf("by %s %s before the POST", n.where, roundAge(n.age))
-			}
-			obs = append(obs, n.name+" (no SameSite)")
-			parts = append(parts, fmt.Sprintf("%s (%s; set %s)", n.name, attr, where))
-		}
-		p := recogniseSP(names, all, headers)
-		res := "the SP signed the user in"
-		if !in.accepted {
-			res = "the SP did not sign the user in either (" + in.outcome + ")"
-		}
-		return sameSiteFinding{status: reports.StatusWarn,
-			observed: fmt.Sprintf("%s: %s sent on the POST back only within Chromium's %d-minute Lax+POST window", in.binding, strings.Join(obs, ", "), int(laxPOSTWindow/time.Minute)),
-			diagnosis: fmt.Sprintf("the IdP's cross-site POST to %s carried %s only through Chromium's Lax-by-default exception: a cookie without SameSite is treated as "+
-				"SameSite=Lax, which a cross-site POST does not carry — except within %s after the cookie was set (\"Lax+POST\"). Here %s; but a user who spends longer "+
-				"at the IdP (MFA, a password change, picking an account) comes back without it, and the SP loses the sign-in. Chrome and Edge behave so; "+
-				"browsers without Lax-by-default send it at any age.",
-				stripQuery(d.URL), strings.Join(parts, ", "), fmtWindow(), res),
-			fix: sameSiteNoneFix(p, names, overHTTP)}
+		return sc.laxPOSTFinding(in, d, lax, overHTTP)
 	}
 	if len(ok) == 0 {
 		return sameSiteFinding{status: reports.StatusPass,
@@ -396,6 +263,187 @@ func judgeSameSite(in sameSiteInput) sameSiteFinding {
 	}
 	return sameSiteFinding{status: reports.StatusPass,
 		observed: fmt.Sprintf("%s: the POST back to %s carried the SP's cookies %s", in.binding, stripQuery(d.URL), strings.Join(carried, ", "))}
+}
+
+// spCookies is what a sign-in's trace says about the SP's cookies, gathered in one pass
+// over the SP's hops (the IdP's are skipped: its cookies are not the SP's concern) so that
+// each of judgeSameSite's verdicts reads from the same facts.
+type spCookies struct {
+	// set are the cookies the SP set before the IdP's answer came back, by name (the last
+	// Set-Cookie line of each), and order their names in the order first set.
+	set   map[string]*spCookie
+	order []string
+	// all are the names of every cookie seen: set (before or after the answer), refused, or
+	// sent with the answer; recogniseSP tells the SP by them.
+	all []string
+	// rejected are the cookies the browser refused to store, as "name (reasons)", and
+	// rejectedAt the URL of the first hop that had one.
+	rejected   []string
+	rejectedAt string
+	// headers are the SP's response headers, every value of each, for recogniseSP.
+	headers map[string][]string
+}
+
+// collectSPCookies reads the SP's cookies from in's trace.
+func collectSPCookies(in sameSiteInput) *spCookies {
+	sc := &spCookies{set: map[string]*spCookie{}, headers: map[string][]string{}}
+	for i := range in.trace {
+		h := &in.trace[i]
+		if hostOf(h.URL) == in.idpHost {
+			continue
+		}
+		for k, v := range h.headers {
+			sc.headers[k] = append(sc.headers[k], v)
+		}
+		for _, r := range h.Rejected {
+			if sc.rejectedAt == "" {
+				sc.rejectedAt = stripQuery(h.URL)
+			}
+			if !slices.Contains(sc.rejected, r) {
+				sc.rejected = append(sc.rejected, r)
+			}
+			n, _, _ := strings.Cut(r, " (")
+			sc.all = append(sc.all, n)
+		}
+		for _, l := range h.SetCookies {
+			c := parseSetCookie(l, h.Time)
+			if c.name == "" {
+				continue
+			}
+			sc.all = append(sc.all, c.name)
+			if i >= in.ret {
+				continue
+			}
+			if _, ok := sc.set[c.name]; !ok {
+				sc.order = append(sc.order, c.name)
+			}
+			sc.set[c.name] = &spCookie{line: c, where: stripQuery(h.URL), at: h.Time}
+		}
+	}
+	for _, s := range in.trace[in.ret].Sent {
+		sc.all = append(sc.all, s.Name)
+	}
+	return sc
+}
+
+// rejectedFinding fails a sign-in in which the browser refused to store a cookie of the
+// SP. The two reasons that come from the SP's scheme (SameSite=None or Secure over plain
+// http) get their own explanation and the plain-HTTP fix, since SameSite=None cannot help
+// there. effect says what the refusal did to the sign-in.
+func (sc *spCookies) rejectedFinding(effect string) sameSiteFinding {
+	names := cookieNames(sc.rejected)
+	p := recogniseSP(names, sc.all, sc.headers)
+	why, fix := "", sameSiteNoneFix(p, names, false)
+	switch reasons := strings.Join(sc.rejected, " "); {
+	case strings.Contains(reasons, "SameSiteNoneInsecure"):
+		why = ": Chromium refuses a SameSite=None cookie that is not also Secure (SameSiteNoneInsecure)"
+		fix = plainHTTPFix(p)
+	case strings.Contains(reasons, "SecureOnly"):
+		why = ": Chromium takes a Secure cookie only from a secure origin (HTTPS, localhost or a loopback address), not from " + sc.rejectedAt + " (SecureOnly)"
+		fix = plainHTTPFix(p)
+	}
+	return sameSiteFinding{status: reports.StatusFail, observed: "cookie rejected when the SP set it",
+		diagnosis: fmt.Sprintf("the browser refused to store %s that the SP set at %s%s; so the SP's sign-in state was never kept, and %s", strings.Join(sc.rejected, ", "), sc.rejectedAt, why, effect),
+		fix:       fix}
+}
+
+// withheldFinding fails a sign-in whose POST back d went without some of the SP's cookies.
+// When one was withheld for having no SameSite, the diagnosis says how old it was, since
+// the Lax+POST window explains why the same SP can work in a quick manual test.
+func (sc *spCookies) withheldFinding(d *docEntry, effect string, overHTTP bool) sameSiteFinding {
+	names := cookieNames(d.Withheld)
+	p := recogniseSP(names, sc.all, sc.headers)
+	diag := fmt.Sprintf("the browser withheld %s from the IdP's cross-site POST to %s; %s", strings.Join(d.Withheld, ", "), stripQuery(d.URL), effect)
+	for _, w := range d.Withheld {
+		// SameSiteUnspecifiedTreatedAsLax, or Schemeful… (what Chromium 156 reports).
+		if !strings.Contains(w, "SameSiteUnspecifiedTreatedAsLax") {
+			continue
+		}
+		n, _, _ := strings.Cut(w, " (")
+		age := ""
+		if c := sc.set[n]; c != nil {
+			age = fmt.Sprintf(" (set by %s %s before the POST)", c.where, roundAge(d.Time.Sub(c.at)))
+		}
+		diag += fmt.Sprintf(". %s has no SameSite attribute%s, so Chromium treats it as SameSite=Lax and sends it on a cross-site POST only within %s of setting it.", n, age, fmtWindow())
+		break
+	}
+	return sameSiteFinding{status: reports.StatusFail, observed: "cookie withheld from the POST back", diagnosis: diag, fix: sameSiteNoneFix(p, names, overHTTP)}
+}
+
+// neededCookie is a cookie the sign-in needs on the POST back, with what is known of it.
+type neededCookie struct {
+	name, sameSite, where string
+	secure                bool
+	age                   time.Duration
+	known                 bool // a Set-Cookie line was seen for it
+	raw                   string
+}
+
+// needed are the cookies the sign-in needs: those the SP set during it that the POST back
+// d carried. Without the request's ExtraInfo (what was sent is unknown), the ones the SP
+// set and did not delete.
+func (sc *spCookies) needed(d *docEntry) []neededCookie {
+	var need []neededCookie
+	add := func(name, sameSite string) {
+		n := neededCookie{name: name, sameSite: sameSite}
+		if c := sc.set[name]; c != nil {
+			n.sameSite, n.secure, n.where, n.age, n.known, n.raw = c.line.sameSite, c.line.secure, c.where, d.Time.Sub(c.at), true, c.line.raw
+		}
+		need = append(need, n)
+	}
+	if d.sentKnown {
+		for _, s := range d.Sent {
+			switch c := sc.set[s.Name]; {
+			case c != nil:
+				add(s.Name, s.SameSite)
+			case s.SameSite == "":
+				// No Set-Cookie line seen (set by script or a subresource), but Chromium
+				// sends a cookie without SameSite on a cross-site POST only in its first
+				// 2 minutes: it was set during this sign-in.
+				add(s.Name, "")
+			}
+		}
+	} else {
+		for _, n := range sc.order {
+			if !sc.set[n].line.deleted {
+				add(n, "")
+			}
+		}
+	}
+	return need
+}
+
+// laxPOSTFinding warns about a sign-in whose POST back d carried the needed cookies lax
+// (no SameSite) only through Chromium's Lax+POST exception: it worked here, but fails for
+// a user who spends longer at the IdP than the window.
+func (sc *spCookies) laxPOSTFinding(in sameSiteInput, d *docEntry, lax []neededCookie, overHTTP bool) sameSiteFinding {
+	var names, obs, parts []string
+	for _, n := range lax {
+		names = append(names, n.name)
+		attr := "no SameSite attribute"
+		if n.raw != "" {
+			attr = n.raw + ", which Chromium ignores (so no SameSite)"
+		}
+		where := "by the SP's pages (not by a Set-Cookie header of a page: a script or a subresource)"
+		if n.known {
+			where = fmt.Sprintf("by %s %s before the POST", n.where, roundAge(n.age))
+		}
+		obs = append(obs, n.name+" (no SameSite)")
+		parts = append(parts, fmt.Sprintf("%s (%s; set %s)", n.name, attr, where))
+	}
+	p := recogniseSP(names, sc.all, sc.headers)
+	res := "the SP signed the user in"
+	if !in.accepted {
+		res = "the SP did not sign the user in either (" + in.outcome + ")"
+	}
+	return sameSiteFinding{status: reports.StatusWarn,
+		observed: fmt.Sprintf("%s: %s sent on the POST back only within Chromium's %d-minute Lax+POST window", in.binding, strings.Join(obs, ", "), int(laxPOSTWindow/time.Minute)),
+		diagnosis: fmt.Sprintf("the IdP's cross-site POST to %s carried %s only through Chromium's Lax-by-default exception: a cookie without SameSite is treated as "+
+			"SameSite=Lax, which a cross-site POST does not carry — except within %s after the cookie was set (\"Lax+POST\"). Here %s; but a user who spends longer "+
+			"at the IdP (MFA, a password change, picking an account) comes back without it, and the SP loses the sign-in. Chrome and Edge behave so; "+
+			"browsers without Lax-by-default send it at any age.",
+			stripQuery(d.URL), strings.Join(parts, ", "), fmtWindow(), res),
+		fix: sameSiteNoneFix(p, names, overHTTP)}
 }
 
 // insecureOrigin reports whether Chromium refuses Secure cookies from a URL's origin (so

@@ -236,154 +236,193 @@ func (e *FieldError) Error() string {
 // Validate checks the target and fills in defaults. The error lists every problem, each
 // naming the field and the fix.
 func (t *Target) Validate() error {
-	var errs []error
-	bad := func(field, problem, fix string) { errs = append(errs, &FieldError{field, problem, fix}) }
-	checkURL := func(field, s string, required bool) {
-		if s == "" {
-			if required {
-				bad(field, "missing", "give the absolute URL, e.g. https://app.example.test/login")
-			}
-			return
-		}
-		u, err := url.Parse(s)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			bad(field, fmt.Sprintf("%q is not an absolute http(s) URL", s), "write it as https://host[:port]/path")
-		}
-	}
-	checkRe := func(field, s string, groups int) {
-		if s == "" {
-			return
-		}
-		re, err := regexp.Compile(s)
-		if err != nil {
-			bad(field, fmt.Sprintf("invalid regular expression: %v", err), "use Go (RE2) syntax; escape backslashes in YAML double quotes")
-			return
-		}
-		if groups > 0 && re.NumSubexp() < groups {
-			bad(field, "has no capturing group", `capture the identity, e.g. "Signed in as (\\S+)"`)
-		}
-	}
-	checkSuccess := func(prefix string, s *Success) {
-		checkRe(prefix+".url", s.URL, 0)
-		checkRe(prefix+".text", s.Text, 0)
-		checkRe(prefix+".identity", s.Identity, 1)
-	}
+	var v targetProblems
 	if strings.TrimSpace(t.Name) == "" {
-		bad("name", "missing", "name the SP, e.g. name: Contoso CRM (staging)")
+		v.bad("name", "missing", "name the SP, e.g. name: Contoso CRM (staging)")
 	}
 	if t.SAML == nil && t.OIDC == nil {
-		bad("saml/oidc", "the target has neither a saml nor an oidc section", "describe at least one protocol the SP signs in with")
+		v.bad("saml/oidc", "the target has neither a saml nor an oidc section", "describe at least one protocol the SP signs in with")
 	}
-	checkSuccess("success", &t.Success)
-	if s := t.SAML; s != nil {
-		if s.EntityID == "" && s.MetadataURL == "" && s.MetadataFile == "" {
-			bad("saml.entityId", "missing (and no metadataUrl or metadataFile to read it from)", "give the SP's entity ID (the Identifier in Entra) or its metadata URL")
-		}
-		checkURL("saml.metadataUrl", s.MetadataURL, false)
-		checkURL("saml.sloUrl", s.SLOURL, false)
-		if len(s.ACSURLs) == 0 && s.MetadataURL == "" && s.MetadataFile == "" {
-			bad("saml.acsUrls", "missing (and no metadataUrl or metadataFile to read them from)", "list the SP's Assertion Consumer Service URLs (Reply URLs in Entra)")
-		}
-		for i, a := range s.ACSURLs {
-			checkURL(fmt.Sprintf("saml.acsUrls[%d]", i), a, true)
-		}
-		if len(s.SignIn) == 0 && !s.IdPInitiated {
-			bad("saml.signIn", "no sign-in URL (and the SP does not take IdP-initiated sign-in)", "list at least one: signIn: [{url: https://sp.example.test/login}]; or, for an SP that is signed in to from My Apps only, set idpInitiated: true")
-		}
-		for i := range s.SignIn {
-			si := &s.SignIn[i]
-			f := fmt.Sprintf("saml.signIn[%d]", i)
-			checkURL(f+".url", si.URL, true)
-			checkURL(f+".logoutUrl", si.LogoutURL, false)
-			switch strings.ToLower(si.Binding) {
-			case "", "redirect", "http-redirect":
-				si.Binding = "redirect"
-			case "post", "http-post":
-				si.Binding = "post"
-			default:
-				bad(f+".binding", fmt.Sprintf("%q is not a binding", si.Binding), "use redirect or post")
-			}
-		}
-		if s.Success != nil {
-			checkSuccess("saml.success", s.Success)
-		}
+	v.checkSuccess("success", &t.Success)
+	if t.SAML != nil {
+		v.saml(t.SAML)
 	}
-	if o := t.OIDC; o != nil {
-		if len(o.SignIn) == 0 {
-			bad("oidc.signIn", "no sign-in URL", "list at least one: signIn: [{url: …, redirectUri: …}]")
-		}
-		for i := range o.SignIn {
-			si := &o.SignIn[i]
-			f := fmt.Sprintf("oidc.signIn[%d]", i)
-			checkURL(f+".url", si.URL, true)
-			checkURL(f+".redirectUri", si.RedirectURI, true)
-			switch si.ResponseMode {
-			case "":
-				si.ResponseMode = "query"
-			case "query", "form_post":
-			default:
-				bad(f+".responseMode", fmt.Sprintf("%q is not a response mode", si.ResponseMode), "use query or form_post (fragment is not used by the code flow of a server-side RP)")
-			}
-			switch strings.Join(strings.Fields(si.ResponseType), " ") {
-			case "", "code":
-				si.ResponseType = "code"
-			case "code id_token", "code id_token token":
-				si.ResponseType = strings.Join(strings.Fields(si.ResponseType), " ")
-			default:
-				bad(f+".responseType", fmt.Sprintf("%q is not a response type the harness drives", si.ResponseType), "use code, or code id_token (code id_token token) for the hybrid flow")
-			}
-			si.UserInfo = strings.ToUpper(si.UserInfo)
-			if si.UserInfo != "" && si.UserInfo != "GET" && si.UserInfo != "POST" {
-				bad(f+".userinfo", fmt.Sprintf("%q is not a method", si.UserInfo), `use GET, POST, or leave it out when the RP does not call userinfo`)
-			}
-			switch si.Platform {
-			case "":
-				si.Platform = "web"
-			case "web", "spa":
-			default:
-				bad(f+".platform", fmt.Sprintf("%q is not a platform", si.Platform), "use web (confidential client) or spa")
-			}
-			if si.Platform == "spa" && !si.PKCE {
-				bad(f+".pkce", "a spa sign-in without PKCE", "Entra requires PKCE on the SPA platform ("+idp.ErrSPANeedsPKCE.Name()+"): set pkce: true")
-			}
-		}
-		if o.ClientID == "" && t.IdP.Config != "" {
-			bad("oidc.clientId", "missing", "give the Application (client) ID the RP is configured with")
-		}
-		if o.Success != nil {
-			checkSuccess("oidc.success", o.Success)
-		}
+	if t.OIDC != nil {
+		v.oidc(t.OIDC, t.IdP.Config != "")
 	}
 	if t.IdP.PublicURL != "" {
-		checkURL("idp.publicUrl", t.IdP.PublicURL, false)
+		v.checkURL("idp.publicUrl", t.IdP.PublicURL, false)
 		if u, err := url.Parse(t.IdP.PublicURL); err == nil && u.Scheme == "https" && !t.IdP.TLS {
-			bad("idp.tls", "publicUrl is https but tls is off", "set tls: true (the mock serves HTTPS with its own CA) or use an http publicUrl")
+			v.bad("idp.tls", "publicUrl is https but tls is off", "set tls: true (the mock serves HTTPS with its own CA) or use an http publicUrl")
 		}
 	}
-	for i, o := range t.Expectations {
+	v.expectations(t.Expectations)
+	for h, ip := range t.Hosts {
+		if strings.ContainsAny(h, " ,") || strings.ContainsAny(ip, " ,") || h == "" || ip == "" {
+			v.bad("hosts."+h, "bad host mapping", "map a host name to an address, e.g. login.example.test: 127.0.0.1")
+		}
+	}
+	return errors.Join(v.errs...)
+}
+
+// targetProblems collects Validate's problems, in the order the target's fields are
+// checked, so that the user sees every problem at once rather than one per run.
+type targetProblems struct {
+	errs []error
+}
+
+// bad records a problem of a field and its fix.
+func (v *targetProblems) bad(field, problem, fix string) {
+	v.errs = append(v.errs, &FieldError{field, problem, fix})
+}
+
+// checkURL checks that s is an absolute http(s) URL; "" is a problem only when required.
+func (v *targetProblems) checkURL(field, s string, required bool) {
+	if s == "" {
+		if required {
+			v.bad(field, "missing", "give the absolute URL, e.g. https://app.example.test/login")
+		}
+		return
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.bad(field, fmt.Sprintf("%q is not an absolute http(s) URL", s), "write it as https://host[:port]/path")
+	}
+}
+
+// checkRe checks that s ("" allowed) is a regular expression with at least groups capturing
+// groups.
+func (v *targetProblems) checkRe(field, s string, groups int) {
+	if s == "" {
+		return
+	}
+	re, err := regexp.Compile(s)
+	if err != nil {
+		v.bad(field, fmt.Sprintf("invalid regular expression: %v", err), "use Go (RE2) syntax; escape backslashes in YAML double quotes")
+		return
+	}
+	if groups > 0 && re.NumSubexp() < groups {
+		v.bad(field, "has no capturing group", `capture the identity, e.g. "Signed in as (\\S+)"`)
+	}
+}
+
+// checkSuccess checks a Success section: identity must capture the user.
+func (v *targetProblems) checkSuccess(prefix string, s *Success) {
+	v.checkRe(prefix+".url", s.URL, 0)
+	v.checkRe(prefix+".text", s.Text, 0)
+	v.checkRe(prefix+".identity", s.Identity, 1)
+}
+
+// saml checks the saml section and fills in each sign-in's binding.
+func (v *targetProblems) saml(s *SAMLTarget) {
+	if s.EntityID == "" && s.MetadataURL == "" && s.MetadataFile == "" {
+		v.bad("saml.entityId", "missing (and no metadataUrl or metadataFile to read it from)", "give the SP's entity ID (the Identifier in Entra) or its metadata URL")
+	}
+	v.checkURL("saml.metadataUrl", s.MetadataURL, false)
+	v.checkURL("saml.sloUrl", s.SLOURL, false)
+	if len(s.ACSURLs) == 0 && s.MetadataURL == "" && s.MetadataFile == "" {
+		v.bad("saml.acsUrls", "missing (and no metadataUrl or metadataFile to read them from)", "list the SP's Assertion Consumer Service URLs (Reply URLs in Entra)")
+	}
+	for i, a := range s.ACSURLs {
+		v.checkURL(fmt.Sprintf("saml.acsUrls[%d]", i), a, true)
+	}
+	if len(s.SignIn) == 0 && !s.IdPInitiated {
+		v.bad("saml.signIn", "no sign-in URL (and the SP does not take IdP-initiated sign-in)", "list at least one: signIn: [{url: https://sp.example.test/login}]; or, for an SP that is signed in to from My Apps only, set idpInitiated: true")
+	}
+	for i := range s.SignIn {
+		si := &s.SignIn[i]
+		f := fmt.Sprintf("saml.signIn[%d]", i)
+		v.checkURL(f+".url", si.URL, true)
+		v.checkURL(f+".logoutUrl", si.LogoutURL, false)
+		switch strings.ToLower(si.Binding) {
+		case "", "redirect", "http-redirect":
+			si.Binding = "redirect"
+		case "post", "http-post":
+			si.Binding = "post"
+		default:
+			v.bad(f+".binding", fmt.Sprintf("%q is not a binding", si.Binding), "use redirect or post")
+		}
+	}
+	if s.Success != nil {
+		v.checkSuccess("saml.success", s.Success)
+	}
+}
+
+// oidc checks the oidc section and fills in each sign-in's defaults. configured says the
+// target gives a mock IdP config file (idp.config): the app is then the admin's, not one
+// made from this target, so the client ID the RP uses must be given.
+func (v *targetProblems) oidc(o *OIDCTarget, configured bool) {
+	if len(o.SignIn) == 0 {
+		v.bad("oidc.signIn", "no sign-in URL", "list at least one: signIn: [{url: …, redirectUri: …}]")
+	}
+	for i := range o.SignIn {
+		v.oidcSignIn(fmt.Sprintf("oidc.signIn[%d]", i), &o.SignIn[i])
+	}
+	if o.ClientID == "" && configured {
+		v.bad("oidc.clientId", "missing", "give the Application (client) ID the RP is configured with")
+	}
+	if o.Success != nil {
+		v.checkSuccess("oidc.success", o.Success)
+	}
+}
+
+// oidcSignIn checks one OIDC sign-in (field f) and fills in its defaults: response mode
+// query, response type code, platform web.
+func (v *targetProblems) oidcSignIn(f string, si *OIDCSignIn) {
+	v.checkURL(f+".url", si.URL, true)
+	v.checkURL(f+".redirectUri", si.RedirectURI, true)
+	switch si.ResponseMode {
+	case "":
+		si.ResponseMode = "query"
+	case "query", "form_post":
+	default:
+		v.bad(f+".responseMode", fmt.Sprintf("%q is not a response mode", si.ResponseMode), "use query or form_post (fragment is not used by the code flow of a server-side RP)")
+	}
+	switch strings.Join(strings.Fields(si.ResponseType), " ") {
+	case "", "code":
+		si.ResponseType = "code"
+	case "code id_token", "code id_token token":
+		si.ResponseType = strings.Join(strings.Fields(si.ResponseType), " ")
+	default:
+		v.bad(f+".responseType", fmt.Sprintf("%q is not a response type the harness drives", si.ResponseType), "use code, or code id_token (code id_token token) for the hybrid flow")
+	}
+	si.UserInfo = strings.ToUpper(si.UserInfo)
+	if si.UserInfo != "" && si.UserInfo != "GET" && si.UserInfo != "POST" {
+		v.bad(f+".userinfo", fmt.Sprintf("%q is not a method", si.UserInfo), `use GET, POST, or leave it out when the RP does not call userinfo`)
+	}
+	switch si.Platform {
+	case "":
+		si.Platform = "web"
+	case "web", "spa":
+	default:
+		v.bad(f+".platform", fmt.Sprintf("%q is not a platform", si.Platform), "use web (confidential client) or spa")
+	}
+	if si.Platform == "spa" && !si.PKCE {
+		v.bad(f+".pkce", "a spa sign-in without PKCE", "Entra requires PKCE on the SPA platform ("+idp.ErrSPANeedsPKCE.Name()+"): set pkce: true")
+	}
+}
+
+// expectations checks the target's expectation overrides: each names checks that exist,
+// an expectation, and the reason the report shows.
+func (v *targetProblems) expectations(list []Override) {
+	for i, o := range list {
 		f := fmt.Sprintf("expectations[%d]", i)
 		if o.Check == "" {
-			bad(f+".check", "missing", "name a check ID or glob, e.g. saml.cert.expired")
+			v.bad(f+".check", "missing", "name a check ID or glob, e.g. saml.cert.expired")
 		} else if _, err := path.Match(o.Check, ""); err != nil {
-			bad(f+".check", fmt.Sprintf("bad glob %q", o.Check), "use * and ? only")
+			v.bad(f+".check", fmt.Sprintf("bad glob %q", o.Check), "use * and ? only")
 		} else if !slices.ContainsFunc(Catalog(), func(c Check) bool { return c.Matches(o.Check) }) {
-			bad(f+".check", fmt.Sprintf("%q matches no check", o.Check), "run `conformance list` for the IDs")
+			v.bad(f+".check", fmt.Sprintf("%q matches no check", o.Check), "run `conformance list` for the IDs")
 		}
 		switch o.Expect {
 		case "accept", "reject", "warn", "skip":
 		default:
-			bad(f+".expect", fmt.Sprintf("%q is not an expectation", o.Expect), "use accept, reject, warn or skip")
+			v.bad(f+".expect", fmt.Sprintf("%q is not an expectation", o.Expect), "use accept, reject, warn or skip")
 		}
 		if strings.TrimSpace(o.Reason) == "" {
-			bad(f+".reason", "missing", "say why the SP may differ here; the report shows it")
+			v.bad(f+".reason", "missing", "say why the SP may differ here; the report shows it")
 		}
 	}
-	for h, ip := range t.Hosts {
-		if strings.ContainsAny(h, " ,") || strings.ContainsAny(ip, " ,") || h == "" || ip == "" {
-			bad("hosts."+h, "bad host mapping", "map a host name to an address, e.g. login.example.test: 127.0.0.1")
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // success is the Success in force for a protocol, with defaults.
