@@ -177,8 +177,9 @@ func (s *Server) flowBrowser(w http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(flowCookie); err == nil && validFlowCookie(c.Value) {
 		return c.Value
 	}
-	// From crypto/rand, not s.rand: a draw from the server's (possibly seeded) source would
-	// shift every later ID and key of a reproducible run, and the value is never printed.
+	// From crypto/rand, not s.rand: the cookie is a secret that binds the flow to this
+	// browser, which a seeded source (tests, golden files) would make guessable; and a draw
+	// from s.rand would shift every later ID of a reproducible run. It is never printed.
 	v := rand.Text()
 	http.SetCookie(w, s.cookie(flowCookie, v, 0))
 	return v
