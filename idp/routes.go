@@ -37,12 +37,17 @@ func (s *Server) routeTable() []route {
 
 		// OpenID Connect and OAuth 2.0 (oidc_*.go).
 		{groupOIDC, "GET /{tenant}/v2.0/.well-known/openid-configuration", "v2.0 discovery document", s.handleDiscoveryV2},
+		{groupOIDC, "OPTIONS /{tenant}/v2.0/.well-known/openid-configuration", "CORS preflight (GET, OPTIONS; any origin)", preflight(corsGetMethods, false)},
 		{groupOIDC, "GET /{tenant}/.well-known/openid-configuration", "v1.0 discovery document", s.handleDiscoveryV1},
+		{groupOIDC, "OPTIONS /{tenant}/.well-known/openid-configuration", "CORS preflight (GET, OPTIONS; any origin)", preflight(corsGetMethods, false)},
 		{groupOIDC, "GET /{tenant}/discovery/v2.0/keys", "v2.0 JWKS (with each key's issuer)", s.handleKeys},
+		{groupOIDC, "OPTIONS /{tenant}/discovery/v2.0/keys", "CORS preflight (GET, OPTIONS; any origin)", preflight(corsGetMethods, false)},
 		{groupOIDC, "GET /{tenant}/discovery/keys", "v1.0 JWKS", s.handleKeys},
+		{groupOIDC, "OPTIONS /{tenant}/discovery/keys", "CORS preflight (GET, OPTIONS; any origin)", preflight(corsGetMethods, false)},
 		{groupOIDC, "GET /{tenant}/oauth2/v2.0/authorize", "authorization endpoint (query)", s.handleAuthorize},
 		{groupOIDC, "POST /{tenant}/oauth2/v2.0/authorize", "authorization endpoint (form post)", s.handleAuthorize},
 		{groupOIDC, "/{tenant}/oauth2/v2.0/token", "token endpoint (POST only; other methods: error JSON)", s.handleToken},
+		{groupOIDC, "OPTIONS /{tenant}/oauth2/v2.0/token", "CORS preflight of a SPA's redemption (POST, OPTIONS; the request's Origin)", preflight(corsPostMethods, true)},
 		{groupOIDC, "GET /{tenant}/oauth2/v2.0/logout", "end_session_endpoint (front-channel logout)", s.handleLogout},
 		{groupOIDC, "POST /{tenant}/oauth2/v2.0/logout", "end_session_endpoint, form post", s.handleLogout},
 		{groupOIDC, "GET /oidc/userinfo", "userinfo (Graph's), with a Bearer access token", s.handleUserInfo},
