@@ -39,7 +39,7 @@
 //	GET     /{tenant}/saml2                     AuthnRequest, or LogoutRequest (SLO), by HTTP-Redirect
 //	POST    /{tenant}/saml2                     AuthnRequest (HTTP-POST)
 //	GET     /{tenant}/federationmetadata/2007-06/federationmetadata.xml
-//	                                            ?appid={appId}: the app's signed metadata (UTF-8 BOM)
+//	                                            ?appid={appId}: the app's signed metadata (UTF-8 BOM); no appid: the tenant's (tenant key); common, organizations: entityID https://sts.windows.net/{tenantid}/
 //	GET     /{tenant}/FederationMetadata/2007-06/FederationMetadata.xml
 //	                                            the same, in the portal's spelling
 //	GET     /myapps/signin/{appId}              ?tenantId={tid}: IdP-initiated sign-in ("User access URL")

@@ -30,7 +30,7 @@ func (s *Server) routeTable() []route {
 		// SAML: Entra's single SAML endpoint, metadata and the "User access URL".
 		{groupSAML, "GET /{tenant}/saml2", "AuthnRequest, or LogoutRequest (SLO), by HTTP-Redirect", s.handleSAML2},
 		{groupSAML, "POST /{tenant}/saml2", "AuthnRequest (HTTP-POST)", s.handleSAML2},
-		{groupSAML, "GET /{tenant}/federationmetadata/2007-06/federationmetadata.xml", "?appid={appId}: the app's signed metadata (UTF-8 BOM)", s.handleMetadata},
+		{groupSAML, "GET /{tenant}/federationmetadata/2007-06/federationmetadata.xml", "?appid={appId}: the app's signed metadata (UTF-8 BOM); no appid: the tenant's (tenant key); common, organizations: entityID https://sts.windows.net/{tenantid}/", s.handleMetadata},
 		{groupSAML, "GET /{tenant}/FederationMetadata/2007-06/FederationMetadata.xml", "the same, in the portal's spelling", s.handleMetadata},
 		{groupSAML, "GET /myapps/signin/{appId}", "?tenantId={tid}: IdP-initiated sign-in (\"User access URL\")", s.handleIdPInitiated},
 		{groupSAML, "POST /{tenant}/login", "the sign-in page's form (email, then password); needs the page's esctx cookie (else AADSTS90100)", s.handleLogin},
