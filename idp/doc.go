@@ -39,23 +39,29 @@
 //	GET     /{tenant}/saml2                     AuthnRequest, or LogoutRequest (SLO), by HTTP-Redirect
 //	POST    /{tenant}/saml2                     AuthnRequest (HTTP-POST)
 //	GET     /{tenant}/federationmetadata/2007-06/federationmetadata.xml
-//	                                            ?appid={appId}: the app's signed metadata (UTF-8 BOM)
+//	                                            ?appid={appId}: the app's signed metadata (UTF-8 BOM); no appid: the tenant's (tenant key); common, organizations: entityID https://sts.windows.net/{tenantid}/
 //	GET     /{tenant}/FederationMetadata/2007-06/FederationMetadata.xml
 //	                                            the same, in the portal's spelling
 //	GET     /myapps/signin/{appId}              ?tenantId={tid}: IdP-initiated sign-in ("User access URL")
-//	POST    /{tenant}/login                     the sign-in page's form (email, then password);
-//	                                            needs the page's esctx cookie (else AADSTS90100)
+//	POST    /{tenant}/login                     the sign-in page's form (email, then password); needs the page's esctx cookie (else AADSTS90100)
 //
 //	OpenID Connect and OAuth 2.0
 //	GET     /{tenant}/v2.0/.well-known/openid-configuration
 //	                                            v2.0 discovery document
+//	OPTIONS /{tenant}/v2.0/.well-known/openid-configuration
+//	                                            CORS preflight (GET, OPTIONS; any origin)
 //	GET     /{tenant}/.well-known/openid-configuration
 //	                                            v1.0 discovery document
+//	OPTIONS /{tenant}/.well-known/openid-configuration
+//	                                            CORS preflight (GET, OPTIONS; any origin)
 //	GET     /{tenant}/discovery/v2.0/keys       v2.0 JWKS (with each key's issuer)
+//	OPTIONS /{tenant}/discovery/v2.0/keys       CORS preflight (GET, OPTIONS; any origin)
 //	GET     /{tenant}/discovery/keys            v1.0 JWKS
+//	OPTIONS /{tenant}/discovery/keys            CORS preflight (GET, OPTIONS; any origin)
 //	GET     /{tenant}/oauth2/v2.0/authorize     authorization endpoint (query)
 //	POST    /{tenant}/oauth2/v2.0/authorize     authorization endpoint (form post)
 //	*       /{tenant}/oauth2/v2.0/token         token endpoint (POST only; other methods: error JSON)
+//	OPTIONS /{tenant}/oauth2/v2.0/token         CORS preflight of a SPA's redemption (POST, OPTIONS; the request's Origin)
 //	GET     /{tenant}/oauth2/v2.0/logout        end_session_endpoint (front-channel logout)
 //	POST    /{tenant}/oauth2/v2.0/logout        end_session_endpoint, form post
 //	GET     /oidc/userinfo                      userinfo (Graph's), with a Bearer access token

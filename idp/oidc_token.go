@@ -36,6 +36,7 @@ type tokenRequest struct {
 // handleToken is /{tenant}/oauth2/v2.0/token.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	ev := &Event{Protocol: "OIDC", Kind: EventToken, Binding: r.Method, CorrelationID: s.rand.guid()}
+	allowTokenOrigin(w, r) // before any answer: a SPA must be able to read the errors too
 	if r.Method != http.MethodPost {
 		s.writeTokenError(w, errPostOnly(r.Method), ev)
 		return
@@ -397,10 +398,7 @@ func (s *Server) writeTokenSuccess(w http.ResponseWriter, tr *tokenRequest, resp
 	}
 	s.record(ev)
 	h := w.Header()
-	h.Set("x-ms-request-id", ev.ID)
-	if tr.origin != "" {
-		h.Set("Access-Control-Allow-Origin", tr.origin)
-	}
+	h.Set("x-ms-request-id", ev.ID) // Access-Control-Allow-Origin: set by handleToken
 	writeJSON(w, http.StatusOK, resp, true)
 }
 

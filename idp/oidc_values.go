@@ -21,6 +21,13 @@ func (s *Server) oidcAdminValues() []AppValues {
 			add("OpenID Connect metadata document", s.base()+"/"+seg+"/v2.0/.well-known/openid-configuration")
 			add("OAuth 2.0 authorization endpoint (v2)", s.base()+"/"+seg+"/oauth2/v2.0/authorize")
 			add("OAuth 2.0 token endpoint (v2)", s.base()+"/"+seg+"/oauth2/v2.0/token")
+			if a.multiTenant() {
+				// The portal's Endpoints blade (and vendor guides that follow it, CloudTalk's
+				// among them) give the home tenant's authority even for a multi-tenant app, so
+				// an admin may configure either; both must be at hand.
+				add("Authority (this tenant; portal Endpoints blade)", s.base()+"/"+t.ID+"/v2.0")
+				add("OpenID Connect metadata document (this tenant)", s.base()+"/"+t.ID+"/v2.0/.well-known/openid-configuration")
+			}
 			for _, p := range []struct {
 				name string
 				uris []string

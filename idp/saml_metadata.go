@@ -3,6 +3,7 @@ package idp
 import (
 	"bytes"
 	"crypto/x509"
+	"errors"
 	"mime"
 	"net/http"
 	"slices"
@@ -103,6 +104,9 @@ func (s *Server) metadata(t *Tenant, app *EnterpriseApp) ([]byte, error) {
 type metadataCache struct {
 	mu   sync.Mutex
 	docs map[*EnterpriseApp]*metadataDoc
+	// scoped are the documents without an app: per tenant ID, and "common" /
+	// "organizations" (saml_metadata_tenant.go).
+	scoped map[string]*metadataDoc
 }
 
 type metadataDoc struct {
@@ -127,15 +131,24 @@ func (a metadataState) equal(b metadataState) bool {
 	return a.tenant == b.tenant && a.base == b.base && slices.Equal(a.keys, b.keys)
 }
 
-// buildMetadata makes and signs the document.
+// buildMetadata makes and signs the app's document: the tenant's endpoints and entity ID,
+// the app's certificates, signed with the app's active one.
 func (s *Server) buildMetadata(t *Tenant, app *EnterpriseApp, keys []*SigningKey) ([]byte, error) {
-	tid := t.ID
-	wsfed := s.base() + "/" + tid + "/wsfed"
-	saml2 := s.LoginURL(t)
+	return s.buildFedMetadata(t.ID, EntityID(t), keys, s.activeKey(app))
+}
+
+// buildFedMetadata makes and signs a federation metadata document whose endpoints are under
+// {base}/{seg} (a tenant ID, or "common" / "organizations"), naming entityID, listing the
+// published keys in every role and signed by signer. The app, tenant and common documents
+// differ only in these (compare samples federationmetadata-app-2024.xml,
+// -tenant-2021-certs-replaced.xml and -common-2026.xml: the same element paths).
+func (s *Server) buildFedMetadata(seg, entityID string, keys []*SigningKey, signer *SigningKey) ([]byte, error) {
+	wsfed := s.base() + "/" + seg + "/wsfed"
+	saml2 := s.base() + "/" + seg + "/saml2"
 
 	ed := etree.NewElement("EntityDescriptor")
 	ed.CreateAttr("ID", "_"+s.rand.guid())
-	ed.CreateAttr("entityID", EntityID(t))
+	ed.CreateAttr("entityID", entityID)
 	ed.CreateAttr("xmlns", nsMetadata)
 	keyDescriptors := func(parent *etree.Element) {
 		for _, k := range keys {
@@ -175,7 +188,7 @@ func (s *Server) buildMetadata(t *Tenant, app *EnterpriseApp, keys []*SigningKey
 	endpoint(sts, "fed:SecurityTokenServiceEndpoint", wsfed)
 	endpoint(sts, "fed:PassiveRequestorEndpoint", wsfed)
 	as := role("fed:ApplicationServiceType")
-	endpoint(as, "fed:TargetScopes", EntityID(t))
+	endpoint(as, "fed:TargetScopes", entityID)
 	endpoint(as, "fed:ApplicationServiceEndpoint", wsfed)
 	endpoint(as, "fed:PassiveRequestorEndpoint", wsfed)
 	idp := ed.CreateElement("IDPSSODescriptor")
@@ -187,8 +200,10 @@ func (s *Server) buildMetadata(t *Tenant, app *EnterpriseApp, keys []*SigningKey
 		e.CreateAttr("Location", saml2)
 	}
 
-	key := s.activeKey(app)
-	ctx, err := signingContext(key, AlgorithmSHA256)
+	if signer == nil {
+		return nil, errors.New("federation metadata: no active signing key")
+	}
+	ctx, err := signingContext(signer, AlgorithmSHA256)
 	if err != nil {
 		return nil, err
 	}
@@ -210,10 +225,7 @@ func (s *Server) buildMetadata(t *Tenant, app *EnterpriseApp, keys []*SigningKey
 
 // appFromQuery finds the app named by ?appid= in tenant t.
 func appFromQuery(t *Tenant, r *http.Request) *EnterpriseApp {
-	id := r.URL.Query().Get("appid")
-	if id == "" {
-		id = r.URL.Query().Get("appId")
-	}
+	id := appIDParam(r)
 	for _, a := range t.EnterpriseApps {
 		if strings.EqualFold(a.AppID, id) {
 			return a
@@ -222,14 +234,25 @@ func appFromQuery(t *Tenant, r *http.Request) *EnterpriseApp {
 	return nil
 }
 
-// handleMetadata serves /{tenant}/federationmetadata/2007-06/federationmetadata.xml?appid=.
+// handleMetadata serves /{tenant}/federationmetadata/2007-06/federationmetadata.xml: with
+// ?appid= the app's document, without it the tenant's, and under common / organizations the
+// tenant-independent one.
 func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
-	ev := &Event{Protocol: "SAML", Kind: EventMetadata, Request: map[string]string{"appid": r.URL.Query().Get("appid")}}
+	ev := &Event{Protocol: "SAML", Kind: EventMetadata, Request: map[string]string{"appid": truncate(appIDParam(r), 128)}}
+	if seg := r.PathValue("tenant"); isMultiTenantSegment(seg) {
+		s.serveCommonMetadata(w, r, seg, ev)
+		return
+	}
 	t := s.tenantFromPath(w, r, ev)
 	if t == nil {
 		return
 	}
 	ev.TenantID = t.ID
+	if appIDParam(r) == "" {
+		// No appid: the tenant's own document, as Entra serves it (signed with the tenant key).
+		s.serveScopedMetadata(w, r, t.ID, EntityID(t), []*Tenant{t}, ev)
+		return
+	}
 	app := appFromQuery(t, r)
 	if app == nil {
 		s.renderErrorPage(w, r, errAppNotFound(r.URL.Query().Get("appid"), t.ID), ev)

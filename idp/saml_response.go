@@ -20,7 +20,7 @@ type samlResponseInput struct {
 	User         *User
 	Destination  string // the ACS URL
 	InResponseTo string // empty for IdP-initiated
-	Audience     string
+	Audience     string // "" for the default Identifier (IdP-initiated); SP-initiated: the request's Issuer
 	NameIDFormat string // requested NameIDPolicy Format, "" if none
 	AuthnInstant time.Time
 	IssueInstant time.Time

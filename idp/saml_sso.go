@@ -16,7 +16,12 @@ type samlAuthn struct {
 	acs          string
 	relayState   string
 	nameIDFormat string
-	ev           Event // the request's log entry, reused for the response
+	// audience is the assertion's Audience: Entra puts the AuthnRequest's Issuer there
+	// (it is one of the app's Identifiers, or the request is refused with AADSTS700016), so
+	// an app with several Identifiers gets the one it asked as; "" (IdP-initiated) means the
+	// default Identifier, as there is no request to take it from.
+	audience string
+	ev       Event // the request's log entry, reused for the response
 }
 
 // handleSAML2 is /{tenant}/saml2: AuthnRequests by HTTP-Redirect and HTTP-POST, and
@@ -254,7 +259,8 @@ func (s *Server) handleAuthnRequest(w http.ResponseWriter, r *http.Request, t *T
 		}
 		acs = u
 	}
-	a := &samlAuthn{tenant: t, app: app, requestID: m.ID, acs: acs, relayState: relay, nameIDFormat: format, ev: *ev}
+	a := &samlAuthn{tenant: t, app: app, requestID: m.ID, acs: acs, relayState: relay, nameIDFormat: format,
+		audience: audienceFor(m.Issuer), ev: *ev}
 	if m.isPassive() {
 		if _, u := s.sessionUser(s.session(r)); u == nil {
 			s.sendSAMLStatus(w, a, "urn:oasis:names:tc:SAML:2.0:status:Responder", "urn:oasis:names:tc:SAML:2.0:status:NoPassive",
@@ -309,7 +315,7 @@ func (s *Server) sendSAMLResponse(w http.ResponseWriter, r *http.Request, a *sam
 	}
 	in := samlResponseInput{
 		Tenant: a.tenant, App: a.app, User: u, Destination: a.acs, InResponseTo: a.requestID,
-		NameIDFormat: a.nameIDFormat, AuthnInstant: sess.AuthnInstant,
+		NameIDFormat: a.nameIDFormat, AuthnInstant: sess.AuthnInstant, Audience: a.audience,
 	}
 	var m *samlMint
 	use := s.takeFault(r, ProtocolSAML, a.tenant, a.app.faultKeys(), u)

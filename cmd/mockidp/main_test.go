@@ -218,6 +218,20 @@ func TestServeDefault(t *testing.T) {
 		for _, label := range []string{"Login URL", "Logout URL", "Certificate (Base64)", "Application ID", "Thumbprint"} {
 			p.value(t, label)
 		}
+		// The multi-tenant registration: the organizations authority and the tenant's
+		// (the portal's Endpoints blade), each with a discovery document that answers.
+		base := strings.TrimSuffix(p.value(t, "Login URL"), "/"+tid+"/saml2")
+		if got, want := p.value(t, "Authority (issuer base)"), base+"/organizations/v2.0"; got != want {
+			t.Errorf("Authority (issuer base) = %q, want %q", got, want)
+		}
+		if got, want := p.value(t, "Authority (this tenant; portal Endpoints blade)"), base+"/"+tid+"/v2.0"; got != want {
+			t.Errorf("tenant authority = %q, want %q", got, want)
+		}
+		for _, label := range []string{"OpenID Connect metadata document", "OpenID Connect metadata document (this tenant)"} {
+			if doc := get(t, http.DefaultClient, p.value(t, label)); !bytes.Contains(doc, []byte(`"issuer"`)) {
+				t.Errorf("%s: not a discovery document: %.200s", label, doc)
+			}
+		}
 		out := p.output()
 		for _, want := range []string{"Contoso SAML App", "B.Simon@contoso.com", "Passw0rd!", "DisabledUser@contoso.com", "SSO Users"} {
 			if !strings.Contains(out, want) {
