@@ -62,6 +62,7 @@ var (
 	codeFlowExpired                = &Error{Code: 50089}
 	codeQueryTooLong               = &Error{Code: 90015}
 	codeBadRequest                 = &Error{Code: 900561}
+	codeInvalidInstance            = &Error{Code: 50049}
 )
 
 // Troubleshooting pages and portal fixes shared by several rows.
@@ -105,6 +106,10 @@ var aadsts = indexErrors([]ErrorInfo{
 		Message: "The required field '%s' is missing from the credential. Ensure that you have all the necessary parameters for the login request."},
 	{Sentinel: ErrUserNotInTenant, OAuth: "invalid_request", Status: http.StatusBadRequest,
 		Message: "User account '%s' from identity provider 'https://sts.windows.net/%s/' does not exist in tenant '%s' and cannot access the application '%s'(%s) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Microsoft Entra user account."},
+	// AADSTS50049 is instance discovery's answer for an authorization_endpoint on a host
+	// Entra does not serve (MSAL then reports invalid_instance).
+	{Sentinel: codeInvalidInstance, OAuth: "invalid_instance", Status: http.StatusBadRequest,
+		Message: "Unknown or invalid instance."},
 	{Sentinel: codeBadRequest, OAuth: "invalid_request", Status: http.StatusBadRequest,
 		Message: "The endpoint only accepts POST, OPTIONS requests. Received a %s request."},
 	// AADSTS90100 is what Entra answers a credential post whose flow token is missing or not

@@ -58,6 +58,8 @@
 //	OPTIONS /{tenant}/discovery/v2.0/keys       CORS preflight (GET, OPTIONS; any origin)
 //	GET     /{tenant}/discovery/keys            v1.0 JWKS
 //	OPTIONS /{tenant}/discovery/keys            CORS preflight (GET, OPTIONS; any origin)
+//	GET     /common/discovery/instance
+//	                                            instance discovery (MSAL's first call): ?api-version=1.1&authorization_endpoint=… on this host
 //	GET     /{tenant}/oauth2/v2.0/authorize     authorization endpoint (query)
 //	POST    /{tenant}/oauth2/v2.0/authorize     authorization endpoint (form post)
 //	*       /{tenant}/oauth2/v2.0/token         token endpoint (POST only; other methods: error JSON)

@@ -201,7 +201,35 @@ func (s *Server) redeemCode(w http.ResponseWriter, tr *tokenRequest) {
 		s.writeTokenError(w, e, ev)
 		return
 	}
-	s.issueTokens(w, tr, g)
+	ng, e := withRedemptionOIDCScopes(g, p.Get("scope"))
+	if e != nil {
+		s.writeTokenError(w, e, ev)
+		return
+	}
+	s.issueTokens(w, tr, ng)
+}
+
+// withRedemptionOIDCScopes adds the OpenID scopes (openid, profile, email, offline_access)
+// of the redemption's scope to the code's. Entra grants them to any app without consent, and
+// honours them on either leg: MSAL's confidential client asks only for the resource scopes at
+// /authorize and adds "openid offline_access profile" at /token, and gets an ID token and a
+// refresh token. The resource scopes stay the authorize leg's.
+func withRedemptionOIDCScopes(g *oauthGrant, scope string) (*oauthGrant, *Error) {
+	if scope == "" {
+		return g, nil
+	}
+	ss, e := parseScope(scope)
+	if e != nil {
+		return nil, e
+	}
+	ng := *g
+	ng.scopes = slices.Clone(g.scopes) // the stored grant is shared; never append into it
+	for _, o := range ss.oidc {
+		if !slices.Contains(ng.scopes, o) {
+			ng.scopes = append(ng.scopes, o)
+		}
+	}
+	return &ng, nil
 }
 
 // clientRules applies the platform rules of a redemption: SPA codes only cross-origin and
@@ -317,7 +345,9 @@ func (s *Server) clientCredentials(w http.ResponseWriter, tr *tokenRequest) {
 		s.writeTokenError(w, e, ev)
 		return
 	}
-	if len(ss.all) != 1 || !strings.HasSuffix(ss.all[0], "/.default") {
+	// One <resource>/.default, beside which Entra ignores the OpenID scopes: MSAL sends
+	// "openid offline_access profile" with every request, app-only ones included.
+	if len(ss.resource) != 1 || !strings.HasSuffix(ss.resource[0], "/.default") {
 		s.writeTokenError(w, errInvalidScope(truncate(scope, 256)), ev)
 		return
 	}

@@ -44,6 +44,7 @@ func (s *Server) routeTable() []route {
 		{groupOIDC, "OPTIONS /{tenant}/discovery/v2.0/keys", "CORS preflight (GET, OPTIONS; any origin)", preflight(corsGetMethods, false)},
 		{groupOIDC, "GET /{tenant}/discovery/keys", "v1.0 JWKS", s.handleKeys},
 		{groupOIDC, "OPTIONS /{tenant}/discovery/keys", "CORS preflight (GET, OPTIONS; any origin)", preflight(corsGetMethods, false)},
+		{groupOIDC, "GET /common/discovery/instance", "instance discovery (MSAL's first call): ?api-version=1.1&authorization_endpoint=… on this host", s.handleInstanceDiscovery},
 		{groupOIDC, "GET /{tenant}/oauth2/v2.0/authorize", "authorization endpoint (query)", s.handleAuthorize},
 		{groupOIDC, "POST /{tenant}/oauth2/v2.0/authorize", "authorization endpoint (form post)", s.handleAuthorize},
 		{groupOIDC, "/{tenant}/oauth2/v2.0/token", "token endpoint (POST only; other methods: error JSON)", s.handleToken},
