@@ -30,6 +30,7 @@ type entraHostTransport struct {
 	seen []string // paths asked of login.microsoftonline.com, to show discovery ran
 }
 
+// RoundTrip redirects login.microsoftonline.com to the mock and records the path asked.
 func (t *entraHostTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.URL.Host == "login.microsoftonline.com" {
 		t.seen = append(t.seen, r.URL.Path)
