@@ -167,6 +167,11 @@ type SAMLSettings struct {
 	// SignLogoutResponse signs LogoutResponses with an enveloped XML signature. Entra's
 	// documented LogoutResponse is unsigned, so the default is false.
 	SignLogoutResponse bool `json:"signLogoutResponse,omitempty"`
+	// WSFedTokenType is the assertion a WS-Federation sign-in (/{tenant}/wsfed) gets when its
+	// wreq names no TokenType: "SAML2" (default; every Entra wresult on record wraps a SAML
+	// 2.0 assertion) or "SAML11" (a SAML 1.1 assertion, for RPs such as SharePoint that take
+	// only 1.1). The portal has no such field; it stands for the app-side choice of token.
+	WSFedTokenType string `json:"wsFedTokenType,omitempty"`
 }
 
 // Identifier is one "Identifier (Entity ID)" row.

@@ -155,6 +155,9 @@ func (a *EnterpriseApp) normalize(p string, t *Tenant, groups, upns map[string]b
 	default:
 		return fmt.Errorf("%s.saml.signing.algorithm %q: want SHA-256 or SHA-1", p, s.Signing.Algorithm)
 	}
+	if w := s.WSFedTokenType; w != "" && w != WSFedTokenSAML2 && w != WSFedTokenSAML11 {
+		return fmt.Errorf("%s.saml.wsFedTokenType %q: want SAML2 or SAML11", p, w)
+	}
 	switch s.NameID.Format {
 	case "":
 		s.NameID.Format = NameIDFormatDefault

@@ -43,6 +43,8 @@
 //	GET     /{tenant}/FederationMetadata/2007-06/FederationMetadata.xml
 //	                                            the same, in the portal's spelling
 //	GET     /myapps/signin/{appId}              ?tenantId={tid}: IdP-initiated sign-in ("User access URL")
+//	GET     /{tenant}/wsfed                     WS-Federation passive: wa=wsignin1.0 (wtrealm, wreply, wctx, wreq) posts wresult to the reply URL; wa=wsignout1.0, wsignoutcleanup1.0
+//	POST    /{tenant}/wsfed                     WS-Federation passive, form post
 //	POST    /{tenant}/login                     the sign-in page's form (email, then password); needs the page's esctx cookie (else AADSTS90100)
 //
 //	OpenID Connect and OAuth 2.0

@@ -251,6 +251,14 @@ func (u *faultUse) record(changed []string) *MintedFault {
 // context by its cookie, else the oldest armed one whose user and app match. It counts the
 // use. nil: a clean response.
 func (s *Server) takeFault(r *http.Request, proto Protocol, t *Tenant, appKeys []string, u *User) *faultUse {
+	return s.takeFaultWhere(r, proto, t, appKeys, u, nil)
+}
+
+// takeFaultWhere is takeFault for a flow that can mint only some faults of proto (accept;
+// nil: all): a WS-Federation token takes the SAML faults that apply to an assertion alone.
+// A context whose cookie names a fault the flow cannot mint gets a clean response.
+func (s *Server) takeFaultWhere(r *http.Request, proto Protocol, t *Tenant, appKeys []string, u *User, accept func(*Fault) bool) *faultUse {
+	ok := func(f *Fault) bool { return f.Protocol == proto && (accept == nil || accept(f)) }
 	s.faults.mu.Lock()
 	defer s.faults.mu.Unlock()
 	if len(s.faults.armed) == 0 {
@@ -267,13 +275,13 @@ func (s *Server) takeFault(r *http.Request, proto Protocol, t *Tenant, appKeys [
 	}
 	if c, err := r.Cookie(FaultCookie); err == nil {
 		// A context with a fault cookie gets that fault or nothing.
-		if a := s.faults.byToken[c.Value]; a != nil && a.Context && a.fault.Protocol == proto && !a.Exhausted() {
+		if a := s.faults.byToken[c.Value]; a != nil && a.Context && ok(a.fault) && !a.Exhausted() {
 			return use(a)
 		}
 		return nil
 	}
 	for _, a := range s.faults.armed {
-		if a.Context || a.fault.Protocol != proto || a.Exhausted() {
+		if a.Context || !ok(a.fault) || a.Exhausted() {
 			continue
 		}
 		if a.User != "" && (u == nil || !(strings.EqualFold(a.User, u.UserPrincipalName) || strings.EqualFold(a.User, u.Mail) || strings.EqualFold(a.User, u.ID))) {

@@ -36,6 +36,7 @@ func catalogOf(groups ...[]*Fault) []*Fault {
 			if c.SignIns == 0 {
 				c.SignIns = 1
 			}
+			c.WSFed = appliesToWSFed(c.ID)
 			out = append(out, &c)
 		}
 	}

@@ -144,6 +144,9 @@ type Fault struct {
 	Weakness string `json:"weakness,omitempty"`
 	// Fix says what the SP must do.
 	Fix string `json:"fix,omitempty"`
+	// WSFed: the fault changes only the assertion (or the IdP's clock), so it applies to the
+	// token of a WS-Federation sign-in (/{tenant}/wsfed) too; see wsfedFaults.
+	WSFed bool `json:"wsfed,omitempty"`
 
 	saml func(m *samlMint, step int) error
 	oidc func(m *oidcMint, step int) error

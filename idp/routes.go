@@ -33,6 +33,8 @@ func (s *Server) routeTable() []route {
 		{groupSAML, "GET /{tenant}/federationmetadata/2007-06/federationmetadata.xml", "?appid={appId}: the app's signed metadata (UTF-8 BOM); no appid: the tenant's (tenant key); common, organizations: entityID https://sts.windows.net/{tenantid}/", s.handleMetadata},
 		{groupSAML, "GET /{tenant}/FederationMetadata/2007-06/FederationMetadata.xml", "the same, in the portal's spelling", s.handleMetadata},
 		{groupSAML, "GET /myapps/signin/{appId}", "?tenantId={tid}: IdP-initiated sign-in (\"User access URL\")", s.handleIdPInitiated},
+		{groupSAML, "GET /{tenant}/wsfed", "WS-Federation passive: wa=wsignin1.0 (wtrealm, wreply, wctx, wreq) posts wresult to the reply URL; wa=wsignout1.0, wsignoutcleanup1.0", s.handleWSFed},
+		{groupSAML, "POST /{tenant}/wsfed", "WS-Federation passive, form post", s.handleWSFed},
 		{groupSAML, "POST /{tenant}/login", "the sign-in page's form (email, then password); needs the page's esctx cookie (else AADSTS90100)", s.handleLogin},
 
 		// OpenID Connect and OAuth 2.0 (oidc_*.go).
