@@ -7,7 +7,7 @@
 //
 // Configuration (environment): WSFED_REALM, WSFED_IDP_URL (the mock's /{tenant}/wsfed),
 // WSFED_CERT (the app's signing certificate, base64 DER), WSFED_REPLY (the callback URL, sent
-// as wreply). It listens on 127.0.0.1 and a free port, printed as "listening <port>".
+// as wreply), PORT (0 or absent: a free one). It listens on 127.0.0.1 and prints "listening <port>".
 const http = require('http');
 const qs = require('querystring');
 const { Strategy } = require('passport-wsfed-saml2');
@@ -60,7 +60,7 @@ const server = http.createServer((req, res) => {
   answer(res, 404, { ok: false, error: 'not found' });
 });
 
-server.listen(0, '127.0.0.1', () => {
+server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
   process.stdout.write('listening ' + server.address().port + '\n');
 });
 process.stdin.on('end', () => process.exit(0)); // the test closes stdin to stop it
