@@ -26,7 +26,7 @@ type Event struct {
 	UserID   string    `json:"userId,omitempty"`
 	// UserPrincipalName is the user who signed in, or the login that was typed.
 	UserPrincipalName string `json:"userPrincipalName,omitempty"`
-	// Protocol is "SAML" or "OIDC".
+	// Protocol is "SAML", "OIDC" or "WS-Federation" (ProtocolWSFed).
 	Protocol string `json:"protocol"`
 	// Kind says what the request was (EventAuthnRequest, EventAuthorize, ...).
 	Kind EventKind `json:"kind"`

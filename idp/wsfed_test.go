@@ -293,3 +293,72 @@ func wsfedCertDER(t *testing.T, srv *idp.Server) []byte {
 	}
 	return der
 }
+
+// TestWSFedFaults: every fault marked WSFed mints into both token types (the token still
+// parses, the log names the fault), and a fault that does not apply to WS-Fed tokens is left
+// armed for a SAML sign-in instead of being used up.
+func TestWSFedFaults(t *testing.T) {
+	var ids []idp.FaultID
+	for _, f := range idp.Faults() {
+		if f.WSFed {
+			if f.Protocol != idp.ProtocolSAML {
+				t.Errorf("%s is marked WSFed but is not a SAML fault", f.ID)
+			}
+			ids = append(ids, f.ID)
+		}
+	}
+	if len(ids) < 10 {
+		t.Fatalf("only %d faults apply to WS-Fed tokens: %v", len(ids), ids)
+	}
+	for _, tokenType := range []string{idp.WSFedTokenSAML2, idp.WSFedTokenSAML11} {
+		t.Run(tokenType, func(t *testing.T) {
+			srv, rp, endpoint := wsfedSetup(t, func(c *idp.Config) { c.Tenants[0].EnterpriseApps[0].SAML.WSFedTokenType = tokenType })
+			start := wsfedSignInURL(endpoint, url.Values{"wa": {"wsignin1.0"}, "wtrealm": {wsfedRealm}, "wreply": {rp.URL + "/callback"}})
+			b := idptest.NewBrowser(nil)
+			if _, err := b.SignIn(start, wsfedUser, wsfedPassword); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range ids {
+				if _, err := srv.Arm(idp.Arming{Fault: id, Count: 1}); err != nil {
+					t.Fatal(err)
+				}
+				srv.ResetEvents()
+				p, err := b.Get(start)
+				if err != nil || !p.AutoPosts() {
+					t.Fatalf("%s: %v %v", id, err, p)
+				}
+				if _, err := b.FollowAutoPost(p); err != nil {
+					t.Fatal(err)
+				}
+				wresult := rp.last(t).Get("wresult")
+				doc := etree.NewDocument()
+				if err := doc.ReadFromString(wresult); err != nil || doc.FindElement("//RequestedSecurityToken/*") == nil {
+					t.Fatalf("%s: wresult %v\n%s", id, err, wresult)
+				}
+				var ev *idp.Event
+				for _, e := range srv.Events() {
+					if e.Kind == idp.EventWSFedSignIn && e.Status == idp.StatusSuccess {
+						ev = &e
+					}
+				}
+				if ev == nil || ev.Fault == nil || ev.Fault.ID != id {
+					t.Errorf("%s: the sign-in event does not record the fault: %+v", id, ev)
+				}
+				if id == "saml.issuer.wrong" && !strings.Contains(wresult, "72f988bf-86f1-41af-91ab-2d7cd011db47") {
+					t.Errorf("saml.issuer.wrong: the token's Issuer is not the other tenant's")
+				}
+			}
+			// A SAML-P-only fault stays armed: WS-Fed sign-ins neither mint nor use it.
+			if _, err := srv.Arm(idp.Arming{Fault: "saml.destination.wrong"}); err != nil {
+				t.Fatal(err)
+			}
+			p, err := b.Get(start)
+			if err != nil || !p.AutoPosts() {
+				t.Fatal(err, p)
+			}
+			if armed := srv.ArmedFaults(); len(armed) != 1 || armed[0].Used != 0 {
+				t.Errorf("a WS-Fed sign-in used a fault that does not apply to it: %+v", armed)
+			}
+		})
+	}
+}
