@@ -145,10 +145,18 @@ func TestWSFedSignInSAML2(t *testing.T) {
 		t.Errorf("sign-in log: %+v", ev)
 	}
 
-	// Single sign-on: a second request in the same browser gets a token without the form.
-	p, err = b.Get(wsfedSignInURL(endpoint, url.Values{"wa": {"wsignin1.0"}, "wtrealm": {wsfedRealm}, "wreply": {rp.URL + "/callback"}}))
+	// Single sign-on: a second request in the same browser, by POST, gets a token without
+	// the form; wfresh=0 asks for the credentials again.
+	p, err = b.Post(endpoint, url.Values{"wa": {"wsignin1.0"}, "wtrealm": {wsfedRealm}, "wctx": {"second"}})
 	if err != nil || !p.AutoPosts() {
 		t.Fatalf("SSO: %v %v", err, p)
+	}
+	if f, _ := p.Form(""); f.Action != srv.Config().Tenants[0].EnterpriseApps[0].SAML.DefaultReplyURL() || f.Fields.Get("wctx") != "second" {
+		t.Errorf("without wreply the form posts to %s (wctx %q), want the default Reply URL", f.Action, f.Fields.Get("wctx"))
+	}
+	p, err = b.Get(wsfedSignInURL(endpoint, url.Values{"wa": {"wsignin1.0"}, "wtrealm": {wsfedRealm}, "wfresh": {"0"}}))
+	if _, login := p.Form("email-form"); err != nil || p.AutoPosts() || !login {
+		t.Fatalf("wfresh=0: want the sign-in page, got %v %v", err, p)
 	}
 }
 
