@@ -65,7 +65,7 @@
 //	*       /{tenant}/oauth2/v2.0/token         token endpoint (POST only; other methods: error JSON)
 //	OPTIONS /{tenant}/oauth2/v2.0/token         CORS preflight of a SPA's redemption (POST, OPTIONS; the request's Origin)
 //	*       /{tenant}/oauth2/v2.0/devicecode    device authorization (POST only): user_code, device_code, verification_uri (this host's /devicelogin)
-//	*       /{tenant}/oauth2/devicecode         v1.0 device authorization (POST only; resource=; verification_url)
+//	*       /{tenant}/oauth2/devicecode         v1.0 device authorization (POST only; resource=; verification_url, expires_in and interval as strings)
 //	GET     /{tenant}/oauth2/deviceauth         the device login page: "Enter code" (?otc= fills it in)
 //	POST    /{tenant}/oauth2/deviceauth         the device login page's forms: the code, then Continue or Cancel
 //	GET     /{tenant}/oauth2/v2.0/logout        end_session_endpoint (front-channel logout)

@@ -2,6 +2,7 @@ package idp
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -72,15 +73,24 @@ type deviceState struct {
 	expiry expiryQueue[*deviceGrant]
 }
 
-// deviceCodeResponse is /devicecode's answer, in Entra's field order. The v1 endpoint
-// names the URL verification_url (ADAL's field), v2 verification_uri (RFC 8628).
+// deviceCodeResponse is the v2 /devicecode answer, in Entra's field order (RFC 8628 names).
 type deviceCodeResponse struct {
 	UserCode        string `json:"user_code"`
 	DeviceCode      string `json:"device_code"`
-	VerificationURI string `json:"verification_uri,omitempty"`
-	VerificationURL string `json:"verification_url,omitempty"`
+	VerificationURI string `json:"verification_uri"`
 	ExpiresIn       int    `json:"expires_in"`
 	Interval        int    `json:"interval"`
+	Message         string `json:"message"`
+}
+
+// deviceCodeResponseV1 is the v1 answer as Entra sends it (ADAL's format, captured in ADAL
+// clients' tests): the URL is verification_url, and expires_in and interval are strings.
+type deviceCodeResponseV1 struct {
+	UserCode        string `json:"user_code"`
+	DeviceCode      string `json:"device_code"`
+	VerificationURL string `json:"verification_url"`
+	ExpiresIn       string `json:"expires_in"`
+	Interval        string `json:"interval"`
 	Message         string `json:"message"`
 }
 
@@ -163,12 +173,12 @@ func (s *Server) deviceCode(w http.ResponseWriter, r *http.Request, v1 bool) {
 		deviceCode: "DAQABAAEAAAD" + s.opaque(160), expires: now.Add(deviceCodeLifetime), corr: ev.CorrelationID, v1: v1, status: devicePending}
 	s.storeDeviceGrant(dg, now)
 	uri := s.URL + "/devicelogin"
-	resp := deviceCodeResponse{UserCode: dg.userCode, DeviceCode: dg.deviceCode, ExpiresIn: int(deviceCodeLifetime / time.Second), Interval: deviceCodeInterval,
-		Message: "To sign in, use a web browser to open the page " + uri + " and enter the code " + dg.userCode + " to authenticate."}
+	msg := "To sign in, use a web browser to open the page " + uri + " and enter the code " + dg.userCode + " to authenticate."
+	expiresIn := int(deviceCodeLifetime / time.Second)
+	var resp any = deviceCodeResponse{UserCode: dg.userCode, DeviceCode: dg.deviceCode, VerificationURI: uri, ExpiresIn: expiresIn, Interval: deviceCodeInterval, Message: msg}
 	if v1 {
-		resp.VerificationURL = uri
-	} else {
-		resp.VerificationURI = uri
+		resp = deviceCodeResponseV1{UserCode: dg.userCode, DeviceCode: dg.deviceCode, VerificationURL: uri,
+			ExpiresIn: strconv.Itoa(expiresIn), Interval: strconv.Itoa(deviceCodeInterval), Message: msg}
 	}
 	s.prepareEvent(ev)
 	ev.Response = map[string]string{"user_code": dg.userCode, "verification_uri": uri}
@@ -213,11 +223,16 @@ func (s *Server) userCode() string {
 	return string(b)
 }
 
-// deviceGrantBy returns the grant under key ("u:" or "d:" and the code), or nil.
-func (s *Server) deviceGrantBy(key string) *deviceGrant {
+// deviceGrantBy returns the grant under key ("u:" or "d:" and the code), or nil, and its
+// state at the time (the grant's other fields are not changed after it is stored).
+func (s *Server) deviceGrantBy(key string) (*deviceGrant, string) {
 	s.device.mu.Lock()
 	defer s.device.mu.Unlock()
-	return s.device.codes[key]
+	dg := s.device.codes[key]
+	if dg == nil {
+		return nil, ""
+	}
+	return dg, dg.status
 }
 
 // redeemDeviceCode is grant_type=urn:ietf:params:oauth:grant-type:device_code: the device's

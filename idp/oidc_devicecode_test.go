@@ -209,9 +209,9 @@ func TestDeviceCodeErrors(t *testing.T) {
 	_, err = web.DeviceAccessToken(ctx, wda)
 	assertTokenError(t, err, "invalid_client", 7000218, 401)
 
-	// v1: resource= and verification_url.
+	// v1: resource=, verification_url, and expires_in and interval as strings (ADAL's format).
 	st, m := deviceStart(t, srv, "/"+contosoID+"/oauth2/devicecode", url.Values{"client_id": {deviceAppID}, "resource": {"https://graph.microsoft.com"}})
-	if st != 200 || m["verification_url"] != srv.URL+"/devicelogin" || m["verification_uri"] != nil || m["expires_in"] != 900.0 ||
+	if st != 200 || m["verification_url"] != srv.URL+"/devicelogin" || m["verification_uri"] != nil || m["expires_in"] != "900" || m["interval"] != "5" ||
 		!strings.HasPrefix(m["message"].(string), "To sign in, use a web browser to open the page "+srv.URL+"/devicelogin and enter the code ") {
 		t.Errorf("v1 devicecode: %d %v", st, m)
 	}
@@ -338,6 +338,85 @@ func TestImplicitAccessToken(t *testing.T) {
 		q := res.params()
 		if q.Get("error") != "unsupported_response_type" || !strings.HasPrefix(q.Get("error_description"), "AADSTS700051: The response_type 'token' is not enabled for the application.") {
 			t.Errorf("%s disabled: %v", rt, q)
+		}
+	}
+}
+
+// TestDeviceCodeSingleUseConcurrent: polls racing after the approval get the tokens once.
+func TestDeviceCodeSingleUseConcurrent(t *testing.T) {
+	srv := idptest.StartTLS(t, idp.WithConfig(deviceTestConfig()))
+	st, m := deviceStart(t, srv, "/"+contosoID+"/oauth2/v2.0/devicecode", url.Values{"client_id": {deviceAppID}, "scope": {"openid offline_access"}})
+	if st != 200 {
+		t.Fatalf("devicecode: %d %v", st, m)
+	}
+	approveDevice(t, idptest.NewBrowser(srv.Client()), m["verification_uri"].(string), m["user_code"].(string), bSimon, "continue")
+	const n = 8
+	codes := make(chan int, n)
+	for range n {
+		go func() {
+			resp, err := srv.Client().PostForm(srv.URL+"/"+contosoID+"/oauth2/v2.0/token", url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"},
+				"client_id": {deviceAppID}, "device_code": {m["device_code"].(string)}})
+			if err != nil {
+				codes <- 0
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	ok := 0
+	for range n {
+		if <-codes == 200 {
+			ok++
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d of %d racing redemptions got tokens, want 1", ok, n)
+	}
+}
+
+// TestDeviceCodeFidelity: the device_authorization_endpoint of the real v2 discovery
+// documents (common and tenant captures) has the path the mock serves, and that path answers
+// a device authorization request, under common, organizations and the tenant.
+func TestDeviceCodeFidelity(t *testing.T) {
+	cfg := deviceTestConfig()
+	cfg.Tenants[0].AppRegistrations[len(cfg.Tenants[0].AppRegistrations)-1].SignInAudience = idp.AudienceMultipleOrgs
+	srv := idptest.StartTLS(t, idp.WithConfig(cfg))
+	for _, c := range []struct{ sample, tenant, real string }{
+		{"openid-configuration-v2-common.json", "common", "common"},
+		{"openid-configuration-v2-organizations.json", "organizations", "organizations"},
+		{"openid-configuration-v2-tenant-2021.json", contosoID, "12345678-1234-1234-1234-123456789012"},
+	} {
+		var real, mock map[string]any
+		if err := json.Unmarshal(fidSample(t, c.sample), &real); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := srv.Client().Get(srv.URL + "/" + c.tenant + "/v2.0/.well-known/openid-configuration")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&mock)
+		resp.Body.Close()
+		realPath := strings.TrimPrefix(real["device_authorization_endpoint"].(string), "https://login.microsoftonline.com")
+		mockPath := strings.TrimPrefix(mock["device_authorization_endpoint"].(string), srv.URL)
+		if strings.Replace(realPath, c.real, c.tenant, 1) != mockPath {
+			t.Errorf("%s: device_authorization_endpoint path %q, Entra's %q", c.tenant, mockPath, realPath)
+		}
+		st, m := deviceStart(t, srv, mockPath, url.Values{"client_id": {deviceAppID}, "scope": {"openid User.Read"}})
+		if st != 200 || m["user_code"] == nil {
+			t.Errorf("%s: POST %s: %d %v", c.tenant, mockPath, st, m)
+		}
+		// The v1 document advertises the v1 endpoint; it answers too.
+		var v1 map[string]any
+		if resp, err = srv.Client().Get(srv.URL + "/" + c.tenant + "/.well-known/openid-configuration"); err != nil {
+			t.Fatal(err)
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&v1)
+		resp.Body.Close()
+		v1Path := strings.TrimPrefix(v1["device_authorization_endpoint"].(string), srv.URL)
+		st, m = deviceStart(t, srv, v1Path, url.Values{"client_id": {deviceAppID}, "resource": {"https://graph.microsoft.com"}})
+		if v1Path != "/"+c.tenant+"/oauth2/devicecode" || st != 200 || m["verification_url"] == nil {
+			t.Errorf("%s: v1 POST %s: %d %v", c.tenant, v1Path, st, m)
 		}
 	}
 }

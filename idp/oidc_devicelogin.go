@@ -74,10 +74,10 @@ func (s *Server) handleDeviceAuth(w http.ResponseWriter, r *http.Request) {
 	code := normalizeUserCode(r.PostForm.Get("otc"))
 	ev.Request = map[string]string{"user_code": truncate(code, 16)}
 	page := deviceLoginPage{Action: action, Code: truncate(code, 16)}
-	dg := s.deviceGrantBy("u:" + code)
+	dg, status := s.deviceGrantBy("u:" + code)
 	var e *Error
 	switch {
-	case dg == nil || dg.status != devicePending:
+	case dg == nil || status != devicePending:
 		e, page.Error = codeBadVerificationCode.with(), "That code didn't work. Check the code and try again."
 	case s.clock.Now().After(dg.expires):
 		e, page.Error = codeVerificationCodeExpired.with(), "The code you entered has expired. Get a new code from the device you're trying to sign in to and try again."
@@ -155,7 +155,7 @@ func (s *Server) deviceUserAllowed(dg *deviceGrant, t *Tenant, u *User) *Error {
 // next poll gets the tokens), Cancel declines it (authorization_declined).
 func (s *Server) deviceConfirm(w http.ResponseWriter, r *http.Request, ev *Event) {
 	code := normalizeUserCode(r.PostForm.Get("otc"))
-	dg := s.deviceGrantBy("u:" + code)
+	dg, _ := s.deviceGrantBy("u:" + code)
 	if dg == nil {
 		s.renderErrorPage(w, r, codeBadVerificationCode.with(), ev)
 		return

@@ -50,7 +50,7 @@ func (s *Server) routeTable() []route {
 		{groupOIDC, "/{tenant}/oauth2/v2.0/token", "token endpoint (POST only; other methods: error JSON)", s.handleToken},
 		{groupOIDC, "OPTIONS /{tenant}/oauth2/v2.0/token", "CORS preflight of a SPA's redemption (POST, OPTIONS; the request's Origin)", preflight(corsPostMethods, true)},
 		{groupOIDC, "/{tenant}/oauth2/v2.0/devicecode", "device authorization (POST only): user_code, device_code, verification_uri (this host's /devicelogin)", s.handleDeviceCodeV2},
-		{groupOIDC, "/{tenant}/oauth2/devicecode", "v1.0 device authorization (POST only; resource=; verification_url)", s.handleDeviceCodeV1},
+		{groupOIDC, "/{tenant}/oauth2/devicecode", "v1.0 device authorization (POST only; resource=; verification_url, expires_in and interval as strings)", s.handleDeviceCodeV1},
 		{groupOIDC, "GET /{tenant}/oauth2/deviceauth", "the device login page: \"Enter code\" (?otc= fills it in)", s.handleDeviceAuthPage},
 		{groupOIDC, "POST /{tenant}/oauth2/deviceauth", "the device login page's forms: the code, then Continue or Cancel", s.handleDeviceAuth},
 		{groupOIDC, "GET /{tenant}/oauth2/v2.0/logout", "end_session_endpoint (front-channel logout)", s.handleLogout},
