@@ -87,6 +87,7 @@ func TestMSALDeviceCode(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("userinfo with MSAL's access token: %d", resp.StatusCode)
 	}
+	assertLogged(t, srv, idp.EventToken, 70016) // MSAL polled before the approval and kept polling
 	if len(tr.seen) == 0 || tr.seen[0] != "/common/discovery/instance" {
 		t.Errorf("MSAL's calls to login.microsoftonline.com = %v, want instance discovery first", tr.seen)
 	}
