@@ -126,7 +126,12 @@ func (s *Server) deviceCode(w http.ResponseWriter, r *http.Request, v1 bool) {
 	if c := p.Get("client-request-id"); isGUID(c) {
 		ev.CorrelationID = c
 	}
-	ev.Request = map[string]string{"client_id": truncate(p.Get("client_id"), 128), "scope": truncate(p.Get("scope"), 512), "resource": truncate(p.Get("resource"), 512)}
+	ev.Request = map[string]string{}
+	for _, k := range []string{"client_id", "scope", "resource"} {
+		if v := p.Get(k); v != "" {
+			ev.Request[k] = truncate(v, 512)
+		}
+	}
 	clientID := p.Get("client_id")
 	if clientID == "" {
 		s.writeTokenError(w, errMissingParameter("client_id"), ev)
