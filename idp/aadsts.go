@@ -63,6 +63,11 @@ var (
 	codeQueryTooLong               = &Error{Code: 90015}
 	codeBadRequest                 = &Error{Code: 900561}
 	codeInvalidInstance            = &Error{Code: 50049}
+	codeAuthorizationPending       = &Error{Code: 70016}
+	codeBadVerificationCode        = &Error{Code: 70018}
+	codeVerificationCodeExpired    = &Error{Code: 70019}
+	codeDeviceCodeExpired          = &Error{Code: 70020}
+	codeTokenResponseDisabled      = &Error{Code: 700051}
 )
 
 // Troubleshooting pages and portal fixes shared by several rows.
@@ -193,6 +198,10 @@ var aadsts = indexErrors([]ErrorInfo{
 		Message: "Invalid size of Code_Challenge parameter or invalid code_challenge_method '%s'."},
 	{Sentinel: ErrResponseTypeDisabled, OAuth: "unsupported_response_type", Status: http.StatusBadRequest,
 		Message: "Response_type '%s' isn't enabled for the application."},
+	// AADSTS700051 is Entra's answer to response_type token (alone or with id_token) when
+	// "Access tokens (used for implicit flows)" is off, worded as users quote it.
+	{Sentinel: codeTokenResponseDisabled, OAuth: "unsupported_response_type", Status: http.StatusBadRequest,
+		Message: "The response_type 'token' is not enabled for the application."},
 	{Sentinel: codeUnsupportedResponseType, OAuth: "unsupported_response_type", Status: http.StatusBadRequest,
 		Message: "The response_type '%s' is not supported."},
 	{Sentinel: ErrUnsupportedRespMode, OAuth: "invalid_request", Status: http.StatusBadRequest,
@@ -220,4 +229,18 @@ var aadsts = indexErrors([]ErrorInfo{
 		Message: "Invalid request. Request is malformed or invalid. - [%s]"},
 	{Sentinel: ErrUnsupportedGrantType, OAuth: "unsupported_grant_type", Status: http.StatusBadRequest,
 		Message: "The app requested an unsupported grant type '%s'."},
+
+	// Device code flow (oidc_devicecode.go). AADSTS70016 and AADSTS70020 are worded as real
+	// Entra answers captured in public threads (learn.microsoft.com Q&A 981553, 2022, and a
+	// 2026 capture; MicrosoftDocs/azure-docs#92366, 2022). AADSTS70018 and AADSTS70019 carry
+	// the error reference's descriptions (BadVerificationCode, CodeExpired): no capture of
+	// their wire text was found.
+	{Sentinel: codeAuthorizationPending, OAuth: "authorization_pending", Status: http.StatusBadRequest,
+		Message: "The provided request has not yet been authorized by the user. The user must input their code."},
+	{Sentinel: codeBadVerificationCode, OAuth: "bad_verification_code", Status: http.StatusBadRequest,
+		Message: "Invalid verification code due to User typing in wrong user code for device code flow. Authorization is not approved."},
+	{Sentinel: codeVerificationCodeExpired, OAuth: "expired_token", Status: http.StatusBadRequest,
+		Message: "Verification code expired."},
+	{Sentinel: codeDeviceCodeExpired, OAuth: "expired_token", Status: http.StatusBadRequest,
+		Message: "The provided value for the input parameter 'device_code' is not valid. This device code has expired."},
 })

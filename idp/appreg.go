@@ -31,6 +31,9 @@ type AppRegistration struct {
 	SPA RedirectPlatform `json:"spa,omitempty"`
 	// PublicClient is the "Mobile and desktop applications" platform: no secret required.
 	PublicClient RedirectPlatform `json:"publicClient,omitempty"`
+	// IsFallbackPublicClient is Authentication → "Allow public client flows". The device
+	// code grant redeemed without a client secret needs it (else AADSTS7000218, as Entra).
+	IsFallbackPublicClient bool `json:"isFallbackPublicClient,omitempty"`
 	// PasswordCredentials are "Certificates & secrets" → "Client secrets". Several may be
 	// valid at once; an expired one gives AADSTS7000222.
 	PasswordCredentials []*PasswordCredential `json:"passwordCredentials,omitempty"`

@@ -66,6 +66,10 @@
 //	POST    /{tenant}/oauth2/v2.0/authorize     authorization endpoint (form post)
 //	*       /{tenant}/oauth2/v2.0/token         token endpoint (POST only; other methods: error JSON)
 //	OPTIONS /{tenant}/oauth2/v2.0/token         CORS preflight of a SPA's redemption (POST, OPTIONS; the request's Origin)
+//	*       /{tenant}/oauth2/v2.0/devicecode    device authorization (POST only): user_code, device_code, verification_uri (this host's /devicelogin)
+//	*       /{tenant}/oauth2/devicecode         v1.0 device authorization (POST only; resource=; verification_url, expires_in and interval as strings)
+//	GET     /{tenant}/oauth2/deviceauth         the device login page: "Enter code" (?otc= fills it in)
+//	POST    /{tenant}/oauth2/deviceauth         the device login page's forms: the code, then Continue or Cancel
 //	GET     /{tenant}/oauth2/v2.0/logout        end_session_endpoint (front-channel logout)
 //	POST    /{tenant}/oauth2/v2.0/logout        end_session_endpoint, form post
 //	GET     /oidc/userinfo                      userinfo (Graph's), with a Bearer access token
@@ -76,6 +80,7 @@
 //	GET     /_mockidp/apps/{appId}/certificate  "Certificate (Base64)" download (?format=raw: DER)
 //	GET     /_mockidp/signins                   the sign-in log, JSON, paged ($top, $skiptoken); owner only
 //	GET     /_mockidp/attacker/{corr}/{file}    the attacker's key set (keys.json) or certificate (cert.pem) a jku / x5u fault's header names
+//	GET     /devicelogin                        the device code verification_uri (Entra's is https://microsoft.com/devicelogin): redirects to /common/oauth2/deviceauth
 //	GET     /_mockidp/ready                     readiness: 200 "ok"
 //	*       /                                   any other path: Entra's error page, AADSTS900561 (404)
 //

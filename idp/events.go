@@ -74,6 +74,8 @@ const (
 	EventAuthorize      EventKind = "authorize"       // an OAuth 2.0 / OIDC authorization request
 	EventToken          EventKind = "token"           // a token request (code, refresh, client credentials)
 	EventUserInfo       EventKind = "userinfo"        // a userinfo request
+	EventDeviceCode     EventKind = "device-code"     // a device authorization request (/devicecode)
+	EventDeviceLogin    EventKind = "device-login"    // the device login page: a code entered, approved or declined
 	EventKeys           EventKind = "keys"            // the JWKS
 	EventDiscovery      EventKind = "discovery"       // OpenID discovery
 	EventOIDCLogout     EventKind = "logout"          // the OIDC end-session endpoint

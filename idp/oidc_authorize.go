@@ -196,7 +196,7 @@ func (s *Server) checkAuthorize(req *authzRequest, p map[string][]string) *Error
 	case "id_token token", "code id_token token":
 		// The implicit access token comes with an ID token (whose at_hash binds it).
 		if !req.app.Web.ImplicitGrantSettings.EnableAccessTokenIssuance {
-			return errResponseTypeDisabled("token")
+			return codeTokenResponseDisabled.with()
 		}
 		if !req.app.Web.ImplicitGrantSettings.EnableIDTokenIssuance {
 			return errResponseTypeDisabled("id_token")
@@ -204,11 +204,17 @@ func (s *Server) checkAuthorize(req *authzRequest, p map[string][]string) *Error
 		if req.nonce == "" {
 			return errMissingParameter("nonce")
 		}
-	case "token", "code token":
+	case "token":
+		// The implicit grant's access token alone (Entra: "Access tokens (used for implicit
+		// flows)"); no nonce is required without an ID token.
 		if !req.app.Web.ImplicitGrantSettings.EnableAccessTokenIssuance {
-			return errResponseTypeDisabled("token")
+			return codeTokenResponseDisabled.with()
 		}
-		return errUnsupportedResponseType(req.responseType) // an access token without an ID token is not modelled
+	case "code token":
+		if !req.app.Web.ImplicitGrantSettings.EnableAccessTokenIssuance {
+			return codeTokenResponseDisabled.with()
+		}
+		return errUnsupportedResponseType(req.responseType) // not a response type Entra documents
 	default:
 		return errUnsupportedResponseType(truncate(req.responseType, 64))
 	}

@@ -106,6 +106,8 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.redeemRefresh(w, tr)
 	case "client_credentials":
 		s.clientCredentials(w, tr)
+	case grantDeviceCode, "device_code": // MSAL and ADAL send the short name; Entra takes both
+		s.redeemDeviceCode(w, tr)
 	default:
 		s.writeTokenError(w, errUnsupportedGrantType(truncate(gt, 64)), ev)
 	}

@@ -51,6 +51,10 @@ func (s *Server) routeTable() []route {
 		{groupOIDC, "POST /{tenant}/oauth2/v2.0/authorize", "authorization endpoint (form post)", s.handleAuthorize},
 		{groupOIDC, "/{tenant}/oauth2/v2.0/token", "token endpoint (POST only; other methods: error JSON)", s.handleToken},
 		{groupOIDC, "OPTIONS /{tenant}/oauth2/v2.0/token", "CORS preflight of a SPA's redemption (POST, OPTIONS; the request's Origin)", preflight(corsPostMethods, true)},
+		{groupOIDC, "/{tenant}/oauth2/v2.0/devicecode", "device authorization (POST only): user_code, device_code, verification_uri (this host's /devicelogin)", s.handleDeviceCodeV2},
+		{groupOIDC, "/{tenant}/oauth2/devicecode", "v1.0 device authorization (POST only; resource=; verification_url, expires_in and interval as strings)", s.handleDeviceCodeV1},
+		{groupOIDC, "GET /{tenant}/oauth2/deviceauth", "the device login page: \"Enter code\" (?otc= fills it in)", s.handleDeviceAuthPage},
+		{groupOIDC, "POST /{tenant}/oauth2/deviceauth", "the device login page's forms: the code, then Continue or Cancel", s.handleDeviceAuth},
 		{groupOIDC, "GET /{tenant}/oauth2/v2.0/logout", "end_session_endpoint (front-channel logout)", s.handleLogout},
 		{groupOIDC, "POST /{tenant}/oauth2/v2.0/logout", "end_session_endpoint, form post", s.handleLogout},
 		{groupOIDC, "GET /oidc/userinfo", "userinfo (Graph's), with a Bearer access token", s.handleUserInfo},
@@ -61,6 +65,7 @@ func (s *Server) routeTable() []route {
 		{groupMock, "GET /_mockidp/apps/{appId}/certificate", "\"Certificate (Base64)\" download (?format=raw: DER)", s.handleCertificate},
 		{groupMock, "GET /_mockidp/signins", "the sign-in log, JSON, paged ($top, $skiptoken); owner only", s.ownerOnly(s.serveSignIns)},
 		{groupMock, "GET /_mockidp/attacker/{corr}/{file}", "the attacker's key set (keys.json) or certificate (cert.pem) a jku / x5u fault's header names", s.handleAttackerKey},
+		{groupMock, "GET /devicelogin", "the device code verification_uri (Entra's is https://microsoft.com/devicelogin): redirects to /common/oauth2/deviceauth", s.handleDeviceLogin},
 		{groupMock, "GET /_mockidp/ready", "readiness: 200 \"ok\"", s.handleReady},
 		{groupMock, "/", "any other path: Entra's error page, AADSTS900561 (404)", s.handleNotFound},
 
