@@ -69,6 +69,17 @@
 //	GET     /oidc/userinfo                      userinfo (Graph's), with a Bearer access token
 //	POST    /oidc/userinfo                      userinfo, form post
 //	OPTIONS /oidc/userinfo                      userinfo CORS preflight
+//	GET     /{tenant}/oauth2/authorize          v1.0 authorization endpoint (query; resource=)
+//	POST    /{tenant}/oauth2/authorize          v1.0 authorization endpoint (form post)
+//	*       /{tenant}/oauth2/token              v1.0 token endpoint (POST only; resource=; v1 response, numbers as strings)
+//	OPTIONS /{tenant}/oauth2/token              CORS preflight (POST, OPTIONS; the request's Origin)
+//	GET     /{tenant}/oauth2/logout             v1.0 end_session_endpoint (as v2.0's)
+//	POST    /{tenant}/oauth2/logout             v1.0 end_session_endpoint, form post
+//	GET     /{tenant}/openid/userinfo           v1.0 userinfo_endpoint (as /oidc/userinfo)
+//	POST    /{tenant}/openid/userinfo           v1.0 userinfo, form post
+//	OPTIONS /{tenant}/openid/userinfo           v1.0 userinfo CORS preflight
+//	GET     /{tenant}/oauth2/checksession       check_session_iframe (OIDC Session Management: unchanged / changed / error)
+//	*       /{tenant}/kerberos                  kerberos_endpoint (MS-KKDCP): POST only; no Kerberos realm, so an Entra error JSON
 //
 //	The mock's own (no Entra path)
 //	GET     /_mockidp/apps/{appId}/certificate  "Certificate (Base64)" download (?format=raw: DER)
