@@ -120,6 +120,18 @@ func (s *Server) verifyClientAssertion(tr *tokenRequest) *Error {
 	return nil
 }
 
+// appAcr is the access token's appidacr / azpacr: how the client authenticated, "0" not at
+// all (public client), "1" by secret, "2" by certificate (a client assertion).
+func (tr *tokenRequest) appAcr() string {
+	switch {
+	case tr.assertion != "":
+		return "2"
+	case tr.hasAuth:
+		return "1"
+	}
+	return "0"
+}
+
 // parseAssertion reads the header and claims of a compact JWS without verifying it.
 func parseAssertion(tok string) (*assertionHeader, *assertionClaims, *Error) {
 	bad := func(err error) (*assertionHeader, *assertionClaims, *Error) {

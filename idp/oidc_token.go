@@ -360,7 +360,7 @@ func (s *Server) clientCredentials(w http.ResponseWriter, tr *tokenRequest) {
 		t = s.dir.tenantOf[tr.app]
 	}
 	g := &oauthGrant{app: tr.app, tenant: t}
-	at, exp, err := s.accessToken(g, res, "1")
+	at, exp, err := s.accessToken(g, res, tr.appAcr())
 	if err != nil {
 		s.writeTokenError(w, asError(err), ev)
 		return
@@ -382,11 +382,7 @@ func (s *Server) issueTokens(w http.ResponseWriter, tr *tokenRequest, g *oauthGr
 		s.writeTokenError(w, e, ev)
 		return
 	}
-	acr := "0"
-	if tr.hasAuth {
-		acr = "1"
-	}
-	at, exp, err := s.accessToken(g, res, acr)
+	at, exp, err := s.accessToken(g, res, tr.appAcr())
 	if err != nil {
 		s.writeTokenError(w, asError(err), ev)
 		return
