@@ -69,7 +69,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, v1 bool) {
 	gt := p.Get("grant_type")
 	ev.Request = map[string]string{"grant_type": truncate(gt, 64), "client_id": truncate(p.Get("client_id"), 128), "scope": truncate(p.Get("scope"), 512)}
 	if v1 {
-		ev.Request["resource"] = truncate(p.Get("resource"), 512)
+		ev.Request["resource"], ev.Request["endpoint"] = truncate(p.Get("resource"), 512), "v1.0"
 	}
 	if gt == "" {
 		s.writeTokenError(w, errMissingParameter("grant_type"), ev)

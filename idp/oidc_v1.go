@@ -31,6 +31,17 @@ func (s *Server) handleAuthorizeV1(w http.ResponseWriter, r *http.Request) { s.a
 // handleTokenV1 is /{tenant}/oauth2/token.
 func (s *Server) handleTokenV1(w http.ResponseWriter, r *http.Request) { s.token(w, r, true) }
 
+// handleUserInfoV1 is /{tenant}/openid/userinfo, the v1 discovery's userinfo_endpoint: the
+// same answer as /oidc/userinfo (Graph's) once the tenant of the path is known.
+func (s *Server) handleUserInfoV1(w http.ResponseWriter, r *http.Request) {
+	if _, _, ok := s.oidcTenant(r); !ok {
+		ev := &Event{Protocol: "OIDC", Kind: EventUserInfo, Binding: r.Method, CorrelationID: s.rand.guid()}
+		s.writeTokenError(w, errUnknownTenant(truncate(r.PathValue("tenant"), 128)), ev)
+		return
+	}
+	s.handleUserInfo(w, r)
+}
+
 // adaptAuthorizeV1 turns a v1 authorization request into the shared one: the response type
 // in the v2 handler's spelling (v1 advertises "token id_token"), and the scope reduced to its
 // OpenID values plus openid, which v1 implies (other values are v2 notions it ignores).

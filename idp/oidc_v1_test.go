@@ -3,6 +3,7 @@ package idp_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -347,4 +348,53 @@ func jsonKeyOrder(t *testing.T, b []byte) []string {
 		}
 	}
 	return out
+}
+
+// TestV1DiscoveryEndpointsAnswer walks every URL the v1 discovery documents (tenant and
+// common) advertise, and kerberos_endpoint of v2's, and wants each to be served: no 404, not
+// the unknown-endpoint page (AADSTS900561 "does not exist"). device_authorization_endpoint
+// is another change's (device code).
+func TestV1DiscoveryEndpointsAnswer(t *testing.T) {
+	srv := startOIDC(t)
+	get := func(u string) (int, string) {
+		resp, err := srv.Client().Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, oidcRead(t, resp)
+	}
+	urls := map[string]bool{}
+	for _, doc := range []string{"/" + contosoID + "/.well-known/openid-configuration", "/common/.well-known/openid-configuration",
+		"/" + contosoID + "/v2.0/.well-known/openid-configuration"} {
+		status, body := get(srv.URL + doc)
+		if status != http.StatusOK {
+			t.Fatalf("%s: %d", doc, status)
+		}
+		var d map[string]any
+		if err := json.Unmarshal([]byte(body), &d); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range d {
+			u, ok := v.(string)
+			if !ok || !strings.HasPrefix(u, srv.URL) || k == "device_authorization_endpoint" {
+				continue
+			}
+			if strings.Contains(doc, "v2.0") && k != "kerberos_endpoint" {
+				continue // v2's own endpoints have their tests
+			}
+			urls[k+" "+u] = true
+		}
+	}
+	if len(urls) < 14 {
+		t.Fatalf("only %d endpoint URLs found: %v", len(urls), urls)
+	}
+	for _, ku := range slices.Sorted(maps.Keys(urls)) {
+		_, u, _ := strings.Cut(ku, " ")
+		status, body := get(u)
+		if status == http.StatusNotFound || strings.Contains(body, "does not exist") {
+			t.Errorf("%s: %d (not served)", ku, status)
+		} else {
+			t.Logf("%s: %d", ku, status)
+		}
+	}
 }

@@ -62,9 +62,9 @@ func (s *Server) routeTable() []route {
 		{groupOIDC, "OPTIONS /{tenant}/oauth2/token", "CORS preflight (POST, OPTIONS; the request's Origin)", preflight(corsPostMethods, true)},
 		{groupOIDC, "GET /{tenant}/oauth2/logout", "v1.0 end_session_endpoint (as v2.0's)", s.handleLogout},
 		{groupOIDC, "POST /{tenant}/oauth2/logout", "v1.0 end_session_endpoint, form post", s.handleLogout},
-		{groupOIDC, "GET /{tenant}/openid/userinfo", "v1.0 userinfo_endpoint (as /oidc/userinfo)", s.handleUserInfo},
-		{groupOIDC, "POST /{tenant}/openid/userinfo", "v1.0 userinfo, form post", s.handleUserInfo},
-		{groupOIDC, "OPTIONS /{tenant}/openid/userinfo", "v1.0 userinfo CORS preflight", s.handleUserInfo},
+		{groupOIDC, "GET /{tenant}/openid/userinfo", "v1.0 userinfo_endpoint (as /oidc/userinfo)", s.handleUserInfoV1},
+		{groupOIDC, "POST /{tenant}/openid/userinfo", "v1.0 userinfo, form post", s.handleUserInfoV1},
+		{groupOIDC, "OPTIONS /{tenant}/openid/userinfo", "v1.0 userinfo CORS preflight", s.handleUserInfoV1},
 		{groupOIDC, "GET /{tenant}/oauth2/checksession", "check_session_iframe (OIDC Session Management: unchanged / changed / error)", s.handleCheckSession},
 		{groupOIDC, "/{tenant}/kerberos", "kerberos_endpoint (MS-KKDCP): POST only; no Kerberos realm, so an Entra error JSON", s.handleKerberos},
 
