@@ -103,6 +103,20 @@
 // and 401 without "Authorization: Bearer <token>"; arming with "context": true returns the
 // cookie to set on the IdP's origin, and an Arming names a user, app and count instead.
 //
+// # v1.0 endpoints and client assertions
+//
+// The v1.0 endpoints share the v2.0 handlers (oidc_v1.go): resource= (Microsoft Graph by URI
+// or appId, or an app registration by App ID URI or appId; unknown: AADSTS500011) instead of
+// scopes, v1.0 ID tokens (iss https://sts.windows.net/{tid}/, x5t and kid, amr, unique_name,
+// upn, ipaddr) given by /token without scope=openid, a refresh token that serves any resource,
+// and v1's token response (numbers as strings, expires_on, not_before, resource). An access
+// token's version is the resource's (AppRegistration.RequestedAccessTokenVersion) at either
+// endpoint. Both token endpoints take client assertions (private_key_jwt) signed by a
+// certificate of AppRegistration.KeyCredentials and named by x5t#S256, x5t or kid: AADSTS
+// 700021 (iss/sub not the client), 700027 (key not found, or signature), 700023 (aud not a
+// token endpoint of the tenant), 700024 (exp/nbf, 5 minutes of skew), 50027 (malformed),
+// 90011 (client_assertion_type); appidacr is then "2".
+//
 // # The sign-in log over HTTP
 //
 // GET /_mockidp/signins pages the log as Microsoft Graph's GET /auditLogs/signIns does:
