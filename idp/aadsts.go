@@ -58,6 +58,7 @@ var (
 	ErrAssertionTimeRange      = &Error{Code: 700024}
 	ErrAssertionAudience       = &Error{Code: 700023}
 	ErrAssertionAppID          = &Error{Code: 700021}
+	ErrAssertionSubject        = &Error{Code: 50048}
 	ErrInvalidJWT              = &Error{Code: 50027}
 	ErrUnexpectedAssertionType = &Error{Code: 90011}
 )
@@ -251,6 +252,10 @@ var aadsts = indexErrors([]ErrorInfo{
 		Message: "Client assertion audience claim does not match Realm issuer. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials ."},
 	{Sentinel: ErrAssertionAppID, OAuth: "invalid_client", Status: http.StatusUnauthorized,
 		Message: "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials ."},
+	// A client assertion whose sub is not its iss (AzureAD/microsoft-authentication-library-
+	// for-java#430); iss = sub but not the client is AADSTS700021.
+	{Sentinel: ErrAssertionSubject, OAuth: "invalid_client", Status: http.StatusUnauthorized,
+		Message: "Subject must match the issuer claim in the client assertion."},
 	// A client assertion that is not a compact JWS Entra can read (panva/openid-client#348:
 	// an aud array; AzureAD/microsoft-authentication-library-for-dotnet#124: no thumbprint).
 	{Sentinel: ErrInvalidJWT, OAuth: "invalid_client", Status: http.StatusUnauthorized,

@@ -113,9 +113,9 @@
 // token's version is the resource's (AppRegistration.RequestedAccessTokenVersion) at either
 // endpoint. Both token endpoints take client assertions (private_key_jwt) signed by a
 // certificate of AppRegistration.KeyCredentials and named by x5t#S256, x5t or kid: AADSTS
-// 700021 (iss/sub not the client), 700027 (key not found, or signature), 700023 (aud not a
-// token endpoint of the tenant), 700024 (exp/nbf, 5 minutes of skew), 50027 (malformed),
-// 90011 (client_assertion_type); appidacr is then "2".
+// 50048 (sub not iss), 700021 (iss not the client), 700027 (key not found, or signature),
+// 700023 (aud not a token endpoint of the tenant on this host), 700024 (exp/nbf, 5 minutes
+// of skew), 50027 (malformed), 90011 (client_assertion_type); appidacr is then "2".
 //
 // # The sign-in log over HTTP
 //

@@ -25,12 +25,15 @@ import (
 //   - a compact JWS, RS256 or PS256 (MSAL sends PS256), whose header names the certificate
 //     by x5t#S256 or x5t (base64url; MSAL Go sends standard base64, which Entra takes too) or
 //     by kid (keyId or thumbprint): else AADSTS50027;
-//   - iss and sub are the client_id (AADSTS700021);
+//   - sub is iss (AADSTS50048), and iss is the client_id (AADSTS700021);
 //   - the key is a registered, currently valid certificate and verifies the signature
 //     (AADSTS700027, "The key was not found." / "Key was found, but use of the key to verify
 //     the signature failed.");
 //   - aud is one string, a token endpoint of the tenant on this host, v1 or v2 (MSAL: v2;
-//     ADAL: v1; Entra takes both) (AADSTS700023; an array: AADSTS50027);
+//     ADAL: v1; taking both is the mock's reading, not verified against Entra), on the host
+//     the request reached (Entra refuses an aud of sts.windows.net sent to
+//     login.microsoftonline.com: AzureAD/microsoft-authentication-library-for-dotnet#3352)
+//     (AADSTS700023; an array: AADSTS50027);
 //   - exp and nbf bracket now, 5 minutes of skew either way (AADSTS700024; Entra sets no
 //     upper bound on exp). exp is required.
 //
@@ -94,7 +97,10 @@ func (s *Server) verifyClientAssertion(tr *tokenRequest) *Error {
 	}
 	ev.Request["client_assertion_jti"] = truncate(c.Jti, 128)
 	ev.Request["client_assertion_thumbprint"] = hdr.thumbHex
-	if !strings.EqualFold(c.Iss, app.AppID) || !strings.EqualFold(c.Sub, app.AppID) {
+	if c.Sub != c.Iss {
+		return ErrAssertionSubject.with().withCause(fmt.Errorf("iss %q, sub %q", truncate(c.Iss, 64), truncate(c.Sub, 64)))
+	}
+	if !strings.EqualFold(c.Iss, app.AppID) {
 		return ErrAssertionAppID.with().withCause(fmt.Errorf("iss %q, sub %q, client_id %q", truncate(c.Iss, 64), truncate(c.Sub, 64), app.AppID))
 	}
 	if e := s.checkAssertionKey(tok, hdr, app); e != nil {

@@ -146,12 +146,14 @@ func TestClientAssertion(t *testing.T) {
 		return map[string]any{"aud": v2, "iss": webAppID, "sub": webAppID, "jti": "j-" + now.Format(time.RFC3339Nano),
 			"nbf": now.Unix(), "exp": now.Add(10 * time.Minute).Unix()}
 	}
-	with := func(k string, v any) map[string]any {
+	with := func(kv ...any) map[string]any {
 		c := base()
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == nil {
+				delete(c, kv[i].(string))
+			} else {
+				c[kv[i].(string)] = kv[i+1]
+			}
 		}
 		return c
 	}
@@ -181,7 +183,8 @@ func TestClientAssertion(t *testing.T) {
 		{"no thumbprint", "/v2", "", signAssertion(t, key, jose.PS256, nil, base()), 50027, "invalid or malformed"},
 		{"aud array", "/v2", "", signAssertion(t, key, jose.PS256, s256, with("aud", []string{v2, srv.URL + "/" + contosoID + "/v2.0"})), 50027, "invalid or malformed"},
 		{"no exp", "/v2", "", signAssertion(t, key, jose.PS256, s256, with("exp", nil)), 50027, "invalid or malformed"},
-		{"iss another app", "/v2", "", signAssertion(t, key, jose.PS256, s256, with("iss", spaAppID)), 700021, "doesn't match 'client_id'"},
+		{"iss and sub another app", "/v2", "", signAssertion(t, key, jose.PS256, s256, with("iss", spaAppID, "sub", spaAppID)), 700021, "doesn't match 'client_id'"},
+		{"sub is not iss", "/v2", "", signAssertion(t, key, jose.PS256, s256, with("sub", spaAppID)), 50048, "Subject must match the issuer claim in the client assertion."},
 		{"unregistered certificate", "/v2", "", signAssertion(t, strangerKey, jose.PS256, map[string]any{"x5t#S256": x5tS256(stranger)}, base()), 700027, "[Reason - The key was not found., Thumbprint of key used by client: '"},
 		{"registered thumbprint, other key", "/v2", "", signAssertion(t, strangerKey, jose.PS256, s256, base()), 700027, "Client assertion contains an invalid signature. [Reason - Key was found, but use of the key to verify the signature failed."},
 		{"expired key credential", "/v2", "", signAssertion(t, oldKey, jose.PS256, map[string]any{"x5t#S256": x5tS256(oldCert)}, base()), 700027, "The key was not found."},
