@@ -24,7 +24,7 @@ import (
 
 // newClientCert makes a self-signed certificate for a client assertion key, as
 // `New-SelfSignedCertificate` or `openssl req -x509` would, valid from an hour ago for a year.
-func newClientCert(t *testing.T, cn string) (*x509.Certificate, *rsa.PrivateKey) {
+func newClientCert(t testing.TB, cn string) (*x509.Certificate, *rsa.PrivateKey) {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -68,7 +68,7 @@ func startOIDCWith(t *testing.T, cfg *idp.Config) *idp.Server {
 }
 
 // signAssertion signs claims with key under alg, with the extra header members.
-func signAssertion(t *testing.T, key *rsa.PrivateKey, alg jose.SignatureAlgorithm, hdr map[string]any, claims map[string]any) string {
+func signAssertion(t testing.TB, key *rsa.PrivateKey, alg jose.SignatureAlgorithm, hdr map[string]any, claims map[string]any) string {
 	t.Helper()
 	opts := (&jose.SignerOptions{}).WithType("JWT")
 	for k, v := range hdr {
