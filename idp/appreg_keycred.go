@@ -99,6 +99,9 @@ func (k *KeyCredential) normalize(p string) error {
 
 // resolve fixes the validity window against the server clock.
 func (k *KeyCredential) resolve(now time.Time) {
+	if k.cert == nil {
+		return // not normalized: never matches (checkAssertionKey)
+	}
 	k.start, k.end = k.cert.NotBefore, k.cert.NotAfter
 	if k.StartDateTime != nil {
 		k.start = k.StartDateTime.At(now)
