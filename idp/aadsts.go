@@ -52,6 +52,15 @@ var (
 	ErrFlowTokenInvalid      = &Error{Code: 90100}
 	ErrSAMLDestination       = &Error{Code: 75008}
 	ErrSAMLInvalidID         = &Error{Code: 7500529}
+	// v1 resource= (oidc_v1.go) and client assertions (oidc_assertion.go).
+	ErrResourceNotFound        = &Error{Code: 500011}
+	ErrAssertionSignature      = &Error{Code: 700027}
+	ErrAssertionTimeRange      = &Error{Code: 700024}
+	ErrAssertionAudience       = &Error{Code: 700023}
+	ErrAssertionAppID          = &Error{Code: 700021}
+	ErrAssertionSubject        = &Error{Code: 50048}
+	ErrInvalidJWT              = &Error{Code: 50027}
+	ErrUnexpectedAssertionType = &Error{Code: 90011}
 )
 
 // Codes the mock sends but nothing compares against: sentinels without an export.
@@ -243,4 +252,40 @@ var aadsts = indexErrors([]ErrorInfo{
 		Message: "Verification code expired."},
 	{Sentinel: codeDeviceCodeExpired, OAuth: "expired_token", Status: http.StatusBadRequest,
 		Message: "The provided value for the input parameter 'device_code' is not valid. This device code has expired."},
+
+	// A v1 resource= that names no service principal (live wording, e.g. Azure/azure-cli#16850,
+	// #29113; "tenant named" is the tenant ID or name the request reached).
+	{Sentinel: ErrResourceNotFound, OAuth: "invalid_resource", Status: http.StatusBadRequest,
+		Message: "The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant."},
+
+	// Client assertions (private_key_jwt, certificate credentials). Wording as Entra sends it
+	// (MSAL issues: Azure/azure-sdk-for-net#29007, AzureAD/microsoft-authentication-library-for-
+	// java#984, AzureAD/microsoft-authentication-library-for-dotnet#2746; the Java SDK's
+	// troubleshooting page for 700021/700023/700027). All are invalid_client, 401.
+	// AADSTS700027 opens with "The certificate with identifier used to sign the client
+	// assertion is not registered on application." when the key is not found (2026 wording,
+	// AzureAD/microsoft-authentication-library-for-js#8339) and "Client assertion contains an
+	// invalid signature." when it is found and fails; the latter adds "Found key 'Start=…,
+	// End=…'" after the thumbprint.
+	{Sentinel: ErrAssertionSignature, OAuth: "invalid_client", Status: http.StatusUnauthorized,
+		Message:   "%s [Reason - %s, Thumbprint of key used by client: '%s'%s, Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '%s'. Review the documentation at https://docs.microsoft.com/en-us/graph/deployments to determine the corresponding service endpoint and https://docs.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0&tabs=http to build a query request URL, such as 'https://graph.microsoft.com/beta/applications/%s']",
+		Reference: "https://learn.microsoft.com/entra/identity-platform/certificate-credentials"},
+	{Sentinel: ErrAssertionTimeRange, OAuth: "invalid_client", Status: http.StatusUnauthorized,
+		Message: "Client assertion is not within its valid time range. Current time: %s, assertion valid from %s, expiry time of assertion %s. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials ."},
+	{Sentinel: ErrAssertionAudience, OAuth: "invalid_client", Status: http.StatusUnauthorized,
+		Message: "Client assertion audience claim does not match Realm issuer. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials ."},
+	{Sentinel: ErrAssertionAppID, OAuth: "invalid_client", Status: http.StatusUnauthorized,
+		Message: "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials ."},
+	// A client assertion whose sub is not its iss (AzureAD/microsoft-authentication-library-
+	// for-java#430); iss = sub but not the client is AADSTS700021.
+	{Sentinel: ErrAssertionSubject, OAuth: "invalid_client", Status: http.StatusUnauthorized,
+		Message: "Subject must match the issuer claim in the client assertion."},
+	// A client assertion that is not a compact JWS Entra can read (panva/openid-client#348:
+	// an aud array; AzureAD/microsoft-authentication-library-for-dotnet#124: no thumbprint).
+	{Sentinel: ErrInvalidJWT, OAuth: "invalid_client", Status: http.StatusUnauthorized,
+		Message: "JWT token is invalid or malformed."},
+	// client_assertion_type other than jwt-bearer (AzureAD/azure-activedirectory-library-for-
+	// ruby#53, 2016 wording).
+	{Sentinel: ErrUnexpectedAssertionType, OAuth: "invalid_request", Status: http.StatusBadRequest,
+		Message: "Unexpected client assertion type."},
 })

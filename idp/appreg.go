@@ -37,6 +37,10 @@ type AppRegistration struct {
 	// PasswordCredentials are "Certificates & secrets" → "Client secrets". Several may be
 	// valid at once; an expired one gives AADSTS7000222.
 	PasswordCredentials []*PasswordCredential `json:"passwordCredentials,omitempty"`
+	// KeyCredentials are "Certificates & secrets" → "Certificates": the certificates whose
+	// private keys sign the app's client assertions (private_key_jwt, MSAL's certificate
+	// credential) at either token endpoint (appreg_keycred.go, oidc_assertion.go).
+	KeyCredentials []*KeyCredential `json:"keyCredentials,omitempty"`
 	// OptionalClaims is "Token configuration" → optional claims (email, upn, login_hint, ...).
 	OptionalClaims OptionalClaims `json:"optionalClaims,omitempty"`
 	// GroupMembershipClaims is "Token configuration" → "Add groups claim": None (default),
@@ -51,7 +55,9 @@ type AppRegistration struct {
 	Assignments        []string `json:"assignments,omitempty"`
 	// RequestedAccessTokenVersion is api.requestedAccessTokenVersion
 	// (accessTokenAcceptedVersion in the manifest): 1 (default, as null) or 2. It decides the
-	// version of access tokens issued for this app as a resource.
+	// version of access tokens issued for this app as a resource, at either endpoint: a v2
+	// scope or a v1 resource= gets a v1 token (iss https://sts.windows.net/{tid}/, aud as
+	// requested) unless this is 2 (iss …/{tid}/v2.0, aud the appId).
 	RequestedAccessTokenVersion int `json:"requestedAccessTokenVersion,omitempty"`
 	// AdminConsentGranted is "Grant admin consent for <tenant>" on API permissions. Default
 	// true; false makes every sign-in fail with AADSTS65001 (consent_required).

@@ -75,6 +75,17 @@
 //	GET     /oidc/userinfo                      userinfo (Graph's), with a Bearer access token
 //	POST    /oidc/userinfo                      userinfo, form post
 //	OPTIONS /oidc/userinfo                      userinfo CORS preflight
+//	GET     /{tenant}/oauth2/authorize          v1.0 authorization endpoint (query; resource=)
+//	POST    /{tenant}/oauth2/authorize          v1.0 authorization endpoint (form post)
+//	*       /{tenant}/oauth2/token              v1.0 token endpoint (POST only; resource=; v1 response, numbers as strings)
+//	OPTIONS /{tenant}/oauth2/token              CORS preflight (POST, OPTIONS; the request's Origin)
+//	GET     /{tenant}/oauth2/logout             v1.0 end_session_endpoint (as v2.0's)
+//	POST    /{tenant}/oauth2/logout             v1.0 end_session_endpoint, form post
+//	GET     /{tenant}/openid/userinfo           v1.0 userinfo_endpoint (as /oidc/userinfo)
+//	POST    /{tenant}/openid/userinfo           v1.0 userinfo, form post
+//	OPTIONS /{tenant}/openid/userinfo           v1.0 userinfo CORS preflight
+//	GET     /{tenant}/oauth2/checksession       check_session_iframe (OIDC Session Management: unchanged / changed / error)
+//	*       /{tenant}/kerberos                  kerberos_endpoint (MS-KKDCP): POST only; no Kerberos realm, so an Entra error JSON
 //
 //	The mock's own (no Entra path)
 //	GET     /_mockidp/apps/{appId}/certificate  "Certificate (Base64)" download (?format=raw: DER)
@@ -98,6 +109,20 @@
 // for all of them per app. The control API answers 404 unless Config.ControlAPI has a token,
 // and 401 without "Authorization: Bearer <token>"; arming with "context": true returns the
 // cookie to set on the IdP's origin, and an Arming names a user, app and count instead.
+//
+// # v1.0 endpoints and client assertions
+//
+// The v1.0 endpoints share the v2.0 handlers (oidc_v1.go): resource= (Microsoft Graph by URI
+// or appId, or an app registration by App ID URI or appId; unknown: AADSTS500011) instead of
+// scopes, v1.0 ID tokens (iss https://sts.windows.net/{tid}/, x5t and kid, amr, unique_name,
+// upn, ipaddr) given by /token without scope=openid, a refresh token that serves any resource,
+// and v1's token response (numbers as strings, expires_on, not_before, resource). An access
+// token's version is the resource's (AppRegistration.RequestedAccessTokenVersion) at either
+// endpoint. Both token endpoints take client assertions (private_key_jwt) signed by a
+// certificate of AppRegistration.KeyCredentials and named by x5t#S256, x5t or kid: AADSTS
+// 50048 (sub not iss), 700021 (iss not the client), 700027 (key not found, or signature),
+// 700023 (aud not a token endpoint of the tenant on this host), 700024 (exp/nbf, 5 minutes
+// of skew), 50027 (malformed), 90011 (client_assertion_type); appidacr is then "2".
 //
 // # The sign-in log over HTTP
 //

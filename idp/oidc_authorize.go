@@ -23,16 +23,28 @@ type authzRequest struct {
 	challenge    string
 	method       string
 	ev           Event
+	// v1 marks a request at the v1 endpoint (/oauth2/authorize); v1res is its resource=
+	// (oidc_v1.go), nil when none was given.
+	v1    bool
+	v1res *resource
+	ip    string // the browser's address (v1 ID tokens' ipaddr)
 }
 
-// handleAuthorize is /{tenant}/oauth2/v2.0/authorize. Until the client and its redirect URI
-// are known, errors are Entra's HTML page; afterwards they go back to the redirect URI.
-func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+// handleAuthorize is /{tenant}/oauth2/v2.0/authorize.
+func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) { s.authorize(w, r, false) }
+
+// authorize is the authorization endpoint of either version (v1: /oauth2/authorize). Until the
+// client and its redirect URI are known, errors are Entra's HTML page; afterwards they go back
+// to the redirect URI.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, v1 bool) {
 	ev := &Event{Context: browserContext(r), Protocol: "OIDC", Kind: EventAuthorize, Binding: r.Method, CorrelationID: s.rand.guid()}
 	p, req, e := s.authorizeClient(r, ev)
 	if e != nil {
 		s.oidcErrorPage(w, r, e, ev)
 		return
+	}
+	if v1 {
+		s.adaptAuthorizeV1(r, p, req, ev) // resource=, implied openid scope
 	}
 	// From here on the redirect URI is trusted: errors go back to the client.
 	if e := authorizeResponse(r.Method, p, req, ev); e != nil {
@@ -41,6 +53,10 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	to := req.to
 	if e := s.checkAuthorize(req, p); e != nil {
+		s.redirectError(w, r, to, e, ev)
+		return
+	}
+	if e := s.checkAuthorizeV1(req, p); e != nil {
 		s.redirectError(w, r, to, e, ev)
 		return
 	}
@@ -104,7 +120,7 @@ func (s *Server) authorizeClient(r *http.Request, ev *Event) (url.Values, *authz
 		return nil, nil, perr
 	}
 	ev.Request = map[string]string{}
-	for _, k := range []string{"client_id", "redirect_uri", "response_type", "response_mode", "scope", "state", "nonce", "prompt", "login_hint", "max_age", "code_challenge", "code_challenge_method"} {
+	for _, k := range []string{"client_id", "redirect_uri", "response_type", "response_mode", "scope", "resource", "state", "nonce", "prompt", "login_hint", "max_age", "code_challenge", "code_challenge_method"} {
 		if v := p.Get(k); v != "" {
 			ev.Request[k] = truncate(v, 512)
 		}
@@ -289,7 +305,7 @@ func (s *Server) finishAuthorize(w http.ResponseWriter, r *http.Request, req *au
 	}
 	g := &oauthGrant{app: app, tenant: t, user: u, sid: sid, authTime: authTime, scopes: req.scopes.all, nonce: req.nonce,
 		redirect: req.to.uri, platform: req.platform, challenge: req.challenge, method: req.method,
-		expires: now.Add(codeLifetime), corr: ev.CorrelationID}
+		expires: now.Add(codeLifetime), corr: ev.CorrelationID, v1: req.v1, v1res: req.v1res, ip: req.ip}
 	if use := s.takeFault(r, ProtocolOIDC, req.appTenant, app.faultKeys(), u); use != nil {
 		m := &oidcMint{fault: use.fault, step: use.step}
 		if err := use.fault.oidc(m, use.step); err != nil {
@@ -326,7 +342,7 @@ func (s *Server) finishAuthorize(w http.ResponseWriter, r *http.Request, req *au
 	accessToken := ""
 	if slices.Contains(strings.Fields(req.responseType), "token") {
 		// An implicit access token (hybrid or implicit flow), for the requested resource.
-		res, e := s.resolveResource(req.scopes)
+		res, e := s.authorizeResource(req)
 		if e != nil {
 			s.redirectError(w, r, req.to, e, &ev)
 			return

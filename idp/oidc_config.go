@@ -96,6 +96,9 @@ func (s *Server) initOIDC() error {
 					p.end = p.EndDateTime.At(now)
 				}
 			}
+			for _, k := range a.KeyCredentials {
+				k.resolve(now)
+			}
 		}
 	}
 	return nil
@@ -149,6 +152,9 @@ func (a *AppRegistration) normalize(p string, t *Tenant, groups, upns map[string
 	}
 	if a.Web.LogoutURL != "" && !absURL(a.Web.LogoutURL) {
 		return fmt.Errorf("%s.web.logoutUrl %q: must be an absolute http(s) URL", p, a.Web.LogoutURL)
+	}
+	if err := a.normalizeKeyCredentials(p); err != nil {
+		return err
 	}
 	for i, c := range a.PasswordCredentials {
 		if c.SecretText == "" {

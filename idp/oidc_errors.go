@@ -235,3 +235,5 @@ func (s *Server) oidcErrorPage(w http.ResponseWriter, r *http.Request, e *Error,
 
 // unix is a JWT NumericDate.
 func unix(t time.Time) int64 { return t.Unix() }
+
+func errResourceNotFound(res, tenant string) *Error { return ErrResourceNotFound.with(res, tenant) }

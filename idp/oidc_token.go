@@ -28,13 +28,22 @@ type tokenRequest struct {
 	app     *AppRegistration
 	tenant  *Tenant // path tenant, nil for common/organizations
 	secret  string
-	hasAuth bool // a client secret was presented (basic or post)
+	hasAuth bool // a client secret or a client assertion was presented
 	origin  string
 	ev      *Event
+	// assertion is a private_key_jwt client assertion (oidc_assertion.go), "" for a secret.
+	assertion string
+	// v1 marks the v1 endpoint (/oauth2/token): resource= instead of scope, v1's response
+	// (oidc_v1.go); resource is the resource the response names.
+	v1       bool
+	resource string
 }
 
 // handleToken is /{tenant}/oauth2/v2.0/token.
-func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) { s.token(w, r, false) }
+
+// token is the token endpoint of either version (v1: /oauth2/token).
+func (s *Server) token(w http.ResponseWriter, r *http.Request, v1 bool) {
 	ev := &Event{Protocol: "OIDC", Kind: EventToken, Binding: r.Method, CorrelationID: s.rand.guid()}
 	allowTokenOrigin(w, r) // before any answer: a SPA must be able to read the errors too
 	if r.Method != http.MethodPost {
@@ -59,11 +68,14 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	gt := p.Get("grant_type")
 	ev.Request = map[string]string{"grant_type": truncate(gt, 64), "client_id": truncate(p.Get("client_id"), 128), "scope": truncate(p.Get("scope"), 512)}
+	if v1 {
+		ev.Request["resource"], ev.Request["endpoint"] = truncate(p.Get("resource"), 512), "v1.0"
+	}
 	if gt == "" {
 		s.writeTokenError(w, errMissingParameter("grant_type"), ev)
 		return
 	}
-	tr := &tokenRequest{p: p, tenant: t, origin: r.Header.Get("Origin"), ev: ev}
+	tr := &tokenRequest{p: p, tenant: t, origin: r.Header.Get("Origin"), ev: ev, v1: v1}
 	clientID := p.Get("client_id")
 	if h := r.Header.Get("Authorization"); h != "" {
 		id, secret, e := parseBasic(h)
@@ -80,9 +92,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	} else if sec, ok := p["client_secret"]; ok {
 		tr.secret, tr.hasAuth = sec[0], true
 		ev.Binding = "client_secret_post"
-	} else if p.Get("client_assertion") != "" {
-		s.writeTokenError(w, errMalformedRequest("client_assertion (private_key_jwt) is not supported by the mock"), ev)
-		return
+	} else if _, ok := p["client_assertion"]; ok {
+		tr.assertion, tr.hasAuth = p.Get("client_assertion"), true
+		ev.Binding = "private_key_jwt"
 	}
 	if clientID == "" {
 		s.writeTokenError(w, errMissingParameter("client_id"), ev)
@@ -140,6 +152,9 @@ func parseBasic(h string) (id, secret string, e *Error) {
 func (s *Server) authenticate(tr *tokenRequest) *Error {
 	if !tr.hasAuth {
 		return errMissingClientSecret()
+	}
+	if tr.assertion != "" || tr.p.Has("client_assertion") {
+		return s.verifyClientAssertion(tr)
 	}
 	now := s.clock.Now()
 	expired := false
@@ -337,23 +352,7 @@ func (s *Server) clientCredentials(w http.ResponseWriter, tr *tokenRequest) {
 		s.writeTokenError(w, e, ev)
 		return
 	}
-	scope := tr.p.Get("scope")
-	if scope == "" {
-		s.writeTokenError(w, errMissingParameter("scope"), ev)
-		return
-	}
-	ss, e := parseScope(scope)
-	if e != nil {
-		s.writeTokenError(w, e, ev)
-		return
-	}
-	// One <resource>/.default, beside which Entra ignores the OpenID scopes: MSAL sends
-	// "openid offline_access profile" with every request, app-only ones included.
-	if len(ss.resource) != 1 || !strings.HasSuffix(ss.resource[0], "/.default") {
-		s.writeTokenError(w, errInvalidScope(truncate(scope, 256)), ev)
-		return
-	}
-	res, e := s.resolveResource(ss)
+	res, e := s.clientCredentialsResource(tr)
 	if e != nil {
 		s.writeTokenError(w, e, ev)
 		return
@@ -363,7 +362,7 @@ func (s *Server) clientCredentials(w http.ResponseWriter, tr *tokenRequest) {
 		t = s.dir.tenantOf[tr.app]
 	}
 	g := &oauthGrant{app: tr.app, tenant: t}
-	at, exp, err := s.accessToken(g, res, "1")
+	at, exp, err := s.accessToken(g, res, tr.appAcr())
 	if err != nil {
 		s.writeTokenError(w, asError(err), ev)
 		return
@@ -373,21 +372,19 @@ func (s *Server) clientCredentials(w http.ResponseWriter, tr *tokenRequest) {
 }
 
 // issueTokens answers a code or refresh redemption: access token, ID token (with openid),
-// refresh token (with offline_access), client_info (when asked, as MSAL does).
+// refresh token (with offline_access), client_info (when asked, as MSAL does). At the v1
+// endpoint the resource is resource= and the ID and refresh tokens come unasked (oidc_v1.go).
 func (s *Server) issueTokens(w http.ResponseWriter, tr *tokenRequest, g *oauthGrant) {
 	ev := tr.ev
 	ev.Fault = g.fault
 	ss, _ := parseScope(strings.Join(g.scopes, " "))
-	res, e := s.resolveResource(ss)
+	g, ss = grantForEndpoint(tr, g, ss)
+	res, e := s.grantResource(tr, g, ss)
 	if e != nil {
 		s.writeTokenError(w, e, ev)
 		return
 	}
-	acr := "0"
-	if tr.hasAuth {
-		acr = "1"
-	}
-	at, exp, err := s.accessToken(g, res, acr)
+	at, exp, err := s.accessToken(g, res, tr.appAcr())
 	if err != nil {
 		s.writeTokenError(w, asError(err), ev)
 		return
@@ -431,6 +428,10 @@ func (s *Server) writeTokenSuccess(w http.ResponseWriter, tr *tokenRequest, resp
 	s.record(ev)
 	h := w.Header()
 	h.Set("x-ms-request-id", ev.ID) // Access-Control-Allow-Origin: set by handleToken
+	if tr.v1 {
+		writeJSON(w, http.StatusOK, s.tokenResponseV1(tr, resp), true)
+		return
+	}
 	writeJSON(w, http.StatusOK, resp, true)
 }
 

@@ -54,6 +54,11 @@ type oauthGrant struct {
 	// mint is the fault armed for this sign-in, fault what the sign-in log records of it.
 	mint  *oidcMint
 	fault *MintedFault
+	// v1 says the tokens are the v1 endpoint's (v1 ID token, v1 token response); v1res is
+	// the resource= of the v1 authorize request, ip the browser's address (oidc_v1.go).
+	v1    bool
+	v1res *resource
+	ip    string
 }
 
 // now is the IdP's time for the grant's tokens: the server clock, plus a clock fault's offset.
@@ -93,9 +98,11 @@ func (k *SigningKey) jwt() *jwtKey {
 // issuerV2 is the v2 issuer of a tenant ("{tenantid}" for common/organizations documents).
 func (s *Server) issuerV2(tid string) string { return s.base() + "/" + tid + "/v2.0" }
 
-// issuerV1 is the v1 issuer. Entra's is https://sts.windows.net/{tid}/; the mock keeps the
-// host its own so that a v1-only RP can fetch discovery from the issuer.
-func (s *Server) issuerV1(tid string) string { return s.base() + "/" + tid + "/" }
+// issuerV1 is the v1 issuer, Entra's: https://sts.windows.net/{tid}/ on every host (entra.md
+// §OIDC). A v1 RP takes discovery from the authority (login.microsoftonline.com/{tid}, here the
+// mock's host) and pins this issuer; it cannot fetch discovery from the issuer, nor can it
+// from Entra's.
+func (s *Server) issuerV1(tid string) string { return "https://sts.windows.net/" + tid + "/" }
 
 // activeOIDCKey is the tenant's signing key.
 func (s *Server) activeOIDCKey(tid string) *SigningKey {
@@ -195,6 +202,9 @@ func (s *Server) opaque(n int) string {
 // idToken mints the ID token of a grant. hashes are c_hash/at_hash for tokens from
 // /authorize; implicit says the token travels in a URL (overage becomes hasgroups).
 func (s *Server) idToken(g *oauthGrant, code, accessToken string, implicit bool) (string, error) {
+	if g.v1 {
+		return s.idTokenV1(g, code, accessToken, implicit)
+	}
 	now := s.grantNow(g)
 	tid := g.tenant.ID
 	c := idTokenClaims{
@@ -329,6 +339,8 @@ type resource struct {
 	version int
 	scopes  []string // the resource's scopes, without prefix
 	app     *AppRegistration
+	// requested is the resource as a v1 request's resource= named it (v1 token responses).
+	requested string
 }
 
 // accessToken mints an access token for res; user is nil for client credentials. It returns

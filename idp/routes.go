@@ -60,6 +60,19 @@ func (s *Server) routeTable() []route {
 		{groupOIDC, "GET /oidc/userinfo", "userinfo (Graph's), with a Bearer access token", s.handleUserInfo},
 		{groupOIDC, "POST /oidc/userinfo", "userinfo, form post", s.handleUserInfo},
 		{groupOIDC, "OPTIONS /oidc/userinfo", "userinfo CORS preflight", s.handleUserInfo},
+		// The v1.0 endpoints the v1 discovery advertises (oidc_v1.go): resource= instead of
+		// scopes, v1 tokens (iss https://sts.windows.net/{tid}/).
+		{groupOIDC, "GET /{tenant}/oauth2/authorize", "v1.0 authorization endpoint (query; resource=)", s.handleAuthorizeV1},
+		{groupOIDC, "POST /{tenant}/oauth2/authorize", "v1.0 authorization endpoint (form post)", s.handleAuthorizeV1},
+		{groupOIDC, "/{tenant}/oauth2/token", "v1.0 token endpoint (POST only; resource=; v1 response, numbers as strings)", s.handleTokenV1},
+		{groupOIDC, "OPTIONS /{tenant}/oauth2/token", "CORS preflight (POST, OPTIONS; the request's Origin)", preflight(corsPostMethods, true)},
+		{groupOIDC, "GET /{tenant}/oauth2/logout", "v1.0 end_session_endpoint (as v2.0's)", s.handleLogout},
+		{groupOIDC, "POST /{tenant}/oauth2/logout", "v1.0 end_session_endpoint, form post", s.handleLogout},
+		{groupOIDC, "GET /{tenant}/openid/userinfo", "v1.0 userinfo_endpoint (as /oidc/userinfo)", s.handleUserInfoV1},
+		{groupOIDC, "POST /{tenant}/openid/userinfo", "v1.0 userinfo, form post", s.handleUserInfoV1},
+		{groupOIDC, "OPTIONS /{tenant}/openid/userinfo", "v1.0 userinfo CORS preflight", s.handleUserInfoV1},
+		{groupOIDC, "GET /{tenant}/oauth2/checksession", "check_session_iframe (OIDC Session Management: unchanged / changed / error)", s.handleCheckSession},
+		{groupOIDC, "/{tenant}/kerberos", "kerberos_endpoint (MS-KKDCP): POST only; no Kerberos realm, so an Entra error JSON", s.handleKerberos},
 
 		// The mock's own endpoints: portal downloads, the sign-in log, readiness.
 		{groupMock, "GET /_mockidp/apps/{appId}/certificate", "\"Certificate (Base64)\" download (?format=raw: DER)", s.handleCertificate},

@@ -281,7 +281,7 @@ func sweepShape(q *sweepReq, events []idp.Event, resp *http.Response, body []byt
 	if resp.StatusCode >= 400 && strings.HasPrefix(ct, "application/json") {
 		own := strings.Contains(q.route.pattern, " /_mockidp/")
 		switch {
-		case (own || strings.HasSuffix(q.route.pattern, "/oidc/userinfo")) && bytes.HasPrefix(body, []byte(`{"error":{`)):
+		case (own || strings.HasSuffix(q.route.pattern, "/oidc/userinfo") || strings.HasSuffix(q.route.pattern, "/openid/userinfo")) && bytes.HasPrefix(body, []byte(`{"error":{`)):
 			return cmp.Or(jsonFields(body, `"code":"`, `"message":"`), entraEvents(events))
 		case own:
 			return cmp.Or(jsonFields(body, `"error":"`, `"error_description":"`), entraEvents(events))
