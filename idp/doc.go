@@ -36,7 +36,7 @@
 // http.ServeMux pattern it is registered with (* is any method):
 //
 //	SAML 2.0
-//	GET     /{tenant}/saml2                     AuthnRequest, or LogoutRequest (SLO), by HTTP-Redirect
+//	GET     /{tenant}/saml2                     AuthnRequest, LogoutRequest (SLO), or an app's LogoutResponse to the session's sign-out, by HTTP-Redirect
 //	POST    /{tenant}/saml2                     AuthnRequest (HTTP-POST)
 //	GET     /{tenant}/federationmetadata/2007-06/federationmetadata.xml
 //	                                            ?appid={appId}: the app's signed metadata (UTF-8 BOM); no appid: the tenant's (tenant key); common, organizations: entityID https://sts.windows.net/{tenantid}/
@@ -54,7 +54,7 @@
 //	                                            v1.0 discovery document
 //	OPTIONS /{tenant}/.well-known/openid-configuration
 //	                                            CORS preflight (GET, OPTIONS; any origin)
-//	GET     /{tenant}/discovery/v2.0/keys       v2.0 JWKS (with each key's issuer)
+//	GET     /{tenant}/discovery/v2.0/keys       v2.0 JWKS: the tenant's signing key among the cloud's other keys, each with its issuer
 //	OPTIONS /{tenant}/discovery/v2.0/keys       CORS preflight (GET, OPTIONS; any origin)
 //	GET     /{tenant}/discovery/keys            v1.0 JWKS
 //	OPTIONS /{tenant}/discovery/keys            CORS preflight (GET, OPTIONS; any origin)
@@ -64,7 +64,7 @@
 //	POST    /{tenant}/oauth2/v2.0/authorize     authorization endpoint (form post)
 //	*       /{tenant}/oauth2/v2.0/token         token endpoint (POST only; other methods: error JSON)
 //	OPTIONS /{tenant}/oauth2/v2.0/token         CORS preflight of a SPA's redemption (POST, OPTIONS; the request's Origin)
-//	GET     /{tenant}/oauth2/v2.0/logout        end_session_endpoint (front-channel logout)
+//	GET     /{tenant}/oauth2/v2.0/logout        end_session_endpoint: signs out of every app of the session (front-channel, SAML LogoutRequests)
 //	POST    /{tenant}/oauth2/v2.0/logout        end_session_endpoint, form post
 //	GET     /oidc/userinfo                      userinfo (Graph's), with a Bearer access token
 //	POST    /oidc/userinfo                      userinfo, form post
