@@ -36,16 +36,20 @@ type jwks struct {
 func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
 	ev := &Event{Protocol: "OIDC", Kind: EventKeys, Binding: "GET"}
 	t, _, ok := s.oidcTenant(r)
-	if !ok {
+	consumers := isConsumers(r.PathValue("tenant"))
+	if !ok && !consumers {
 		s.writeTokenError(w, errUnknownTenant(r.PathValue("tenant")), ev)
 		return
 	}
 	v2 := strings.Contains(r.URL.Path, "/v2.0/")
 	tenants := s.cfg.Tenants
 	issuerTID := "{tenantid}"
-	if t != nil {
+	switch {
+	case t != nil:
 		tenants, issuerTID = []*Tenant{t}, t.ID
 		ev.TenantID = t.ID
+	case consumers: // the MSA tenant is not configured: Entra's MSA keys only
+		tenants, issuerTID = nil, consumerTenantID
 	}
 	// The key set is encoded again only when a key, its certificate or its publication has
 	// changed (rotation, retirement, the rotation fault) or the URL has.
@@ -73,7 +77,7 @@ func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
 	}
 	key := fmt.Sprintf("keys %v %s %s %d", v2, s.base(), issuerTID, scope)
 	s.writeDiscoveryBytes(w, s.jsonDocs.get(key, state, func() any {
-		set := s.jwks(keysOf, v2, issuerTID, scope)
+		set := s.jwks(tenants, keysOf, v2, issuerTID, scope)
 		s.appendIssuerKeys(&set, issKeys)
 		return set
 	}), ev)
@@ -82,21 +86,25 @@ func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
 // keySetScopeOf is the scope of the key set of a path's tenant segment.
 func keySetScopeOf(seg string, t *Tenant) keySetScope {
 	switch {
+	case isConsumers(seg):
+		return scopeConsumers
 	case t != nil:
 		return scopeTenant
 	case seg == "common":
 		return scopeCommon
-	case seg == "consumers":
-		return scopeConsumers
 	}
 	return scopeOrgs
 }
 
 // jwks is the key set of the tenants' keys among the cloud's other keys.
-func (s *Server) jwks(keysOf [][]*SigningKey, v2 bool, issuerTID string, scope keySetScope) jwks {
+func (s *Server) jwks(tenants []*Tenant, keysOf [][]*SigningKey, v2 bool, issuerTID string, scope keySetScope) jwks {
 	out := jwks{Keys: []jwk{}}
 	seen := map[string]bool{}
-	for _, keys := range keysOf {
+	for i, keys := range keysOf {
+		iss := s.issuerV2(issuerTID)
+		if tenants[i].ID == consumerTenantID {
+			iss = s.issuerV2(consumerTenantID) // the MSA tenant's keys keep its issuer in /common
+		}
 		for _, k := range keys {
 			if !k.Published || seen[kid(k)] {
 				continue
@@ -106,7 +114,7 @@ func (s *Server) jwks(keysOf [][]*SigningKey, v2 bool, issuerTID string, scope k
 				N: b64(k.Key.N.Bytes()), E: b64(big.NewInt(int64(k.Key.E)).Bytes()),
 				X5c: []string{base64.StdEncoding.EncodeToString(k.Cert.Raw)}, CloudInstanceName: cloudInstanceName}
 			if v2 {
-				j.Issuer = s.issuerV2(issuerTID)
+				j.Issuer = iss
 			}
 			out.Keys = append(out.Keys, j)
 		}
