@@ -129,6 +129,9 @@ func (s *Server) samlLogoutNotice(r *http.Request, t *Tenant, app *EnterpriseApp
 // SAMLResponse) and signs the query string with key: RSA-SHA256, or RSA-SHA1 for an app set
 // to SHA-1.
 func signedRedirectURL(dest, param string, xml []byte, key *SigningKey, algorithm string) (string, error) {
+	if key == nil || key.Key == nil {
+		return "", fmt.Errorf("no signing key for the %s to %s", param, dest)
+	}
 	var buf bytes.Buffer
 	fw, _ := flate.NewWriter(&buf, flate.DefaultCompression)
 	_, _ = fw.Write(xml)
