@@ -125,40 +125,13 @@ func loadFrames(t *testing.T, b *idptest.Browser, p *idptest.Page) int {
 func TestSLOToEverySessionParticipant(t *testing.T) {
 	for _, initiator := range []string{"saml", "oidc"} {
 		t.Run(initiator, func(t *testing.T) {
-			// SAML app 0 and the OIDC app are participants (Go servers that record what they
-			// get); SAML app 1 is the crewjam SP, and the initiator when it is a SAML app (the
-			// last SAML app signed in to: the two SPs share the host, hence the cookie).
-			samlParts := []*participant{newParticipant(t), newParticipant(t)}
-			oidcPart := newParticipant(t)
-			var oidcApp *idp.AppRegistration
-			sps := startSAMLPairs(t, 2, spSetup{idpConfig: func(cfg *idp.Config, _ string) {
-				tn := cfg.Tenants[0]
-				for _, a := range tn.EnterpriseApps {
-					a.AssignmentRequired = false
-				}
-				// The initiator's SP (crewjam) wants a signed LogoutResponse from the entity ID.
-				tn.EnterpriseApps[1].SAML.SignLogoutResponse = true
-				tn.EnterpriseApps[1].SAML.LogoutResponseIssuer = idp.EntityID(tn)
-				tn.EnterpriseApps[0].SAML.LogoutURL = samlParts[0].srv.URL + "/saml/slo"
-				if initiator == "oidc" {
-					tn.EnterpriseApps[1].SAML.LogoutURL = samlParts[1].srv.URL + "/saml/slo"
-				}
-				oidcApp = tn.AppRegistrations[0]
-				oidcApp.Web.RedirectURIs = []string{oidcPart.srv.URL + "/signin-oidc"}
-				oidcApp.Web.LogoutURL = oidcPart.srv.URL + "/signout-oidc"
-			}})
-			srv := sps[0].IdP
-			tn := srv.Config().Tenants[0]
-			for i, p := range samlParts {
-				p.idp, p.self = srv.LoginURL(tn), tn.EnterpriseApps[i].SAML.Identifiers[0].Value
-			}
+			f := newSLOFixture(t, initiator)
+			srv, tn, sps, samlParts, oidcPart, oidcApp := f.srv, f.tn, f.sps, f.samlParts, f.oidcPart, f.oidcApp
 
 			b := idptest.NewBrowser(nil)
 			mustContain(t, mustPage(t)(b.SignIn(sps[0].URL+"/", "B.Simon@contoso.com", "Passw0rd!")), "signed in as B.Simon")
 			mustContain(t, mustPage(t)(b.FollowAutoPost(mustPage(t)(b.Get(sps[1].URL+"/")))), "signed in as B.Simon")
-			q := url.Values{"client_id": {oidcApp.AppID}, "response_type": {"code"}, "redirect_uri": {oidcApp.Web.RedirectURIs[0]},
-				"scope": {"openid"}, "state": {"st"}, "nonce": {"n"}}
-			if p := mustPage(t)(b.Get(srv.URL + "/" + tn.ID + "/oauth2/v2.0/authorize?" + q.Encode())); p.URL.Path != "/signin-oidc" {
+			if p := mustPage(t)(b.Get(f.authorizeURL())); p.URL.Path != "/signin-oidc" {
 				t.Fatalf("OIDC sign-in did not reach the RP by SSO: %s", p)
 			}
 
@@ -257,4 +230,53 @@ func signInOf(t *testing.T, srv *idp.Server, appID string) idp.Event {
 	}
 	t.Fatalf("no sign-in of app %s in the log", appID)
 	return idp.Event{}
+}
+
+// sloFixture is one browser session's apps: two crewjam SAML SPs (sps), Go servers
+// standing in for SAML app 0 (samlParts[0]), for SAML app 1 when the OIDC app initiates
+// (samlParts[1]), and for the OIDC app's RP (oidcPart).
+type sloFixture struct {
+	srv       *idp.Server
+	tn        *idp.Tenant
+	sps       []*testSP
+	samlParts []*participant
+	oidcPart  *participant
+	oidcApp   *idp.AppRegistration
+}
+
+// newSLOFixture configures the mock for the session: SAML app 0 and the OIDC app are
+// participants (Go servers that record what they get); SAML app 1 is the crewjam SP, and
+// the initiator when initiator is "saml" (the last SAML app signed in to: the two SPs share
+// the host, hence the cookie).
+func newSLOFixture(t *testing.T, initiator string) *sloFixture {
+	f := &sloFixture{samlParts: []*participant{newParticipant(t), newParticipant(t)}, oidcPart: newParticipant(t)}
+	f.sps = startSAMLPairs(t, 2, spSetup{idpConfig: func(cfg *idp.Config, _ string) {
+		tn := cfg.Tenants[0]
+		for _, a := range tn.EnterpriseApps {
+			a.AssignmentRequired = false
+		}
+		// The initiator's SP (crewjam) wants a signed LogoutResponse from the entity ID.
+		tn.EnterpriseApps[1].SAML.SignLogoutResponse = true
+		tn.EnterpriseApps[1].SAML.LogoutResponseIssuer = idp.EntityID(tn)
+		tn.EnterpriseApps[0].SAML.LogoutURL = f.samlParts[0].srv.URL + "/saml/slo"
+		if initiator == "oidc" {
+			tn.EnterpriseApps[1].SAML.LogoutURL = f.samlParts[1].srv.URL + "/saml/slo"
+		}
+		f.oidcApp = tn.AppRegistrations[0]
+		f.oidcApp.Web.RedirectURIs = []string{f.oidcPart.srv.URL + "/signin-oidc"}
+		f.oidcApp.Web.LogoutURL = f.oidcPart.srv.URL + "/signout-oidc"
+	}})
+	f.srv = f.sps[0].IdP
+	f.tn = f.srv.Config().Tenants[0]
+	for i, p := range f.samlParts {
+		p.idp, p.self = f.srv.LoginURL(f.tn), f.tn.EnterpriseApps[i].SAML.Identifiers[0].Value
+	}
+	return f
+}
+
+// authorizeURL is the OIDC app's authorization request.
+func (f *sloFixture) authorizeURL() string {
+	q := url.Values{"client_id": {f.oidcApp.AppID}, "response_type": {"code"}, "redirect_uri": {f.oidcApp.Web.RedirectURIs[0]},
+		"scope": {"openid"}, "state": {"st"}, "nonce": {"n"}}
+	return f.srv.URL + "/" + f.tn.ID + "/oauth2/v2.0/authorize?" + q.Encode()
 }
