@@ -31,9 +31,13 @@
 //
 // The host is the mock's own; the paths are Entra's (login.microsoftonline.com, and for
 // userinfo graph.microsoft.com; the "User access URL" is My Apps'). {tenant} is the tenant
-// GUID or one of its verified domains, and on the OpenID Connect paths also "common" or
-// "organizations"; an unknown tenant is AADSTS90002. Every endpoint of the server, as the
-// http.ServeMux pattern it is registered with (* is any method):
+// GUID or one of its verified domains, and on the OpenID Connect paths also "common",
+// "organizations" or "consumers" (the personal-account tenant
+// 9188040d-6c67-4c5b-b112-36a304b66dad: discovery and keys always, sign-ins when the config
+// has that tenant); an unknown tenant is AADSTS90002. Signing out of one app signs the
+// browser out of every app of its session (SAML LogoutRequests, front-channel logout URLs).
+// Every endpoint of the server, as the http.ServeMux pattern it is registered with (* is any
+// method):
 //
 //	SAML 2.0
 //	GET     /{tenant}/saml2                     AuthnRequest, LogoutRequest (SLO), or an app's LogoutResponse to the session's sign-out, by HTTP-Redirect
