@@ -61,6 +61,10 @@ var (
 	ErrAssertionSubject        = &Error{Code: 50048}
 	ErrInvalidJWT              = &Error{Code: 50027}
 	ErrUnexpectedAssertionType = &Error{Code: 90011}
+
+	ErrPersonalOnlyApp = &Error{Code: 9002331}
+	ErrNotForConsumers = &Error{Code: 9002332}
+	ErrPersonalAccount = &Error{Code: 500200}
 )
 
 // Codes the mock sends but nothing compares against: sentinels without an export.
@@ -227,6 +231,19 @@ var aadsts = indexErrors([]ErrorInfo{
 		Message: "The provided value for the '%s' parameter is not valid."},
 	{Sentinel: ErrRedirectURIMismatched, OAuth: "invalid_grant", Status: http.StatusBadRequest,
 		Message: "The reply address '%s' does not match the reply address '%s' provided when requesting Authorization code."},
+	// The signInAudience errors of the consumers authority (tenant_consumers.go).
+	{Sentinel: ErrPersonalOnlyApp, OAuth: "invalid_request", Status: http.StatusBadRequest,
+		Message: "Application '%s'(%s) is configured for use by Microsoft Account users only. Please use the /consumers endpoint to serve this request.",
+		Check:   "config.tenant-audience",
+		Fix:     "Sign in at https://login.microsoftonline.com/consumers/…, or change the app's supported account types to include organizational accounts."},
+	{Sentinel: ErrNotForConsumers, OAuth: "invalid_request", Status: http.StatusBadRequest,
+		Message: "Application '%s'(%s) is configured for use by Azure Active Directory users only. Please do not use the /consumers endpoint to serve this request.",
+		Check:   "config.tenant-audience",
+		Fix:     "Use the tenant, organizations or common endpoint, or change the app's supported account types to include personal Microsoft accounts."},
+	{Sentinel: ErrPersonalAccount, OAuth: "invalid_request", Status: http.StatusBadRequest,
+		Message: "User account '%s' is a personal Microsoft account. Personal Microsoft accounts are not supported for this application unless explicitly invited to an organization. Try signing out and signing back in with an organizational account.",
+		Check:   "config.tenant-audience",
+		Fix:     "Sign in with a work or school account, or change the app's supported account types to AzureADandPersonalMicrosoftAccount."},
 	{Sentinel: ErrNotMultiTenant, OAuth: "invalid_request", Status: http.StatusBadRequest,
 		Message:   "Application '%s'(%s) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.",
 		Check:     "config.tenant-audience",

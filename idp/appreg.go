@@ -8,6 +8,12 @@ const (
 	AudienceMyOrg = "AzureADMyOrg"
 	// AudienceMultipleOrgs is "Accounts in any organizational directory (multitenant)".
 	AudienceMultipleOrgs = "AzureADMultipleOrgs"
+	// AudienceOrgsAndPersonal is "Accounts in any organizational directory and personal
+	// Microsoft accounts": any tenant, and the consumers authority.
+	AudienceOrgsAndPersonal = "AzureADandPersonalMicrosoftAccount"
+	// AudiencePersonal is "Personal Microsoft accounts only": the consumers authority only
+	// (AADSTS9002331 elsewhere).
+	AudiencePersonal = "PersonalMicrosoftAccount"
 )
 
 // AppRegistration is an OIDC/OAuth app registration ("App registrations" in the portal). Field
@@ -17,9 +23,12 @@ type AppRegistration struct {
 	AppID string `json:"appId"`
 	// DisplayName is the registration's name.
 	DisplayName string `json:"displayName"`
-	// SignInAudience is AzureADMyOrg (this tenant only, default) or AzureADMultipleOrgs (any
-	// Entra tenant). A single-tenant app reached through /common or /organizations gets
-	// AADSTS50194; a user of another tenant gets AADSTS50020.
+	// SignInAudience is AzureADMyOrg (this tenant only, default), AzureADMultipleOrgs (any
+	// Entra tenant), AzureADandPersonalMicrosoftAccount (any tenant and personal accounts) or
+	// PersonalMicrosoftAccount (personal accounts only). A single-tenant app reached through
+	// /common or /organizations gets AADSTS50194; a user of another tenant gets AADSTS50020;
+	// an app without personal accounts at /consumers AADSTS9002332, a personal-only app
+	// elsewhere AADSTS9002331 (tenant_consumers.go).
 	SignInAudience string `json:"signInAudience,omitempty"`
 	// IdentifierURIs are the "Application ID URI" values (api://<appId> ...). A scope such as
 	// api://<appId>/access_as_user or <appId>/.default asks for a token for this app as resource.

@@ -58,7 +58,11 @@ type SAMLTimings struct {
 	SubjectConfirmationLifetime *Duration `json:"subjectConfirmationLifetime,omitempty"`
 }
 
-// Tenant is an Entra directory (tenant).
+// Tenant is an Entra directory (tenant). The tenant whose ID is
+// 9188040d-6c67-4c5b-b112-36a304b66dad is Entra's tenant of personal Microsoft accounts
+// (MSA): its users are personal accounts (outlook.com, ...), it is also reached as
+// /consumers, and apps whose signInAudience takes personal accounts sign them in
+// (tenant_consumers.go). It needs no apps of its own.
 type Tenant struct {
 	// ID is the tenant (directory) ID, a GUID.
 	ID string `json:"id"`

@@ -31,12 +31,16 @@
 //
 // The host is the mock's own; the paths are Entra's (login.microsoftonline.com, and for
 // userinfo graph.microsoft.com; the "User access URL" is My Apps'). {tenant} is the tenant
-// GUID or one of its verified domains, and on the OpenID Connect paths also "common" or
-// "organizations"; an unknown tenant is AADSTS90002. Every endpoint of the server, as the
-// http.ServeMux pattern it is registered with (* is any method):
+// GUID or one of its verified domains, and on the OpenID Connect paths also "common",
+// "organizations" or "consumers" (the personal-account tenant
+// 9188040d-6c67-4c5b-b112-36a304b66dad: discovery and keys always, sign-ins when the config
+// has that tenant); an unknown tenant is AADSTS90002. Signing out of one app signs the
+// browser out of every app of its session (SAML LogoutRequests, front-channel logout URLs).
+// Every endpoint of the server, as the http.ServeMux pattern it is registered with (* is any
+// method):
 //
 //	SAML 2.0
-//	GET     /{tenant}/saml2                     AuthnRequest, or LogoutRequest (SLO), by HTTP-Redirect
+//	GET     /{tenant}/saml2                     AuthnRequest, LogoutRequest (SLO), or an app's LogoutResponse to the session's sign-out, by HTTP-Redirect
 //	POST    /{tenant}/saml2                     AuthnRequest (HTTP-POST)
 //	GET     /{tenant}/federationmetadata/2007-06/federationmetadata.xml
 //	                                            ?appid={appId}: the app's signed metadata (UTF-8 BOM); no appid: the tenant's (tenant key); common, organizations: entityID https://sts.windows.net/{tenantid}/
@@ -56,7 +60,7 @@
 //	                                            v1.0 discovery document
 //	OPTIONS /{tenant}/.well-known/openid-configuration
 //	                                            CORS preflight (GET, OPTIONS; any origin)
-//	GET     /{tenant}/discovery/v2.0/keys       v2.0 JWKS (with each key's issuer)
+//	GET     /{tenant}/discovery/v2.0/keys       v2.0 JWKS: the tenant's signing key among the cloud's other keys, each with its issuer
 //	OPTIONS /{tenant}/discovery/v2.0/keys       CORS preflight (GET, OPTIONS; any origin)
 //	GET     /{tenant}/discovery/keys            v1.0 JWKS
 //	OPTIONS /{tenant}/discovery/keys            CORS preflight (GET, OPTIONS; any origin)
@@ -70,7 +74,7 @@
 //	*       /{tenant}/oauth2/devicecode         v1.0 device authorization (POST only; resource=; verification_url, expires_in and interval as strings)
 //	GET     /{tenant}/oauth2/deviceauth         the device login page: "Enter code" (?otc= fills it in)
 //	POST    /{tenant}/oauth2/deviceauth         the device login page's forms: the code, then Continue or Cancel
-//	GET     /{tenant}/oauth2/v2.0/logout        end_session_endpoint (front-channel logout)
+//	GET     /{tenant}/oauth2/v2.0/logout        end_session_endpoint: signs out of every app of the session (front-channel, SAML LogoutRequests)
 //	POST    /{tenant}/oauth2/v2.0/logout        end_session_endpoint, form post
 //	GET     /oidc/userinfo                      userinfo (Graph's), with a Bearer access token
 //	POST    /oidc/userinfo                      userinfo, form post

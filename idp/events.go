@@ -79,6 +79,7 @@ const (
 	EventKeys           EventKind = "keys"            // the JWKS
 	EventDiscovery      EventKind = "discovery"       // OpenID discovery
 	EventOIDCLogout     EventKind = "logout"          // the OIDC end-session endpoint
+	EventLogoutNotice   EventKind = "logout-notice"   // a sign-out sent to another app of the session (SAML LogoutRequest, OIDC front-channel)
 	EventInternal       EventKind = "internal"        // a request that failed inside the server
 	EventNotFound       EventKind = "not-found"       // a path the server does not serve
 )

@@ -91,6 +91,7 @@ type faultState struct {
 	consumer *Tenant                          // the MSA (consumer) tenant of oidc.tenant.msa
 	users    map[string]*User                 // tid/oid -> a made-up user of a directory tenant
 	issKeys  map[string]*SigningKey           // tenant ID -> key published under another issuer
+	single   map[string]bool                  // tenant ID -> its key set holds its own keys only (oidc.kid.absent-single)
 	attacker map[string]*MintedFault          // correlation ID -> the header-key fault of a sign-in
 }
 
@@ -102,6 +103,7 @@ func (f *faultState) init() {
 	f.tokens = map[string]*oidcMint{}
 	f.users = map[string]*User{}
 	f.issKeys = map[string]*SigningKey{}
+	f.single = map[string]bool{}
 	f.attacker = map[string]*MintedFault{}
 }
 

@@ -196,6 +196,8 @@ func (s *Server) signMinted(g *oauthGrant, claims any, m *oidcMint) (string, err
 	header := `{"alg":"` + alg + `"`
 	if !m.noKid {
 		header += `,"kid":"` + kid(key) + `"`
+	} else {
+		s.setSingleKeySet(tid) // the premise of a kid-less token: a one-key set
 	}
 	header += `,"typ":"JWT"`
 	if m.inject != "" {

@@ -92,7 +92,7 @@ func (s *Server) faultIssuerKey(tid string) *SigningKey {
 func (s *Server) appendIssuerKeys(set *jwks, keys []*SigningKey) {
 	for _, k := range keys {
 		j := publicJWK(k)
-		j.Issuer = s.issuerV2(consumerTenantID)
+		j.CloudInstanceName, j.Issuer = cloudInstanceName, s.issuerV2(consumerTenantID)
 		set.Keys = append(set.Keys, j)
 	}
 }

@@ -64,7 +64,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, v1 bool) {
 	force := false
 	switch prompt {
 	case "", "consent", "none":
-	case "login", "select_account":
+	case "select_account":
+		if s.selectAccount(w, r, p, req, ev) { // oidc_select_account.go
+			return
+		}
+		force = true
+	case "login":
 		force = true
 	default:
 		s.redirectError(w, r, to, errInvalidPrompt(truncate(prompt, 64)), ev)
@@ -120,7 +125,7 @@ func (s *Server) authorizeClient(r *http.Request, ev *Event) (url.Values, *authz
 		return nil, nil, perr
 	}
 	ev.Request = map[string]string{}
-	for _, k := range []string{"client_id", "redirect_uri", "response_type", "response_mode", "scope", "resource", "state", "nonce", "prompt", "login_hint", "max_age", "code_challenge", "code_challenge_method"} {
+	for _, k := range []string{"client_id", "redirect_uri", "response_type", "response_mode", "scope", "resource", "state", "nonce", "prompt", "login_hint", "domain_hint", "max_age", "code_challenge", "code_challenge_method"} {
 		if v := p.Get(k); v != "" {
 			ev.Request[k] = truncate(v, 512)
 		}
@@ -133,6 +138,9 @@ func (s *Server) authorizeClient(r *http.Request, ev *Event) (url.Values, *authz
 		return nil, nil, errMissingParameter("client_id")
 	}
 	app, appTenant := s.findClient(pathTenant, clientID)
+	if e := s.audienceError(r.PathValue("tenant"), clientID, app); e != nil {
+		return nil, nil, e // tenant_consumers.go
+	}
 	if app == nil {
 		where := r.PathValue("tenant")
 		if pathTenant != nil {
@@ -277,8 +285,12 @@ func (s *Server) finishAuthorize(w http.ResponseWriter, r *http.Request, req *au
 	ev.ID, ev.Time, ev.Status = "", time.Time{}, ""
 	ev.TenantID, ev.UserID, ev.UserPrincipalName = t.ID, u.ID, u.UserPrincipalName
 	app := req.app
-	if t != req.appTenant && !app.multiTenant() {
+	if t != req.appTenant && !app.multiTenant() && !(t.ID == consumerTenantID && app.allowsPersonal()) {
 		s.oidcErrorPage(w, r, errUserNotInTenant(u.UserPrincipalName, t.ID, req.appTenant.DisplayName, app.AppID, app.DisplayName), &ev)
+		return
+	}
+	if e := personalAccountError(app, t, u, ev.Request[AuthorityField]); e != nil {
+		s.oidcErrorPage(w, r, e, &ev) // tenant_consumers.go
 		return
 	}
 	if t == req.appTenant && !t.assigned(u, app.AssignmentRequired, app.Assignments) {

@@ -125,9 +125,9 @@ func (a *AppRegistration) normalize(p string, t *Tenant, groups, upns map[string
 	switch a.SignInAudience {
 	case "":
 		a.SignInAudience = AudienceMyOrg
-	case AudienceMyOrg, AudienceMultipleOrgs:
+	case AudienceMyOrg, AudienceMultipleOrgs, AudienceOrgsAndPersonal, AudiencePersonal:
 	default:
-		return fmt.Errorf("%s.signInAudience %q: want AzureADMyOrg or AzureADMultipleOrgs", p, a.SignInAudience)
+		return fmt.Errorf("%s.signInAudience %q: want AzureADMyOrg, AzureADMultipleOrgs, AzureADandPersonalMicrosoftAccount or PersonalMicrosoftAccount", p, a.SignInAudience)
 	}
 	check := func(field string, uris []string) error {
 		for i, u := range uris {
@@ -204,7 +204,9 @@ func (a *AppRegistration) normalize(p string, t *Tenant, groups, upns map[string
 }
 
 // multiTenant reports whether the app accepts users of any Entra tenant.
-func (a *AppRegistration) multiTenant() bool { return a.SignInAudience == AudienceMultipleOrgs }
+func (a *AppRegistration) multiTenant() bool {
+	return a.SignInAudience == AudienceMultipleOrgs || a.SignInAudience == AudienceOrgsAndPersonal
+}
 
 // consented reports whether admin consent is granted.
 func (a *AppRegistration) consented() bool {
@@ -263,7 +265,7 @@ func (s *Server) findClient(t *Tenant, clientID string) (*AppRegistration, *Tena
 	}
 	for _, ht := range s.cfg.Tenants {
 		for _, a := range ht.AppRegistrations {
-			if strings.EqualFold(a.AppID, clientID) && (t == nil || a.multiTenant()) {
+			if strings.EqualFold(a.AppID, clientID) && (t == nil || a.multiTenant() || (t.ID == consumerTenantID && a.allowsPersonal())) {
 				return a, ht
 			}
 		}
@@ -278,6 +280,8 @@ func (s *Server) oidcTenant(r *http.Request) (t *Tenant, multi bool, ok bool) {
 	switch strings.ToLower(key) {
 	case "common", "organizations":
 		return nil, true, true
+	case "consumers":
+		key = consumerTenantID // the MSA tenant, when the config has it (tenant_consumers.go)
 	}
 	t = s.dir.tenant(key)
 	return t, false, t != nil

@@ -70,6 +70,9 @@ var tenantRegionScope = "WW"
 // discoveryScope resolves {tenant} for discovery: the segment used in endpoint URLs, the
 // tenant ID for the issuer ("{tenantid}" for common/organizations) and the region scope.
 func (s *Server) discoveryScope(w http.ResponseWriter, r *http.Request, ev *Event) (seg, tid string, region *string, ok bool) {
+	if seg, tid, region, ok := s.consumersScope(r, ev); ok {
+		return seg, tid, region, ok
+	}
 	t, multi, ok := s.oidcTenant(r)
 	if !ok {
 		s.writeTokenError(w, errUnknownTenant(r.PathValue("tenant")), ev)

@@ -11,14 +11,17 @@ import (
 
 // jwk is one key of the JWKS, in Entra's member order (samples/jwks-v2-common.json).
 type jwk struct {
-	Kty    string   `json:"kty"`
-	Use    string   `json:"use"`
-	Kid    string   `json:"kid"`
-	X5t    string   `json:"x5t"`
-	N      string   `json:"n"`
-	E      string   `json:"e"`
-	X5c    []string `json:"x5c"`
-	Issuer string   `json:"issuer,omitempty"`
+	Kty string   `json:"kty"`
+	Use string   `json:"use"`
+	Kid string   `json:"kid"`
+	X5t string   `json:"x5t"`
+	N   string   `json:"n"`
+	E   string   `json:"e"`
+	X5c []string `json:"x5c"`
+	// CloudInstanceName is on every key Entra publishes (the samples lack it only because
+	// their recorder deleted it).
+	CloudInstanceName string `json:"cloud_instance_name,omitempty"`
+	Issuer            string `json:"issuer,omitempty"`
 }
 
 // jwks is the key set document.
@@ -28,20 +31,25 @@ type jwks struct {
 
 // handleKeys is /{tenant}/discovery/v2.0/keys (with a per-key issuer) and the v1
 // /{tenant}/discovery/keys (without). For common/organizations it publishes every tenant's
-// keys, as Entra's shared key set serves all tenants.
+// keys, as Entra's shared key set serves all tenants. Every set also holds Entra's other
+// keys (jwks_others.go), the signing key never first.
 func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
 	ev := &Event{Protocol: "OIDC", Kind: EventKeys, Binding: "GET"}
 	t, _, ok := s.oidcTenant(r)
-	if !ok {
+	consumers := isConsumers(r.PathValue("tenant"))
+	if !ok && !consumers {
 		s.writeTokenError(w, errUnknownTenant(r.PathValue("tenant")), ev)
 		return
 	}
 	v2 := strings.Contains(r.URL.Path, "/v2.0/")
 	tenants := s.cfg.Tenants
 	issuerTID := "{tenantid}"
-	if t != nil {
+	switch {
+	case t != nil:
 		tenants, issuerTID = []*Tenant{t}, t.ID
 		ev.TenantID = t.ID
+	case consumers: // the MSA tenant is not configured: Entra's MSA keys only
+		tenants, issuerTID = nil, consumerTenantID
 	}
 	// The key set is encoded again only when a key, its certificate or its publication has
 	// changed (rotation, retirement, the rotation fault) or the URL has.
@@ -63,19 +71,40 @@ func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
 		}
 		keysOf[i] = keys
 	}
-	key := fmt.Sprintf("keys %v %s %s", v2, s.base(), issuerTID)
+	scope := keySetScopeOf(r.PathValue("tenant"), t)
+	if t != nil && s.singleKeySet(t.ID) {
+		scope = scopeSingle
+	}
+	key := fmt.Sprintf("keys %v %s %s %d", v2, s.base(), issuerTID, scope)
 	s.writeDiscoveryBytes(w, s.jsonDocs.get(key, state, func() any {
-		set := s.jwks(keysOf, v2, issuerTID)
+		set := s.jwks(tenants, keysOf, v2, issuerTID, scope)
 		s.appendIssuerKeys(&set, issKeys)
 		return set
 	}), ev)
 }
 
-// jwks is the key set of the tenants' keys.
-func (s *Server) jwks(keysOf [][]*SigningKey, v2 bool, issuerTID string) jwks {
+// keySetScopeOf is the scope of the key set of a path's tenant segment.
+func keySetScopeOf(seg string, t *Tenant) keySetScope {
+	switch {
+	case isConsumers(seg):
+		return scopeConsumers
+	case t != nil:
+		return scopeTenant
+	case seg == "common":
+		return scopeCommon
+	}
+	return scopeOrgs
+}
+
+// jwks is the key set of the tenants' keys among the cloud's other keys.
+func (s *Server) jwks(tenants []*Tenant, keysOf [][]*SigningKey, v2 bool, issuerTID string, scope keySetScope) jwks {
 	out := jwks{Keys: []jwk{}}
 	seen := map[string]bool{}
-	for _, keys := range keysOf {
+	for i, keys := range keysOf {
+		iss := s.issuerV2(issuerTID)
+		if tenants[i].ID == consumerTenantID {
+			iss = s.issuerV2(consumerTenantID) // the MSA tenant's keys keep its issuer in /common
+		}
 		for _, k := range keys {
 			if !k.Published || seen[kid(k)] {
 				continue
@@ -83,13 +112,18 @@ func (s *Server) jwks(keysOf [][]*SigningKey, v2 bool, issuerTID string) jwks {
 			seen[kid(k)] = true
 			j := jwk{Kty: "RSA", Use: "sig", Kid: kid(k), X5t: kid(k),
 				N: b64(k.Key.N.Bytes()), E: b64(big.NewInt(int64(k.Key.E)).Bytes()),
-				X5c: []string{base64.StdEncoding.EncodeToString(k.Cert.Raw)}}
+				X5c: []string{base64.StdEncoding.EncodeToString(k.Cert.Raw)}, CloudInstanceName: cloudInstanceName}
 			if v2 {
-				j.Issuer = s.issuerV2(issuerTID)
+				j.Issuer = iss
 			}
 			out.Keys = append(out.Keys, j)
 		}
 	}
+	iss, msaIss := "", ""
+	if v2 {
+		iss, msaIss = s.issuerV2(issuerTID), s.issuerV2(consumerTenantID)
+	}
+	out.Keys = withOtherKeys(out.Keys, scope, issuerTID, iss, msaIss)
 	return out
 }
 

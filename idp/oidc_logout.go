@@ -1,7 +1,6 @@
 package idp
 
 import (
-	"html/template"
 	"net/http"
 	"slices"
 	"strings"
@@ -9,18 +8,9 @@ import (
 	"github.com/go-jose/go-jose/v4"
 )
 
-// signedOutPage is Entra's "You signed out of your account" page, with the front-channel
-// logout URLs of the apps of the session loaded in hidden iframes.
-var signedOutPage = template.Must(template.New("signedout").Parse(`<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>Sign out</title></head>
-<body><h1 id="signout-title">You signed out of your account</h1>
-<p>It's a good idea to close all browser windows.</p>
-{{range .FrontChannel}}<iframe src="{{.}}" style="display:none" title="front-channel logout"></iframe>
-{{end}}{{if .Redirect}}<p><a id="post-logout" href="{{.Redirect}}">Continue</a></p>{{end}}
-</body></html>`))
-
 // handleLogout is /{tenant}/oauth2/v2.0/logout (end_session_endpoint). It ends the IdP
-// session, loads the apps' front-channel logout URLs, and redirects to
+// session, signs the user out of every app of the session (front-channel logout URLs, SAML
+// LogoutRequests: slo_fanout.go), and redirects to
 // post_logout_redirect_uri only when it is a registered redirect URI of the client named by
 // client_id or by id_token_hint's aud; otherwise Entra stays on its signed-out page.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
@@ -45,20 +35,13 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	if clientID != "" {
 		app, _ = s.findClient(t, clientID)
 	}
-	var front []string
+	var notices []logoutNotice // every app of the session (slo_fanout.go)
 	if sess := s.session(r); sess != nil {
 		st, u := s.sessionUser(sess)
 		if st != nil && u != nil {
 			ev.TenantID, ev.UserID, ev.UserPrincipalName = st.ID, u.ID, u.UserPrincipalName
 		}
-		s.oidc.mu.Lock()
-		for _, a := range s.oidc.apps[sess.ID] {
-			if a.Web.LogoutURL != "" && !slices.Contains(front, a.Web.LogoutURL) {
-				front = append(front, a.Web.LogoutURL)
-			}
-		}
-		delete(s.oidc.apps, sess.ID)
-		s.oidc.mu.Unlock()
+		notices = s.sessionNotices(r, sess, "")
 		s.endSession(w, sess)
 	}
 	redirect := ""
@@ -82,18 +65,11 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	s.prepareEvent(ev)
 	s.record(ev)
 	w.Header().Set("x-ms-request-id", ev.ID)
-	if redirect != "" && len(front) == 0 {
+	if redirect != "" && len(notices) == 0 {
 		http.Redirect(w, r, redirect, http.StatusFound)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store, no-cache")
-	w.WriteHeader(http.StatusOK)
-	_ = signedOutPage.Execute(w, struct {
-		FrontChannel []string
-		Redirect     string
-	}{front, redirect})
+	s.renderSignOut(w, notices, redirect, ev.CorrelationID)
 }
 
 // audOfHint reads aud from an id_token_hint without verifying it (Entra accepts expired

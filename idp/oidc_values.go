@@ -12,22 +12,17 @@ func (s *Server) oidcAdminValues() []AppValues {
 			add := func(k, val string) { v.Values = append(v.Values, [2]string{k, val}) }
 			add("Application (client) ID", a.AppID)
 			add("Directory (tenant) ID", t.ID)
-			seg := t.ID
-			if a.multiTenant() {
-				seg = "organizations"
-			}
+			seg := authoritySegment(a, t)
 			add("Supported account types", a.SignInAudience)
 			add("Authority (issuer base)", s.base()+"/"+seg+"/v2.0")
 			add("OpenID Connect metadata document", s.base()+"/"+seg+"/v2.0/.well-known/openid-configuration")
 			add("OAuth 2.0 authorization endpoint (v2)", s.base()+"/"+seg+"/oauth2/v2.0/authorize")
 			add("OAuth 2.0 token endpoint (v2)", s.base()+"/"+seg+"/oauth2/v2.0/token")
-			if a.multiTenant() {
-				// The portal's Endpoints blade (and vendor guides that follow it, CloudTalk's
-				// among them) give the home tenant's authority even for a multi-tenant app, so
-				// an admin may configure either; both must be at hand.
-				add("Authority (this tenant; portal Endpoints blade)", s.base()+"/"+t.ID+"/v2.0")
-				add("OpenID Connect metadata document (this tenant)", s.base()+"/"+t.ID+"/v2.0/.well-known/openid-configuration")
-			}
+			// The portal's Endpoints blade (and vendor guides that follow it, CloudTalk's among
+			// them) give the home tenant's authority whatever the app's audience, so an admin
+			// may configure either; both are at hand, under the same labels for every app.
+			add("Authority (this tenant; portal Endpoints blade)", s.base()+"/"+t.ID+"/v2.0")
+			add("OpenID Connect metadata document (this tenant)", s.base()+"/"+t.ID+"/v2.0/.well-known/openid-configuration")
 			for _, p := range []struct {
 				name string
 				uris []string
@@ -54,4 +49,19 @@ func (s *Server) oidcAdminValues() []AppValues {
 		}
 	}
 	return out
+}
+
+// authoritySegment is the authority an app's signInAudience calls for: its tenant
+// (AzureADMyOrg), organizations (AzureADMultipleOrgs), common (organizations and personal
+// accounts) or consumers (personal accounts only).
+func authoritySegment(a *AppRegistration, t *Tenant) string {
+	switch a.SignInAudience {
+	case AudienceMultipleOrgs:
+		return "organizations"
+	case AudienceOrgsAndPersonal:
+		return "common"
+	case AudiencePersonal:
+		return "consumers"
+	}
+	return t.ID
 }

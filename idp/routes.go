@@ -28,7 +28,7 @@ const (
 func (s *Server) routeTable() []route {
 	return []route{
 		// SAML: Entra's single SAML endpoint, metadata and the "User access URL".
-		{groupSAML, "GET /{tenant}/saml2", "AuthnRequest, or LogoutRequest (SLO), by HTTP-Redirect", s.handleSAML2},
+		{groupSAML, "GET /{tenant}/saml2", "AuthnRequest, LogoutRequest (SLO), or an app's LogoutResponse to the session's sign-out, by HTTP-Redirect", s.handleSAML2},
 		{groupSAML, "POST /{tenant}/saml2", "AuthnRequest (HTTP-POST)", s.handleSAML2},
 		{groupSAML, "GET /{tenant}/federationmetadata/2007-06/federationmetadata.xml", "?appid={appId}: the app's signed metadata (UTF-8 BOM); no appid: the tenant's (tenant key); common, organizations: entityID https://sts.windows.net/{tenantid}/", s.handleMetadata},
 		{groupSAML, "GET /{tenant}/FederationMetadata/2007-06/FederationMetadata.xml", "the same, in the portal's spelling", s.handleMetadata},
@@ -42,7 +42,7 @@ func (s *Server) routeTable() []route {
 		{groupOIDC, "OPTIONS /{tenant}/v2.0/.well-known/openid-configuration", "CORS preflight (GET, OPTIONS; any origin)", preflight(corsGetMethods, false)},
 		{groupOIDC, "GET /{tenant}/.well-known/openid-configuration", "v1.0 discovery document", s.handleDiscoveryV1},
 		{groupOIDC, "OPTIONS /{tenant}/.well-known/openid-configuration", "CORS preflight (GET, OPTIONS; any origin)", preflight(corsGetMethods, false)},
-		{groupOIDC, "GET /{tenant}/discovery/v2.0/keys", "v2.0 JWKS (with each key's issuer)", s.handleKeys},
+		{groupOIDC, "GET /{tenant}/discovery/v2.0/keys", "v2.0 JWKS: the tenant's signing key among the cloud's other keys, each with its issuer", s.handleKeys},
 		{groupOIDC, "OPTIONS /{tenant}/discovery/v2.0/keys", "CORS preflight (GET, OPTIONS; any origin)", preflight(corsGetMethods, false)},
 		{groupOIDC, "GET /{tenant}/discovery/keys", "v1.0 JWKS", s.handleKeys},
 		{groupOIDC, "OPTIONS /{tenant}/discovery/keys", "CORS preflight (GET, OPTIONS; any origin)", preflight(corsGetMethods, false)},
@@ -55,7 +55,7 @@ func (s *Server) routeTable() []route {
 		{groupOIDC, "/{tenant}/oauth2/devicecode", "v1.0 device authorization (POST only; resource=; verification_url, expires_in and interval as strings)", s.handleDeviceCodeV1},
 		{groupOIDC, "GET /{tenant}/oauth2/deviceauth", "the device login page: \"Enter code\" (?otc= fills it in)", s.handleDeviceAuthPage},
 		{groupOIDC, "POST /{tenant}/oauth2/deviceauth", "the device login page's forms: the code, then Continue or Cancel", s.handleDeviceAuth},
-		{groupOIDC, "GET /{tenant}/oauth2/v2.0/logout", "end_session_endpoint (front-channel logout)", s.handleLogout},
+		{groupOIDC, "GET /{tenant}/oauth2/v2.0/logout", "end_session_endpoint: signs out of every app of the session (front-channel, SAML LogoutRequests)", s.handleLogout},
 		{groupOIDC, "POST /{tenant}/oauth2/v2.0/logout", "end_session_endpoint, form post", s.handleLogout},
 		{groupOIDC, "GET /oidc/userinfo", "userinfo (Graph's), with a Bearer access token", s.handleUserInfo},
 		{groupOIDC, "POST /oidc/userinfo", "userinfo, form post", s.handleUserInfo},

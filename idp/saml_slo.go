@@ -15,8 +15,9 @@ func LogoutResponseIssuer(t *Tenant) string {
 }
 
 // handleLogoutRequest is SP-initiated SLO by HTTP-Redirect. Entra checks the Issuer against
-// the app identifiers and ignores the NameID; it ends the browser's session and redirects to
-// the app's Logout URL with a LogoutResponse.
+// the app identifiers and ignores the NameID; it ends the browser's session, signs the user
+// out of the session's other apps (slo_fanout.go) and redirects to the app's Logout URL
+// with a LogoutResponse.
 func (s *Server) handleLogoutRequest(w http.ResponseWriter, r *http.Request, t *Tenant, m *samlRequest, relay string, ev *Event) {
 	ev.Request["NameID"] = m.NameID
 	ev.Request["SessionIndex"] = strings.Join(m.SessionIndex, " ")
@@ -32,15 +33,21 @@ func (s *Server) handleLogoutRequest(w http.ResponseWriter, r *http.Request, t *
 		s.renderErrorPage(w, r, e, ev)
 		return
 	}
+	var notices []logoutNotice // the session's other apps (slo_fanout.go)
 	if sess := s.session(r); sess != nil {
 		if _, u := s.sessionUser(sess); u != nil {
 			ev.UserID, ev.UserPrincipalName = u.ID, u.UserPrincipalName
 		}
+		notices = s.sessionNotices(r, sess, app.AppID)
 		s.endSession(w, sess)
 	}
 	dest := app.SAML.LogoutURL
 	if dest == "" {
 		s.record(ev)
+		if len(notices) > 0 {
+			s.renderSignOut(w, notices, "", ev.CorrelationID)
+			return
+		}
 		s.renderPage(w, http.StatusOK, "signedout.html", nil)
 		return
 	}
@@ -73,5 +80,9 @@ func (s *Server) handleLogoutRequest(w http.ResponseWriter, r *http.Request, t *
 	target := redirectBindingURL(dest, x, relay)
 	ev.Response = map[string]string{"ID": respID, "Destination": dest, "InResponseTo": m.ID, "Issuer": issuer}
 	s.record(ev)
+	if len(notices) > 0 {
+		s.renderSignOut(w, notices, target, ev.CorrelationID)
+		return
+	}
 	http.Redirect(w, r, target, http.StatusFound)
 }

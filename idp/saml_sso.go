@@ -45,6 +45,10 @@ func (s *Server) handleSAML2(w http.ResponseWriter, r *http.Request) {
 			s.renderErrorPage(w, r, errMalformedSAML(fmt.Errorf("query string: %w", qerr)), ev)
 			return
 		}
+		if raw == "" && q.Get("SAMLResponse") != "" {
+			s.handleParticipantLogoutResponse(w, r, q.Get("SAMLResponse"), ev) // slo_fanout.go
+			return
+		}
 		if raw == "" {
 			s.renderErrorPage(w, r, errRedirectMissingSAML(), ev)
 			return
@@ -358,7 +362,7 @@ func (s *Server) sendSAMLResponse(w http.ResponseWriter, r *http.Request, a *sam
 		return
 	}
 	s.mu.Lock()
-	sess.SAML = append(sess.SAML, samlParticipant{AppID: a.app.AppID, NameID: resp.NameID, SessionIndex: resp.SessionIndex})
+	sess.SAML = append(sess.SAML, samlParticipant{AppID: a.app.AppID, NameID: resp.NameID, NameIDFormat: resp.NameIDFormat, SessionIndex: resp.SessionIndex})
 	s.mu.Unlock()
 	ev.Response = map[string]string{
 		"ID": resp.ResponseID, "AssertionID": resp.AssertionID, "Destination": a.acs, "InResponseTo": a.requestID,

@@ -50,6 +50,7 @@ type idpSession struct {
 type samlParticipant struct {
 	AppID        string
 	NameID       string
+	NameIDFormat string // the Format of the NameID the app got, repeated in a LogoutRequest
 	SessionIndex string
 }
 

@@ -206,10 +206,12 @@ func (s *Server) wsfedSignOut(w http.ResponseWriter, r *http.Request, t *Tenant,
 		ev.AppID, ev.AppName = app.AppID, app.DisplayName
 		apps = []*EnterpriseApp{app}
 	}
+	var notices []logoutNotice
 	if sess := s.session(r); sess != nil {
 		if st, u := s.sessionUser(sess); st != nil && u != nil {
 			ev.UserID, ev.UserPrincipalName = u.ID, u.UserPrincipalName
 		}
+		notices = s.sessionNotices(r, sess, "") // the session's other apps, as SAML SLO does
 		s.endSession(w, sess)
 	}
 	redirect := ""
@@ -228,16 +230,9 @@ func (s *Server) wsfedSignOut(w http.ResponseWriter, r *http.Request, t *Tenant,
 	ev.Response = map[string]string{"redirect": redirect}
 	s.record(ev)
 	w.Header().Set("x-ms-request-id", ev.ID)
-	if redirect != "" {
+	if redirect != "" && len(notices) == 0 {
 		http.Redirect(w, r, redirect, http.StatusFound)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store, no-cache")
-	w.WriteHeader(http.StatusOK)
-	_ = signedOutPage.Execute(w, struct {
-		FrontChannel []string
-		Redirect     string
-	}{nil, ""})
+	s.renderSignOut(w, notices, redirect, ev.CorrelationID)
 }
