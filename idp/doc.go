@@ -66,6 +66,10 @@
 //	OPTIONS /{tenant}/oauth2/v2.0/token         CORS preflight of a SPA's redemption (POST, OPTIONS; the request's Origin)
 //	GET     /{tenant}/oauth2/v2.0/logout        end_session_endpoint (front-channel logout)
 //	POST    /{tenant}/oauth2/v2.0/logout        end_session_endpoint, form post
+//	GET     /{tenant}/adminconsent              admin consent (v1): ?client_id=&redirect_uri=&state=; after sign-in and Accept, redirect_uri?admin_consent=True&tenant={tid}&state=
+//	GET     /{tenant}/v2.0/adminconsent         admin consent (v2): the same with ?scope=, echoed back
+//	POST    /{tenant}/Consent/Set               the consent page's Accept / Cancel (action=accept|cancel; cancel: AADSTS65004)
+//	POST    /{tenant}/SAS/ProcessAuth           the MFA prompt's code (otc; the mock's code is MFACode, 123456)
 //	GET     /oidc/userinfo                      userinfo (Graph's), with a Bearer access token
 //	POST    /oidc/userinfo                      userinfo, form post
 //	OPTIONS /oidc/userinfo                      userinfo CORS preflight

@@ -267,7 +267,7 @@ func (s *Server) takeFault(r *http.Request, proto Protocol, t *Tenant, appKeys [
 	}
 	if c, err := r.Cookie(FaultCookie); err == nil {
 		// A context with a fault cookie gets that fault or nothing.
-		if a := s.faults.byToken[c.Value]; a != nil && a.Context && a.fault.Protocol == proto && !a.Exhausted() {
+		if a := s.faults.byToken[c.Value]; a != nil && a.Context && a.fault.Protocol == proto && (!a.Exhausted() || a.fault.cond != "") {
 			return use(a)
 		}
 		return nil
