@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -252,4 +253,50 @@ func claim(t *testing.T, jwt, name string) string {
 		t.Fatal(err)
 	}
 	return string(m[name])
+}
+
+// TestConditionalAccessSAML: a blocking policy answers a SAML sign-in with Entra's error page
+// (AADSTS53003, no Response to the app); an MFA policy adds the code prompt, after which the
+// assertion's authnmethodsreferences carries multipleauthn.
+func TestConditionalAccessSAML(t *testing.T) {
+	cfg := idp.DefaultConfig()
+	tn := cfg.Tenants[0]
+	app := tn.EnterpriseApps[0]
+	user := tn.Users[0]
+	acs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(acs.Close)
+	app.SAML.ReplyURLs = []idp.ReplyURL{{URL: acs.URL + "/saml/acs", Default: true}}
+	tn.ConditionalAccessPolicies = []*idp.ConditionalAccessPolicy{{ID: "0a1b2c3d-0000-4000-8000-0000000000bb", DisplayName: "Block",
+		Conditions:    idp.CAConditions{Users: idp.CAUsers{IncludeUsers: []string{user.UserPrincipalName}}, Applications: idp.CAApplications{IncludeApplications: []string{idp.CAAll}}},
+		GrantControls: idp.CAGrantControls{BuiltInControls: []string{idp.CAControlBlock}}}}
+	srv := idptest.Start(t, idp.WithConfig(cfg))
+	tn, app = srv.Config().Tenants[0], srv.Config().Tenants[0].EnterpriseApps[0]
+	b := idptest.NewBrowser(nil)
+	p, err := b.SignIn(srv.UserAccessURL(tn, app), user.UserPrincipalName, user.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != http.StatusBadRequest || !strings.Contains(p.Body, "AADSTS53003: Access has been blocked by Conditional Access policies.") || b.LastPosted("SAMLResponse") != nil {
+		t.Fatalf("blocked: %s", p)
+	}
+	tn.ConditionalAccessPolicies[0].GrantControls.BuiltInControls = []string{idp.CAControlMFA}
+	b = idptest.NewBrowser(nil)
+	if _, err = b.SignIn(srv.UserAccessURL(tn, app), user.UserPrincipalName, user.Password); err != nil {
+		t.Fatal(err)
+	}
+	f := b.LastPosted("SAMLResponse")
+	if f == nil {
+		t.Fatal("no SAMLResponse after MFA")
+	}
+	x, _ := base64.StdEncoding.DecodeString(f.Fields.Get("SAMLResponse"))
+	if !strings.Contains(string(x), "<AttributeValue>"+idp.AuthnMethodPassword+"</AttributeValue><AttributeValue>"+idp.AuthnMethodMFA+"</AttributeValue>") {
+		t.Errorf("authnmethodsreferences after MFA: %s", x)
+	}
+	var sawMFA bool
+	for _, pg := range b.Pages {
+		sawMFA = sawMFA || strings.Contains(pg.Body, "Enter code")
+	}
+	if !sawMFA {
+		t.Error("no MFA prompt")
+	}
 }

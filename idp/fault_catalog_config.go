@@ -38,6 +38,12 @@ var configCatalog = []*Fault{
 		References:  []string{refCAMFA},
 		Weakness:    "does not sign in a user who passed Entra's MFA step", Fix: "accept the sign-in; an MFA step at Entra changes nothing the SP checks",
 		oidc: conditionHook(condMFA)},
+	{ID: "config.ca.mfa.saml", Protocol: ProtocolSAML, Flow: FlowSPInitiated, UserAction: ActionMFA, cond: condMFA,
+		Description: "a Conditional Access policy requires MFA: Entra asks for a code after the password, then posts the Response as usual, authnmethodsreferences with password and multipleauthn",
+		Expect:      Expectation{Verdict: VerdictAccept},
+		References:  []string{refCAMFA, refEntraSAML + " (authnmethodsreferences)"},
+		Weakness:    "does not sign in a user who passed Entra's MFA step", Fix: "accept the sign-in; an MFA step at Entra adds multipleauthn to authnmethodsreferences and changes nothing the SP must check",
+		saml: func(m *samlMint, _ int) error { m.note("%s", conditionNote[condMFA]); return nil }},
 }
 
 // conditionHook is the mint hook of a condition row: the condition itself is applied
