@@ -158,6 +158,15 @@ func TestConditionalAccessMFA(t *testing.T) {
 		!strings.HasPrefix(e["error_description"].(string), "AADSTS50076: Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '"+webAppID+"'.") {
 		t.Fatalf("refresh without MFA: %s", body)
 	}
+	// The members in the order of the capture (microsoft-authentication-library-for-js#5491).
+	last := -1
+	for _, k := range []string{"error", "error_description", "error_codes", "timestamp", "trace_id", "correlation_id", "error_uri", "suberror", "claims"} {
+		i := strings.Index(body, `"`+k+`":`)
+		if i <= last {
+			t.Errorf("member %s out of the capture's order in %s", k, body)
+		}
+		last = i
+	}
 	_, page := signInTo(t, oidcBrowser(srv), srv, authorizeURL(srv, webAppID), bSimon)
 	c = oidcBrowser(srv)
 	_, page = signInTo(t, c, srv, authorizeURL(srv, webAppID), bSimon)

@@ -196,6 +196,25 @@
 // without case, the default port optional). The sign-in log keeps what could be read of
 // the refused request (ID, Issuer, Version, IssueInstant, Destination, the XML).
 //
+// # Consent and Conditional Access
+//
+// An app registration with adminConsentGranted: false needs a delegated permission grant
+// (Tenant.OAuth2PermissionGrants, Graph's oauth2PermissionGrant): without one an
+// interactive sign-in shows Entra's consent page ("Permissions requested"; Accept makes the
+// user's grant, Cancel sends error=access_denied, AADSTS65004), and prompt=none or the
+// refresh grant get AADSTS65001. GET /{tenant}/adminconsent (and /v2.0/adminconsent) signs
+// an admin in and, on Accept, grants the app for the tenant and redirects with
+// admin_consent=True&tenant={tid}&state=…. Tenant.ConditionalAccessPolicies (Graph's
+// conditionalAccessPolicy: users and applications conditions, grant control block or mfa)
+// block a sign-in (OIDC: error=access_denied, AADSTS53003, to the redirect URI; SAML: Entra's
+// error page) or add the "Enter code" prompt (code MFACode) after the password, after which
+// v1 tokens carry amr ["pwd","mfa"] and SAML's authnmethodsreferences multipleauthn; a refresh
+// token of a sign-in without MFA then gets AADSTS50076 with suberror basic_action and the
+// capolids claims challenge. The catalog rows config.consent.required, config.ca.blocked,
+// config.ca.mfa and config.ca.mfa.saml arm the same conditions for one browser context; they
+// stay armed, so an SP that sends the user back meets them again until the loop detection
+// (AADSTS50196) after a few rounds.
+//
 // # Errors
 //
 // Failures are *Error values carrying the AADSTS code; they render themselves as Entra's
