@@ -65,6 +65,12 @@ var (
 	ErrPersonalOnlyApp = &Error{Code: 9002331}
 	ErrNotForConsumers = &Error{Code: 9002332}
 	ErrPersonalAccount = &Error{Code: 500200}
+
+	// Consent and Conditional Access (consent.go, conditional_access.go).
+	ErrConsentDeclined = &Error{Code: 65004}
+	ErrBlockedByCA     = &Error{Code: 53003}
+	ErrMFARequired     = &Error{Code: 50076}
+	ErrRequestLoop     = &Error{Code: 50196}
 )
 
 // Codes the mock sends but nothing compares against: sentinels without an export.
@@ -85,9 +91,12 @@ var (
 
 // Troubleshooting pages and portal fixes shared by several rows.
 const (
-	refErrorCodes = "https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes"
-	refSPA        = "https://learn.microsoft.com/en-us/entra/identity-platform/reference-third-party-cookies-spas"
-	platformFix   = "Register the redirect URI under the platform the app really is: Web for a server-side app that redeems codes with a secret; Single-page application (with PKCE) for browser code."
+	refErrorCodes      = "https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes"
+	refSPA             = "https://learn.microsoft.com/en-us/entra/identity-platform/reference-third-party-cookies-spas"
+	refConsent         = "https://learn.microsoft.com/en-us/entra/identity/enterprise-apps/grant-admin-consent"
+	refCA              = "https://learn.microsoft.com/en-us/entra/identity/conditional-access/troubleshoot-conditional-access"
+	refClaimsChallenge = "https://learn.microsoft.com/en-us/entra/identity-platform/claims-challenge"
+	platformFix        = "Register the redirect URI under the platform the app really is: Web for a server-side app that redeems codes with a secret; Single-page application (with PKCE) for browser code."
 )
 
 // aadsts is the table, by code.
@@ -193,6 +202,23 @@ var aadsts = indexErrors([]ErrorInfo{
 		Message: "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."},
 	{Sentinel: ErrConsentRequired, OAuth: "consent_required", Status: http.StatusBadRequest,
 		Message: "The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource."},
+	{Sentinel: ErrConsentDeclined, OAuth: "access_denied", Status: http.StatusBadRequest,
+		Message:   "User declined to consent to access the app.",
+		Check:     "config.consent.required",
+		Fix:       "Enterprise applications → the app → Permissions → Grant admin consent for the tenant (or let the user accept the consent page); the SP should show this error, not retry the sign-in.",
+		Reference: refConsent},
+	{Sentinel: ErrBlockedByCA, OAuth: "access_denied", Status: http.StatusBadRequest,
+		Message:   "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.",
+		Check:     "config.ca.blocked",
+		Fix:       "Protection → Conditional Access: the policy whose grant control is Block applies to this user and app (Sign-in logs → Conditional Access tab names it); exclude the user or app, or accept that they are blocked.",
+		Reference: refCA},
+	{Sentinel: ErrMFARequired, OAuth: "invalid_grant", Status: http.StatusBadRequest,
+		Message:   "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '%s'.",
+		Check:     "config.ca.mfa",
+		Fix:       "A Conditional Access policy requires multifactor authentication: send the user to an interactive sign-in with the claims of the error (claims=…) so that Entra can ask for the second factor.",
+		Reference: refClaimsChallenge},
+	{Sentinel: ErrRequestLoop, OAuth: "invalid_request", Status: http.StatusBadRequest,
+		Message: "The server terminated an operation because it encountered a client request loop. Please contact your app vendor."},
 	{Sentinel: ErrCrossOriginNotSPA, OAuth: "invalid_request", Status: http.StatusBadRequest,
 		Message: "Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type. Request origin: '%s'.",
 		Check:   "config.spa-pkce", Fix: platformFix, Reference: refSPA},

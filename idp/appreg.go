@@ -69,7 +69,9 @@ type AppRegistration struct {
 	// requested) unless this is 2 (iss …/{tid}/v2.0, aud the appId).
 	RequestedAccessTokenVersion int `json:"requestedAccessTokenVersion,omitempty"`
 	// AdminConsentGranted is "Grant admin consent for <tenant>" on API permissions. Default
-	// true; false makes every sign-in fail with AADSTS65001 (consent_required).
+	// true; false means the app needs a grant (Tenant.OAuth2PermissionGrants, an Accept on
+	// the consent page, /adminconsent): without one an interactive sign-in shows Entra's
+	// consent page and prompt=none or a refresh gets AADSTS65001 (consent.go).
 	AdminConsentGranted *bool `json:"adminConsentGranted,omitempty"`
 }
 

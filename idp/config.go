@@ -79,6 +79,12 @@ type Tenant struct {
 	EnterpriseApps []*EnterpriseApp `json:"enterpriseApps,omitempty"`
 	// AppRegistrations are OIDC/OAuth app registrations.
 	AppRegistrations []*AppRegistration `json:"appRegistrations,omitempty"`
+	// OAuth2PermissionGrants are delegated permission grants (consent) of apps whose
+	// adminConsentGranted is false (consent.go).
+	OAuth2PermissionGrants []*OAuth2PermissionGrant `json:"oauth2PermissionGrants,omitempty"`
+	// ConditionalAccessPolicies are the tenant's Conditional Access policies: block or
+	// require MFA for some users and apps (conditional_access.go).
+	ConditionalAccessPolicies []*ConditionalAccessPolicy `json:"conditionalAccessPolicies,omitempty"`
 }
 
 // User is an Entra user object.

@@ -76,6 +76,10 @@
 //	POST    /{tenant}/oauth2/deviceauth         the device login page's forms: the code, then Continue or Cancel
 //	GET     /{tenant}/oauth2/v2.0/logout        end_session_endpoint: signs out of every app of the session (front-channel, SAML LogoutRequests)
 //	POST    /{tenant}/oauth2/v2.0/logout        end_session_endpoint, form post
+//	GET     /{tenant}/adminconsent              admin consent (v1): ?client_id=&redirect_uri=&state=; after sign-in and Accept, redirect_uri?admin_consent=True&tenant={tid}&state=
+//	GET     /{tenant}/v2.0/adminconsent         admin consent (v2): the same with ?scope=, echoed back
+//	POST    /{tenant}/Consent/Set               the consent page's Accept / Cancel (action=accept|cancel; cancel: AADSTS65004)
+//	POST    /{tenant}/SAS/ProcessAuth           the MFA prompt's code (otc; the mock's code is MFACode, 123456)
 //	GET     /oidc/userinfo                      userinfo (Graph's), with a Bearer access token
 //	POST    /oidc/userinfo                      userinfo, form post
 //	OPTIONS /oidc/userinfo                      userinfo CORS preflight
@@ -227,6 +231,25 @@
 // a Destination that is not the Login URL it was sent to (AADSTS75008; scheme and host
 // without case, the default port optional). The sign-in log keeps what could be read of
 // the refused request (ID, Issuer, Version, IssueInstant, Destination, the XML).
+//
+// # Consent and Conditional Access
+//
+// An app registration with adminConsentGranted: false needs a delegated permission grant
+// (Tenant.OAuth2PermissionGrants, Graph's oauth2PermissionGrant): without one an
+// interactive sign-in shows Entra's consent page ("Permissions requested"; Accept makes the
+// user's grant, Cancel sends error=access_denied, AADSTS65004), and prompt=none or the
+// refresh grant get AADSTS65001. GET /{tenant}/adminconsent (and /v2.0/adminconsent) signs
+// an admin in and, on Accept, grants the app for the tenant and redirects with
+// admin_consent=True&tenant={tid}&state=…. Tenant.ConditionalAccessPolicies (Graph's
+// conditionalAccessPolicy: users and applications conditions, grant control block or mfa)
+// block a sign-in (OIDC: error=access_denied, AADSTS53003, to the redirect URI; SAML: Entra's
+// error page) or add the "Enter code" prompt (code MFACode) after the password, after which
+// v1 tokens carry amr ["pwd","mfa"] and SAML's authnmethodsreferences multipleauthn; a refresh
+// token of a sign-in without MFA then gets AADSTS50076 with suberror basic_action and the
+// capolids claims challenge. The catalog rows config.consent.required, config.ca.blocked,
+// config.ca.mfa and config.ca.mfa.saml arm the same conditions for one browser context; they
+// stay armed, so an SP that sends the user back meets them again until the loop detection
+// (AADSTS50196) after a few rounds.
 //
 // # Errors
 //

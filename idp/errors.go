@@ -20,6 +20,9 @@ type Error struct {
 	Message string
 	// Err is an internal cause; it is logged in the sign-in log, never sent.
 	Err error
+	// Suberror and Claims are the token endpoint's suberror and claims challenge members
+	// (Conditional Access: "basic_action" with {"access_token":{"capolids":…}}); "" = absent.
+	Suberror, Claims string
 }
 
 // Error returns "AADSTSnnnnn: message".

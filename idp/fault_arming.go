@@ -277,7 +277,7 @@ func (s *Server) takeFaultWhere(r *http.Request, proto Protocol, t *Tenant, appK
 	}
 	if c, err := r.Cookie(FaultCookie); err == nil {
 		// A context with a fault cookie gets that fault or nothing.
-		if a := s.faults.byToken[c.Value]; a != nil && a.Context && ok(a.fault) && !a.Exhausted() {
+		if a := s.faults.byToken[c.Value]; a != nil && a.Context && ok(a.fault) && (!a.Exhausted() || a.fault.cond != "") {
 			return use(a)
 		}
 		return nil

@@ -418,6 +418,10 @@ func (r *faultRig) mint(t *testing.T, f idp.Fault, fault idp.FaultID) [][]string
 	b := r.context(t, fault)
 	var out [][]string
 	for step := range f.SignIns {
+		if f.Condition() && f.Protocol == idp.ProtocolOIDC {
+			out = append(out, r.conditionLines(t, b, f)) // consent_golden_test.go
+			continue
+		}
 		if f.Protocol == idp.ProtocolSAML {
 			x, binding := r.samlSignIn(t, b, step)
 			out = append(out, append([]string{"# delivered by " + binding}, r.samlLines(t, x)...))

@@ -60,6 +60,10 @@ type Expectation struct {
 	// the user the IdP signed in, is also correct (OIDC Core 3.1.3.7 step 6: TLS server
 	// validation may stand in for the signature of a token from the token endpoint).
 	AcceptOverTLS bool `json:"acceptOverTLS,omitempty"`
+	// ErrorPage: the SP must refuse with an error page of its own that says what happened:
+	// no server error (5xx), and no sending the user back to the IdP (a loop), as well as
+	// signing no one in. For the IdP's error responses (consent, Conditional Access).
+	ErrorPage bool `json:"errorPage,omitempty"`
 	// Note says what a profile depends on.
 	Note string `json:"note,omitempty"`
 }
@@ -148,9 +152,25 @@ type Fault struct {
 	// token of a WS-Federation sign-in (/{tenant}/wsfed) too; see wsfedFaults.
 	WSFed bool `json:"wsfed,omitempty"`
 
+	// UserAction is what the user does on Entra's page for this check, for the drivers
+	// (conformance's browser, idptest.Browser): ActionDeclineConsent, ActionMFA, or "".
+	UserAction string `json:"userAction,omitempty"`
+
 	saml func(m *samlMint, step int) error
 	oidc func(m *oidcMint, step int) error
+	// cond: the row is a condition (consent, Conditional Access) Entra applies to the
+	// browser's sign-ins, not a change to a response; it stays armed for the context so
+	// that an SP that sends the user back meets it again (conditional_access.go).
+	cond condition
 }
+
+// User actions of Fault.UserAction.
+const (
+	// ActionDeclineConsent: press Cancel on Entra's consent page.
+	ActionDeclineConsent = "decline-consent"
+	// ActionMFA: type MFACode at Entra's MFA prompt.
+	ActionMFA = "mfa"
+)
 
 // Benign reports whether the fault is a variation a correct SP accepts.
 func (f *Fault) Benign() bool {
@@ -202,3 +222,7 @@ func faultByID(id FaultID) *Fault {
 	}
 	return nil
 }
+
+// Condition reports whether the row is a condition Entra applies to the sign-in (consent,
+// Conditional Access: a page, or an error response) rather than a change to the response.
+func (f *Fault) Condition() bool { return f.cond != "" }

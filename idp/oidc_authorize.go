@@ -28,6 +28,10 @@ type authzRequest struct {
 	v1    bool
 	v1res *resource
 	ip    string // the browser's address (v1 ID tokens' ipaddr)
+	// prompt is the request's prompt; consentDone and mfaDone: the user has answered the
+	// consent page and the MFA prompt of this request (conditional_access.go).
+	prompt               string
+	consentDone, mfaDone bool
 }
 
 // handleAuthorize is /{tenant}/oauth2/v2.0/authorize.
@@ -86,7 +90,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, v1 bool) {
 			force = true
 		}
 	}
-	req.ev = *ev
+	req.ev, req.prompt = *ev, prompt
 	if prompt == "none" {
 		t, u := s.sessionUser(sess)
 		if force || u == nil || (req.pathTenant != nil && t != req.pathTenant) {
@@ -297,9 +301,9 @@ func (s *Server) finishAuthorize(w http.ResponseWriter, r *http.Request, req *au
 		s.oidcErrorPage(w, r, errUserNotAssigned(app.DisplayName, app.AppID, u.UserPrincipalName), &ev)
 		return
 	}
-	if !app.consented() {
-		s.redirectError(w, r, req.to, errConsentRequired(app.AppID, app.DisplayName), &ev)
-		return
+	use := s.takeFault(r, ProtocolOIDC, req.appTenant, app.faultKeys(), u)
+	if s.interruptAuthorize(w, r, req, sess, t, u, use, &ev) {
+		return // consent, Conditional Access (conditional_access.go)
 	}
 	sid := ""
 	if sess != nil {
@@ -317,8 +321,8 @@ func (s *Server) finishAuthorize(w http.ResponseWriter, r *http.Request, req *au
 	}
 	g := &oauthGrant{app: app, tenant: t, user: u, sid: sid, authTime: authTime, scopes: req.scopes.all, nonce: req.nonce,
 		redirect: req.to.uri, platform: req.platform, challenge: req.challenge, method: req.method,
-		expires: now.Add(codeLifetime), corr: ev.CorrelationID, v1: req.v1, v1res: req.v1res, ip: req.ip}
-	if use := s.takeFault(r, ProtocolOIDC, req.appTenant, app.faultKeys(), u); use != nil {
+		expires: now.Add(codeLifetime), corr: ev.CorrelationID, v1: req.v1, v1res: req.v1res, ip: req.ip, mfa: req.mfaDone}
+	if use != nil {
 		m := &oidcMint{fault: use.fault, step: use.step}
 		if err := use.fault.oidc(m, use.step); err != nil {
 			s.redirectError(w, r, req.to, asError(fmt.Errorf("fault %s: %w", use.fault.ID, err)), &ev)

@@ -98,6 +98,7 @@ type tokenErrorBody struct {
 	CorrelationID    string `json:"correlation_id"`
 	ErrorURI         string `json:"error_uri"`
 	Suberror         string `json:"suberror,omitempty"`
+	Claims           string `json:"claims,omitempty"`
 }
 
 // writeTokenError renders e as the token endpoint's JSON error (400, or 401 for
@@ -112,7 +113,7 @@ func (s *Server) writeTokenError(w http.ResponseWriter, e *Error, ev *Event) {
 	body := tokenErrorBody{
 		Error: e.OAuth, ErrorDescription: e.description(ev), ErrorCodes: []int{e.Code},
 		Timestamp: ev.Time.UTC().Format(wireTimestamp), TraceID: ev.ID, CorrelationID: ev.CorrelationID,
-		ErrorURI: e.errorURI(),
+		ErrorURI: e.errorURI(), Suberror: e.Suberror, Claims: e.Claims,
 	}
 	h := w.Header()
 	h.Set("x-ms-request-id", ev.ID)

@@ -124,7 +124,7 @@ func TestOIDCAuthorizeErrors(t *testing.T) {
 		{base + q("scope", "openid bad<scope>"), "invalid_scope", 70011},
 		{base + q("scope", ""), "invalid_request", 900144},
 		{base + q("prompt", "none"), "login_required", 50058},
-		{base + q("client_id", gatedAppID), "consent_required", 65001},
+		{base + q("client_id", gatedAppID), "access_denied", 65004}, // the consent page, posted without Accept: Cancel
 	}
 	for _, r := range redirects {
 		assertRedirectError(t, srv, oidcAuthorize(t, oidcBrowser(srv), srv, r.url, bSimon), r.err, r.code)

@@ -171,7 +171,7 @@ func oidcAuthorize(t *testing.T, c *http.Client, srv *idp.Server, authURL, login
 	if err != nil {
 		t.Fatal(err)
 	}
-	for step := 0; step < 3; step++ {
+	for step := 0; step < 4; step++ { // email, password, and a consent page (Cancel)
 		if resp.StatusCode == http.StatusFound {
 			loc, err := resp.Location()
 			if err != nil {

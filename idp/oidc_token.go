@@ -327,6 +327,10 @@ func (s *Server) redeemRefresh(w http.ResponseWriter, tr *tokenRequest) {
 		s.writeTokenError(w, e, ev)
 		return
 	}
+	if e := s.refreshConditions(g); e != nil {
+		s.writeTokenError(w, e, ev) // Conditional Access, consent (conditional_access.go)
+		return
+	}
 	ng := *g
 	if sc := p.Get("scope"); sc != "" {
 		ss, e := parseScope(sc)

@@ -59,6 +59,8 @@ type oauthGrant struct {
 	v1    bool
 	v1res *resource
 	ip    string
+	// mfa: the sign-in passed the MFA prompt (amr, conditional_access.go).
+	mfa bool
 }
 
 // now is the IdP's time for the grant's tokens: the server clock, plus a clock fault's offset.
@@ -386,7 +388,7 @@ func (s *Server) accessToken(g *oauthGrant, res resource, appAcr string) (string
 			AppDisplay: g.app.DisplayName, AppID: g.app.AppID, AppIDAcr: appAcr, IdTyp: idtyp, Oid: oid,
 			Rh: "0.A" + s.opaque(36) + ".", Roles: roles, Scp: scp, Sub: sub, Tid: tid, Uti: uti, Ver: "1.0"}
 		if g.user != nil {
-			c.Acr, c.Amr = "1", []string{"pwd"}
+			c.Acr, c.Amr = "1", g.amr()
 			c.FamilyName, c.GivenName, c.Name = u.Surname, u.GivenName, u.DisplayName
 			c.UniqueName, c.Upn = u.UserPrincipalName, u.UserPrincipalName
 		}

@@ -387,7 +387,7 @@ func (s *Server) directResponseFor(in samlResponseInput) *directResponse {
 		notBefore:      now.Add(-skew).Format(samlTime),
 		notOnOrAfter:   now.Add(life).Format(samlTime),
 		authnInstant:   in.AuthnInstant.UTC().Format(samlTime),
-		attrs:          s.samlAttributes(t, in.App, in.User),
+		attrs:          withMFA(s.samlAttributes(t, in.App, in.User), in.MFA),
 	}
 }
 

@@ -27,6 +27,8 @@ type samlResponseInput struct {
 	// SessionIndex is the AuthnStatement/@SessionIndex (default: the Assertion ID, as in
 	// Entra's documented sample).
 	SessionIndex string
+	// MFA: the user passed the MFA prompt; authnmethodsreferences adds multipleauthn.
+	MFA bool
 }
 
 // samlResponse is a built, signed Response and the facts the sign-in log keeps.

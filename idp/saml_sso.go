@@ -323,6 +323,10 @@ func (s *Server) sendSAMLResponse(w http.ResponseWriter, r *http.Request, a *sam
 	}
 	var m *samlMint
 	use := s.takeFault(r, ProtocolSAML, a.tenant, a.app.faultKeys(), u)
+	if s.interruptSAML(w, r, a, sess, u, use, &ev) {
+		return // Conditional Access (conditional_access_saml.go)
+	}
+	in.MFA = s.sessionMFA(sess)
 	if use != nil {
 		m = &samlMint{s: s, t: a.tenant, app: a.app, user: u}
 		if err := use.fault.saml(m, use.step); err != nil {

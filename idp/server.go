@@ -55,6 +55,8 @@ type Server struct {
 
 	events eventLog
 	faults faultState
+	// consent is the run's consent grants and pending consent / MFA pages (consent.go).
+	consent consentState
 	// retain bounds the log, sessions and refresh tokens (retention.go); sessionOrder is the
 	// order sessions were made, to forget the oldest.
 	retain       Retention

@@ -44,6 +44,8 @@ type idpSession struct {
 	SID string
 	// SAML lists the SAML apps signed in to in this session (for SLO).
 	SAML []samlParticipant
+	// MFA: the user passed the MFA prompt in this session (conditional_access.go).
+	MFA bool
 }
 
 // samlParticipant is one app that received an assertion in a session.

@@ -212,6 +212,7 @@ func (cr *checkRun) drive(ctx context.Context, f *idp.Fault, token, start, logou
 			ev.Stopped = err.Error()
 			return nil, Page{}, false
 		}
+		w.declineConsent = f.UserAction == idp.ActionDeclineConsent
 		s, err := w.signIn(u, user, pw)
 		p := cr.observe(s)
 		cr.outcomeStep(w, s, p)

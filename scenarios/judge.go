@@ -332,6 +332,10 @@ func undelivered(f *idp.Fault, ev Evidence) string {
 // worked out once for the diagnoses.
 func judgeOutcome(f *idp.Fault, exp idp.Verdict, ev Evidence, v *Verdict) {
 	what := changedText(f, ev)
+	if f.Expect.ErrorPage && exp == idp.VerdictReject {
+		judgeErrorPage(f, ev, what, v) // judge_errorpage.go
+		return
+	}
 	switch exp {
 	case idp.VerdictAccept:
 		judgeAccept(f, ev, what, v)

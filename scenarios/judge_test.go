@@ -121,6 +121,9 @@ func want(f idp.Fault, s string, tls bool) reports.Status {
 		}
 		return reports.StatusError // TestJudgeVictimFirst has the shapes that can pass
 	}
+	if refused && f.Expect.ErrorPage && s == "refused 500" {
+		return reports.StatusFail // an error response Entra sends the user must read on a page, not a 500
+	}
 	if refused {
 		return reports.StatusPass // a refusal is a refusal, whatever its status
 	}

@@ -25,6 +25,8 @@ type pageState struct {
 	Text        string `json:"text"`
 	HasEmail    bool   `json:"email"`
 	HasPassword bool   `json:"password"`
+	HasMFA      bool   `json:"mfa"`     // Entra's "Enter code" prompt (walk_interstitial.go)
+	HasConsent  bool   `json:"consent"` // Entra's consent page
 	AutoPost    bool   `json:"autopost"`
 	Status      int    `json:"-"`
 	commits     int
@@ -38,7 +40,7 @@ const stateJS = `(() => {
   const f = document.forms[0];
   return {href: location.href, ready: document.readyState, title: document.title,
     text: document.body ? document.body.innerText.slice(0, 20000) : "",
-    email: vis("i0116"), password: vis("i0118"),
+    email: vis("i0116"), password: vis("i0118"), mfa: vis("idTxtBx_SAOTCC_OTC"), consent: vis("idBtn_Back"),
     autopost: !!(f && document.body && (document.body.getAttribute("onload") || "").includes("submit"))};
 })()`
 
@@ -52,6 +54,8 @@ type walker struct {
 	steps    []reports.Step
 	timeout  time.Duration
 	all      bool // a screenshot at every step, not only the key ones
+	// declineConsent presses Cancel on Entra's consent page (a fault's UserAction).
+	declineConsent bool
 }
 
 // state reads the page, retrying (on the next browser event) while a navigation swaps the
@@ -141,7 +145,7 @@ func (w *walker) settle(after int) (pageState, error) {
 			return timedOut(err)
 		}
 		last = s
-		if s.Ready == "complete" && w.onIdP(s) && (s.HasEmail || s.HasPassword) {
+		if s.Ready == "complete" && w.onIdP(s) && s.idpStep() {
 			return s, nil
 		}
 		v, err := w.tab.waitIdle(ctx, after)
@@ -155,7 +159,7 @@ func (w *walker) settle(after int) (pageState, error) {
 			}
 			last = s
 		}
-		if s.Ready == "complete" && w.onIdP(s) && (s.HasEmail || s.HasPassword) {
+		if s.Ready == "complete" && w.onIdP(s) && s.idpStep() {
 			return s, nil
 		}
 		if s.Ready == "complete" && !s.AutoPost && s.URL != "about:blank" && w.tab.snap().version == s.version {
@@ -219,8 +223,9 @@ func (w *walker) signIn(start, login, password string) (pageState, error) {
 		return s, err
 	}
 	if !(w.onIdP(s) && (s.HasEmail || s.HasPassword)) {
-		// Never asked: the SP answered by itself, or the IdP refused, or an SSO session.
-		return s, nil
+		// Never asked: the SP answered by itself, or the IdP refused, or an SSO session
+		// (which may still meet the consent page or the MFA prompt).
+		return w.interstitials(s)
 	}
 	w.step("IdP sign-in page", s, s.Title, true)
 	n = s.commits
@@ -241,7 +246,10 @@ func (w *walker) signIn(start, login, password string) (pageState, error) {
 		return s, fmt.Errorf("type the password on the IdP's page: %w", err)
 	}
 	w.step("credentials typed", s, login, false)
-	return w.settle(n)
+	if s, err = w.settle(n); err != nil {
+		return s, err
+	}
+	return w.interstitials(s)
 }
 
 // typeInto focuses a field, types text into it as the browser's text input (one input

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/html"
+
+	"github.com/ssoharness/ssoharness/idp"
 )
 
 // Browser is a cookie-keeping HTTP client that does on the mock's pages what a person's
@@ -27,6 +29,9 @@ type Browser struct {
 	Pages []*Page
 	// Posted lists every form submitted, in order (the sign-in steps and the POSTs to the SP).
 	Posted []Form
+	// DeclineConsent presses Cancel on Entra's consent page (Accept otherwise); the MFA
+	// prompt always gets idp.MFACode. A fault's UserAction says which a check wants.
+	DeclineConsent bool
 }
 
 // Page is a fetched page.
@@ -178,8 +183,42 @@ func (b *Browser) Continue(p *Page, login, password string) (*Page, error) {
 			return nil, err
 		}
 	}
-	return b.FollowAutoPost(p)
+	if p, err = b.FollowAutoPost(p); err != nil {
+		return nil, err
+	}
+	return b.interstitials(p)
 }
+
+// interstitials answers Entra's pages after the credentials: the consent page (Accept, or
+// Cancel with DeclineConsent) and the MFA prompt (idp.MFACode), following the auto-posting
+// forms after each. An SP that sends the user back meets them again; the mock's loop
+// detection ends that after a few rounds, and so does the bound here.
+func (b *Browser) interstitials(p *Page) (*Page, error) {
+	var err error
+	for range 8 {
+		switch {
+		case hasForm(p, "consent-form"):
+			action := "accept"
+			if b.DeclineConsent {
+				action = "cancel"
+			}
+			p, err = b.Submit(p, "consent-form", map[string]string{"action": action})
+		case hasForm(p, "mfa-form"):
+			p, err = b.Submit(p, "mfa-form", map[string]string{"otc": idp.MFACode})
+		default:
+			return p, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if p, err = b.FollowAutoPost(p); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func hasForm(p *Page, id string) bool { _, ok := p.Form(id); return ok }
 
 // FollowAutoPost submits pages that auto-post a form (the SAML HTTP-POST binding, OAuth
 // form_post), up to three in a row, and returns the page reached.
