@@ -297,7 +297,7 @@ func (s *Server) idTokenV1(g *oauthGrant, code, accessToken string, implicit boo
 	c := idTokenV1Claims{
 		Aud: g.app.AppID, Iss: s.issuerV1(tid),
 		Iat: unix(now.Add(-tokenBackdate)), Nbf: unix(now.Add(-tokenBackdate)), Exp: unix(now.Add(idTokenLifetime)),
-		Aio: s.opaque(48), Amr: []string{"pwd"}, FamilyName: u.Surname, GivenName: u.GivenName, IPAddr: g.ip,
+		Aio: s.opaque(48), Amr: g.amr(), FamilyName: u.Surname, GivenName: u.GivenName, IPAddr: g.ip,
 		Name: u.DisplayName, Nonce: g.nonce, Oid: u.ID, Rh: "0.A" + s.opaque(36) + ".",
 		Sub: pairwiseSub(tid, g.app.AppID, u.ID), Tid: tid, UniqueName: u.UserPrincipalName, Upn: u.UserPrincipalName,
 		Uti: s.opaque(16), Ver: "1.0",
