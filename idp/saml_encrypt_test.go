@@ -397,3 +397,35 @@ func BenchmarkEncryptedResponse(b *testing.B) {
 		})
 	}
 }
+
+// decryptForReport replaces each EncryptedAssertion (decrypted with the test SP's key) by a
+// comment naming its algorithms and recipient, followed by the Assertion it holds, in the
+// Assertion's place: the golden diff of a token encryption check then shows what was
+// encrypted, and how, not random ciphertext.
+func decryptForReport(t *testing.T, doc *etree.Document) {
+	t.Helper()
+	key, _ := spCredentials(t)
+	for _, ea := range doc.FindElements("//EncryptedAssertion") {
+		ed := ea.FindElement("./EncryptedData")
+		ek := ed.FindElement("./KeyInfo/EncryptedKey")
+		plain, err := xmlenc.Decrypt(key, ed.Copy())
+		if err != nil || ek == nil {
+			t.Fatalf("decrypt the EncryptedAssertion: %v", err)
+		}
+		pd := etree.NewDocument()
+		if err := pd.ReadFromBytes(plain); err != nil {
+			t.Fatal(err)
+		}
+		to := "?"
+		if der, err := base64.StdEncoding.DecodeString(ek.FindElement("./KeyInfo/X509Data/X509Certificate").Text()); err == nil {
+			if c, err := x509.ParseCertificate(der); err == nil {
+				to = c.Subject.String()
+			}
+		}
+		parent, at := ea.Parent(), ea.Index()
+		parent.InsertChildAt(at, etree.NewComment(" EncryptedAssertion: EncryptedData "+ed.FindElement("./EncryptionMethod").SelectAttrValue("Algorithm", "")+
+			", EncryptedKey "+ek.FindElement("./EncryptionMethod").SelectAttrValue("Algorithm", "")+" to "+to+"; decrypted: "))
+		parent.InsertChildAt(at+1, pd.Root())
+		parent.RemoveChild(ea)
+	}
+}

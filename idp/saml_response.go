@@ -119,7 +119,11 @@ func (s *Server) buildSAMLResponse(in samlResponseInput, m *samlMint) (*samlResp
 	// Token encryption comes after the fault's edits and the assertion's signature, and
 	// before the Response's, which covers the EncryptedAssertion (as Entra signs and
 	// encrypts). A fault's post-signing changes (m.after) see the EncryptedAssertion.
-	if ek := s.tokenEncryptionKey(app); ek != nil && a != nil && a.Parent() == resp {
+	ek := s.tokenEncryptionKey(app)
+	if m != nil && m.encrypt != nil {
+		ek = m.encrypt
+	}
+	if ek != nil && a != nil && a.Parent() == resp {
 		if err := s.encryptAssertion(resp, a, ek); err != nil {
 			return nil, err
 		}
