@@ -63,4 +63,6 @@ func (s *Server) faultEncryptionKey(app *EnterpriseApp) *EncryptionKey {
 // HasEncryptionCertificate reports whether app has an encryption certificate (an active
 // token encryption key or an uploaded Encrypt key credential), which the
 // RequiresTokenEncryption checks encrypt to.
-func (s *Server) HasEncryptionCertificate(app *EnterpriseApp) bool { return s.faultEncryptionKey(app) != nil }
+func (s *Server) HasEncryptionCertificate(app *EnterpriseApp) bool {
+	return s.faultEncryptionKey(app) != nil
+}
