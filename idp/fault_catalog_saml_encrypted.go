@@ -1,6 +1,9 @@
 package idp
 
-import "errors"
+import (
+	"errors"
+	"slices"
+)
 
 // Token encryption checks: Responses whose assertion is encrypted to the SP's certificate
 // (saml_encrypt.go). The SP's certificate is the app's encryption key credential: the
@@ -13,6 +16,9 @@ const RequiresTokenEncryption Requirement = "saml-token-encryption"
 
 // refKeycloakEnc is the advisory of an SP that took a decryptable assertion as authentic.
 const refKeycloakEnc = "CVE-2026-2092 (Keycloak SAML broker: encrypted assertion injection; keycloak/keycloak#46929 \"Ensure that an encrypted assertion is signed if response is not signed\")"
+
+// errNoEncryptionCert is why a token encryption check cannot mint for an app.
+var errNoEncryptionCert = errors.New("the app has no Encrypt key credential (the SP's encryption certificate): declare it in the target (saml.encryptionCertificate) or the app's keyCredentials")
 
 // samlEncryptedCatalog are the token encryption rows.
 var samlEncryptedCatalog = []*Fault{
@@ -35,7 +41,7 @@ func encryptTo(then func(m *samlMint)) func(m *samlMint, _ int) error {
 	return func(m *samlMint, _ int) error {
 		k := m.s.faultEncryptionKey(m.app)
 		if k == nil {
-			return errors.New("the app has no Encrypt key credential (the SP's encryption certificate): declare it in the target (saml.encryptionCertificate) or the app's keyCredentials")
+			return errNoEncryptionCert
 		}
 		m.encrypt = k
 		m.note("assertion encrypted (%s) to %s", k.Method, k.Thumbprint())
@@ -65,4 +71,27 @@ func (s *Server) faultEncryptionKey(app *EnterpriseApp) *EncryptionKey {
 // RequiresTokenEncryption checks encrypt to.
 func (s *Server) HasEncryptionCertificate(app *EnterpriseApp) bool {
 	return s.faultEncryptionKey(app) != nil
+}
+
+// faultApplies reports whether f can mint for app: a token encryption check needs the SP's
+// encryption certificate (preparing the catalog skips the apps without one; arming the
+// check for such an app says why it cannot).
+func (s *Server) faultApplies(f *Fault, app *EnterpriseApp) bool {
+	return !slices.Contains(f.Requires, RequiresTokenEncryption) || s.faultEncryptionKey(app) != nil
+}
+
+// faultArmable refuses to arm a token encryption check when no app has an encryption
+// certificate: every sign-in would end on an error page.
+func (s *Server) faultArmable(f *Fault) error {
+	if !slices.Contains(f.Requires, RequiresTokenEncryption) {
+		return nil
+	}
+	for _, t := range s.cfg.Tenants {
+		for _, app := range t.EnterpriseApps {
+			if s.faultEncryptionKey(app) != nil {
+				return nil
+			}
+		}
+	}
+	return errNoEncryptionCert
 }

@@ -429,3 +429,19 @@ func decryptForReport(t *testing.T, doc *etree.Document) {
 		parent.RemoveChild(ea)
 	}
 }
+
+// TestTokenEncryptionChecksNeedCertificate: without the SP's encryption certificate the
+// token encryption checks cannot be armed (and say why), while preparing the whole catalog
+// still works.
+func TestTokenEncryptionChecksNeedCertificate(t *testing.T) {
+	srv := idptest.Start(t)
+	if err := srv.PrepareFaults(); err != nil {
+		t.Fatalf("PrepareFaults with an app that has no encryption certificate: %v", err)
+	}
+	if _, err := srv.ArmContext("saml.encrypted.unsigned"); err == nil || !strings.Contains(err.Error(), "no Encrypt key credential") {
+		t.Fatalf("ArmContext(saml.encrypted.unsigned) without a certificate: %v", err)
+	}
+	if srv.HasEncryptionCertificate(srv.Config().Tenants[0].EnterpriseApps[0]) {
+		t.Fatal("HasEncryptionCertificate without one")
+	}
+}
