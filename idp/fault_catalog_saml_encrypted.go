@@ -53,9 +53,13 @@ func encryptTo(then func(m *samlMint)) func(m *samlMint, _ int) error {
 }
 
 // faultEncryptionKey is the certificate an encryption check encrypts to: the app's active
-// encryption key, else its first Encrypt key credential (uploaded, not activated).
+// encryption key, else one uploaded at run time (UploadTokenEncryptionCertificate), else its
+// first Encrypt key credential of the config (uploaded, not activated).
 func (s *Server) faultEncryptionKey(app *EnterpriseApp) *EncryptionKey {
 	if k := s.tokenEncryptionKey(app); k != nil {
+		return k
+	}
+	if k := s.uploadedEncryptionKey(app); k != nil {
 		return k
 	}
 	for _, kc := range app.KeyCredentials {

@@ -63,8 +63,9 @@ func (k *EncryptionKey) Thumbprint() string {
 // encryptionKeys are the token encryption certificates set at run time (SetTokenEncryption);
 // an app without an entry uses its configured one.
 type encryptionKeys struct {
-	mu sync.RWMutex
-	m  map[*EnterpriseApp]*EncryptionKey // a nil value: encryption turned off at run time
+	mu       sync.RWMutex
+	m        map[*EnterpriseApp]*EncryptionKey // a nil value: encryption turned off at run time
+	uploaded map[*EnterpriseApp]*EncryptionKey // imported, not activated (UploadTokenEncryptionCertificate)
 }
 
 // tokenEncryptionKey is the certificate app's assertions are encrypted to, or nil.
@@ -106,6 +107,34 @@ func (s *Server) SetTokenEncryption(app *EnterpriseApp, cert *x509.Certificate, 
 		return "", nil
 	}
 	return k.KeyID, nil
+}
+
+// UploadTokenEncryptionCertificate imports cert on the app's Token encryption blade
+// without activating it: the app's Responses stay in the clear, and only the token
+// encryption checks (saml.encrypted*) encrypt to it. It returns the keyCredential's keyId.
+// Safe to call while the server serves.
+func (s *Server) UploadTokenEncryptionCertificate(app *EnterpriseApp, cert *x509.Certificate) (string, error) {
+	if cert == nil {
+		return "", errors.New("token encryption certificate: none given")
+	}
+	if _, ok := cert.PublicKey.(*rsa.PublicKey); !ok {
+		return "", errors.New("token encryption certificate: Entra accepts RSA certificates only")
+	}
+	k := &EncryptionKey{KeyID: certKeyID(cert), Cert: cert, Method: EncryptionAES256CBC}
+	s.encKeys.mu.Lock()
+	defer s.encKeys.mu.Unlock()
+	if s.encKeys.uploaded == nil {
+		s.encKeys.uploaded = map[*EnterpriseApp]*EncryptionKey{}
+	}
+	s.encKeys.uploaded[app] = k
+	return k.KeyID, nil
+}
+
+// uploadedEncryptionKey is the certificate UploadTokenEncryptionCertificate imported, or nil.
+func (s *Server) uploadedEncryptionKey(app *EnterpriseApp) *EncryptionKey {
+	s.encKeys.mu.RLock()
+	defer s.encKeys.mu.RUnlock()
+	return s.encKeys.uploaded[app]
 }
 
 // encryptionMethod maps the config's names (and the URIs) to an algorithm URI.
