@@ -21,37 +21,65 @@ const DecryptionAsAuthentication Weakness = "decryption-as-authentication"
 // decryptedUnsigned is DecryptionAsAuthentication's input for crewjam: when the Response
 // has no signature at all, each EncryptedAssertion is replaced by the Assertion it decrypts
 // to, marked with the placeholder signature (crewjam then checks everything else as
-// usual). It reports whether it changed anything; a signed Response is left to Strict.
+// usual). It reports whether it changed anything; a signed Response, or an assertion signed
+// inside, is left to Strict.
 func (s *SP) decryptedUnsigned(root *etree.Element) (bool, error) {
 	if hasTag(root, "Signature") || s.cfg.DecryptionKey == nil {
 		return false, nil
 	}
-	encrypted := children(root, nsAssertion, "EncryptedAssertion")
-	for _, ea := range encrypted {
+	plain, err := s.decryptAll(root)
+	if err != nil || len(plain) == 0 {
+		return false, err
+	}
+	for _, a := range plain {
+		if a.SelectElement("Signature") != nil {
+			return false, nil
+		}
+	}
+	for i, ea := range children(root, nsAssertion, "EncryptedAssertion") {
+		addPlaceholder(plain[i])
+		root.InsertChildAt(ea.Index(), plain[i])
+		root.RemoveChild(ea)
+	}
+	return true, nil
+}
+
+// decryptInPlace replaces each EncryptedAssertion of the Response by the Assertion it
+// decrypts to, for the weak variants that read the Response tree themselves: an SP of their
+// kind decrypts first and then runs its own signature and identity logic on the result. It
+// reports whether it changed anything.
+func (s *SP) decryptInPlace(root *etree.Element) (bool, error) {
+	if s.cfg.DecryptionKey == nil {
+		return false, nil
+	}
+	plain, err := s.decryptAll(root)
+	if err != nil || len(plain) == 0 {
+		return false, err
+	}
+	for i, ea := range children(root, nsAssertion, "EncryptedAssertion") {
+		root.InsertChildAt(ea.Index(), plain[i])
+		root.RemoveChild(ea)
+	}
+	return true, nil
+}
+
+// decryptAll decrypts the Response's EncryptedAssertions with the SP's key, in order.
+func (s *SP) decryptAll(root *etree.Element) ([]*etree.Element, error) {
+	var out []*etree.Element
+	for _, ea := range children(root, nsAssertion, "EncryptedAssertion") {
 		ed := ea.SelectElement("EncryptedData")
 		if ed == nil {
-			return false, errors.New("an EncryptedAssertion without EncryptedData")
+			return nil, errors.New("an EncryptedAssertion without EncryptedData")
 		}
 		plain, err := xmlenc.Decrypt(s.cfg.DecryptionKey, ed.Copy())
 		if err != nil {
-			return false, fmt.Errorf("failed to decrypt EncryptedAssertion: %v", err)
+			return nil, fmt.Errorf("failed to decrypt EncryptedAssertion: %v", err)
 		}
 		pd := etree.NewDocument()
 		if err := pd.ReadFromBytes(plain); err != nil || pd.Root() == nil {
-			return false, fmt.Errorf("the decrypted EncryptedAssertion is not XML: %v", err)
+			return nil, fmt.Errorf("the decrypted EncryptedAssertion is not XML: %v", err)
 		}
-		a := pd.Root()
-		if a.SelectElement("Signature") != nil {
-			// A signature inside: a real one is verified as Strict does (a Response with one
-			// has hasTag above false only when it is encrypted, so it is Strict's case).
-			return false, nil
-		}
-		addPlaceholder(a)
-		root.InsertChildAt(ea.Index(), a)
-		root.RemoveChild(ea)
+		out = append(out, pd.Root())
 	}
-	if len(encrypted) == 0 {
-		return false, nil
-	}
-	return true, nil
+	return out, nil
 }
