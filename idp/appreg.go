@@ -48,7 +48,7 @@ type AppRegistration struct {
 	PasswordCredentials []*PasswordCredential `json:"passwordCredentials,omitempty"`
 	// KeyCredentials are "Certificates & secrets" → "Certificates": the certificates whose
 	// private keys sign the app's client assertions (private_key_jwt, MSAL's certificate
-	// credential) at either token endpoint (appreg_keycred.go, oidc_assertion.go).
+	// credential) at either token endpoint (keycred.go, oidc_assertion.go).
 	KeyCredentials []*KeyCredential `json:"keyCredentials,omitempty"`
 	// OptionalClaims is "Token configuration" → optional claims (email, upn, login_hint, ...).
 	OptionalClaims OptionalClaims `json:"optionalClaims,omitempty"`

@@ -129,6 +129,23 @@ type EnterpriseApp struct {
 	Assignments []string `json:"assignments,omitempty"`
 	// SAML is the "Set up single sign-on with SAML" page.
 	SAML SAMLSettings `json:"saml"`
+	// KeyCredentials are the application's keyCredentials; those with usage Encrypt are the
+	// "Token encryption" certificates (see KeyCredential and saml_encrypt.go).
+	KeyCredentials []*KeyCredential `json:"keyCredentials,omitempty"`
+	// TokenEncryptionKeyID is the application's tokenEncryptionKeyId: the keyId of the
+	// active encryption certificate ("Activate token encryption certificate"). When set,
+	// Responses carry an EncryptedAssertion instead of the Assertion. Empty: no encryption.
+	TokenEncryptionKeyID string `json:"tokenEncryptionKeyId,omitempty"`
+	// TokenEncryptionMethod is the data cipher: aes256-cbc (default, Entra's) or aes256-gcm
+	// (a mock option; Entra offers no choice). The key is always wrapped with rsa-oaep-mgf1p.
+	TokenEncryptionMethod string `json:"tokenEncryptionMethod,omitempty"`
+	// TokenEncryptionFromMetadata imports the encryption certificate of saml.metadataFile (a
+	// KeyDescriptor use="encryption", else one without use) as an Encrypt keyCredential and
+	// activates it unless tokenEncryptionKeyId names another: what the admin does by hand on
+	// the Token encryption blade with the SP's certificate. Entra's metadata upload does not.
+	TokenEncryptionFromMetadata bool `json:"tokenEncryptionFromMetadata,omitempty"`
+
+	encKey *EncryptionKey // the active encryption key, resolved by normalize
 }
 
 // SAMLSettings mirrors the SAML single sign-on page of an enterprise app.
@@ -439,6 +456,7 @@ func (c *Config) resolvePaths(dir string) {
 				fix(&cert.KeyPEM)
 			}
 			fix(&a.SAML.MetadataFile)
+			a.resolveKeyCredentialPaths(dir)
 			for i := range a.SAML.VerificationCertificates {
 				fix(&a.SAML.VerificationCertificates[i])
 			}

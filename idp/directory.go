@@ -123,6 +123,9 @@ func (a *EnterpriseApp) normalize(p string, t *Tenant, groups, upns map[string]b
 			return err
 		}
 	}
+	if err := a.normalizeTokenEncryption(p); err != nil {
+		return err
+	}
 	if len(s.Identifiers) == 0 {
 		return fmt.Errorf("%s.saml.identifiers: Basic SAML Configuration needs at least one Identifier (Entity ID)", p)
 	}

@@ -25,3 +25,10 @@ func RoutePatterns() []string {
 	}
 	return out
 }
+
+// SAMLResponseBytes is what a plain sign-in sends: the direct writer, or the DOM when the
+// app encrypts.
+func (s *Server) SAMLResponseBytes(in SAMLResponseInput) ([]byte, error) {
+	b, _, err := s.samlResponseBytes(in)
+	return b, err
+}

@@ -137,6 +137,9 @@ func (s *Server) arm(a Arming, context bool) (*ArmedFault, error) {
 	if err := s.prepareFault(f); err != nil {
 		return nil, fmt.Errorf("idp: fault %s: %w", a.Fault, err)
 	}
+	if err := s.faultArmable(f); err != nil {
+		return nil, fmt.Errorf("idp: fault %s: %w", a.Fault, err)
+	}
 	af := &ArmedFault{Arming: a, Token: s.rand.token(18), Context: context, Created: s.clock.Now(), fault: f,
 		secure: strings.HasPrefix(s.URL, "https://")}
 	s.faults.mu.Lock()
@@ -177,7 +180,7 @@ func (s *Server) prepareFault(f *Fault) error {
 	for _, t := range s.cfg.Tenants {
 		if f.saml != nil {
 			for _, app := range t.EnterpriseApps {
-				if len(t.Users) == 0 {
+				if len(t.Users) == 0 || !s.faultApplies(f, app) {
 					continue
 				}
 				for step := range f.SignIns {

@@ -24,7 +24,7 @@ const (
 )
 
 // catalog is every fault, in checks.md order. Each hook changes exactly what its row names.
-var catalog = catalogOf(samlCatalog, samlWrappingCatalog, samlParserCatalog, oidcCatalog, oidcEntraCatalog, configCatalog)
+var catalog = catalogOf(samlCatalog, samlWrappingCatalog, samlParserCatalog, samlEncryptedCatalog, oidcCatalog, oidcEntraCatalog, configCatalog)
 
 // catalogOf joins the rows, each a copy with the defaults filled in (SignIns 1); the row
 // literals themselves are never changed.

@@ -51,6 +51,10 @@ func newFaultRig(t *testing.T) *faultRig {
 	app := tn.EnterpriseApps[0]
 	app.SAML.Identifiers = []idp.Identifier{{Value: "https://sp.example.test/saml/metadata", Default: true}}
 	app.SAML.ReplyURLs = []idp.ReplyURL{{URL: sp.URL + "/saml/acs", Default: true}}
+	// The SP's encryption certificate, uploaded but not activated: the token encryption
+	// checks (RequiresTokenEncryption) encrypt to it; every other Response stays in the clear.
+	_, encCert := spCredentials(t)
+	app.KeyCredentials = []*idp.KeyCredential{{Usage: idp.KeyUsageEncrypt, Key: base64.StdEncoding.EncodeToString(encCert.Raw)}}
 	reg := tn.AppRegistrations[0]
 	reg.Web.RedirectURIs = []string{sp.URL + "/callback"}
 	reg.Web.ImplicitGrantSettings.EnableAccessTokenIssuance = true // oidc.hybrid.at_hash's code id_token token
@@ -181,6 +185,7 @@ func (r *faultRig) samlLines(t *testing.T, x []byte) []string {
 	if err := doc.ReadFromBytes(x); err != nil {
 		t.Fatalf("minted Response is not XML: %v\n%s", err, x)
 	}
+	decryptForReport(t, doc)
 	sigs := signatureReport(doc)
 	// A KeyValue's Modulus (saml.sig.keyvalue-only) is a key made per run.
 	for _, path := range []string{"//DigestValue", "//SignatureValue", "//Modulus"} {
@@ -472,6 +477,8 @@ func TestFaultCatalogMinting(t *testing.T) {
 				clean = "oidc.code.query"
 			case f.ID == "saml.xsw.1" || f.ID == "saml.xsw.2":
 				clean = "saml.sign.response"
+			case f.ID == "saml.encrypted.unsigned":
+				clean = "saml.encrypted" // the encrypted Response Entra sends
 			}
 			got := newFaultRig(t).mint(t, f, f.ID)
 			want := newFaultRig(t).mint(t, f, clean)

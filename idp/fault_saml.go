@@ -41,6 +41,8 @@ type samlMint struct {
 	option, algorithm string
 	// key signs instead of the app's active key; its certificate goes into KeyInfo.
 	key *SigningKey
+	// encrypt, when set, encrypts the assertion to it even if the app does not encrypt.
+	encrypt *EncryptionKey
 	// edits change the unsigned tree (response, assertion) before signing.
 	edits []func(resp, assertion *etree.Element)
 	// after change the signed document (wrapping, tampering, comments, DOCTYPE).

@@ -395,6 +395,15 @@ func (s *Server) directResponseFor(in samlResponseInput) *directResponse {
 // and returns the bytes as sent (identical to buildSAMLResponse's with no fault, whose Doc
 // it does not build). Faults edit the parsed Response in buildSAMLResponse instead.
 func (s *Server) samlResponseBytes(in samlResponseInput) ([]byte, *samlResponse, error) {
+	if s.tokenEncryptionKey(in.App) != nil {
+		// An encrypted assertion is built on the DOM: it is encrypted between the two signatures.
+		resp, err := s.buildSAMLResponse(in, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		b, err := resp.Bytes()
+		return b, resp, err
+	}
 	d := s.directResponseFor(in)
 	app, out := in.App, d.out
 	key := s.activeKey(app)

@@ -2,6 +2,7 @@ package idp
 
 import (
 	"crypto"
+	"errors"
 	"fmt"
 	"time"
 
@@ -40,6 +41,8 @@ type samlResponse struct {
 	NameIDFormat string
 	SessionIndex string
 	Signing      string
+	// Encryption is the key the assertion was encrypted to (nil: sent in the clear).
+	Encryption *EncryptionKey
 }
 
 // Bytes serializes the response as sent (no XML declaration, like Entra), escaped so that
@@ -115,6 +118,19 @@ func (s *Server) buildSAMLResponse(in samlResponseInput, m *samlMint) (*samlResp
 			return nil, err
 		}
 	}
+	// Token encryption comes after the fault's edits and the assertion's signature, and
+	// before the Response's, which covers the EncryptedAssertion (as Entra signs and
+	// encrypts). A fault's post-signing changes (m.after) see the EncryptedAssertion.
+	ek := s.tokenEncryptionKey(app)
+	if m != nil && m.encrypt != nil {
+		ek = m.encrypt
+	}
+	if ek != nil && a != nil && a.Parent() == resp {
+		if err := s.encryptAssertion(resp, a, ek); err != nil {
+			return nil, err
+		}
+		out.Encryption = ek
+	}
 	if opt == SignResponse || opt == SignResponseAndAssertion {
 		if err := signAfterIssuer(resp, key, alg); err != nil {
 			return nil, err
@@ -122,6 +138,10 @@ func (s *Server) buildSAMLResponse(in samlResponseInput, m *samlMint) (*samlResp
 	}
 	out.Doc = doc
 	if m != nil {
+		if len(m.after) > 0 && out.Encryption != nil {
+			// Wrapping and tampering work on the signed Assertion, which is now encrypted.
+			return nil, errors.New("this fault changes the signed Assertion after signing, and the app encrypts its assertions (tokenEncryptionKeyId): turn token encryption off for it")
+		}
 		for _, after := range m.after {
 			if err := after(doc, resp); err != nil {
 				return nil, err

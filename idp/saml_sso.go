@@ -372,6 +372,7 @@ func (s *Server) sendSAMLResponse(w http.ResponseWriter, r *http.Request, a *sam
 		"ID": resp.ResponseID, "AssertionID": resp.AssertionID, "Destination": a.acs, "InResponseTo": a.requestID,
 		"NameID": resp.NameID, "NameIDFormat": resp.NameIDFormat, "Signing": resp.Signing, "RelayState": a.relayState,
 	}
+	resp.noteEncryption(ev.Response)
 	s.record(&ev)
 	s.sendMintedSAML(w, r, m, a.acs, a.relayState, b)
 }

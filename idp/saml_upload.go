@@ -27,6 +27,11 @@ type SPMetadata struct {
 	// verification is the app's own "Require verification certificates" setting); the
 	// harness keeps it to hold the SP to its word (saml.request.signed).
 	AuthnRequestsSigned bool
+	// EncryptionCertificate is the Base64 DER X509Certificate of the SP's first
+	// KeyDescriptor with use="encryption", else of its first KeyDescriptor without a use (a
+	// key for both uses, SAML metadata §2.4.1.1), or "". The upload does not import it;
+	// EnterpriseApp.TokenEncryptionFromMetadata does.
+	EncryptionCertificate string
 }
 
 // errNotSPMetadata is returned by ParseSPMetadata for a document that is not SP metadata;
@@ -39,7 +44,11 @@ type spMetadataDoc struct {
 	EntityID string   `xml:"entityID,attr"`
 	SP       *struct {
 		AuthnRequestsSigned string `xml:"AuthnRequestsSigned,attr"`
-		ACS                 []struct {
+		Keys                []struct {
+			Use  string `xml:"use,attr"`
+			Cert string `xml:"KeyInfo>X509Data>X509Certificate"`
+		} `xml:"KeyDescriptor"`
+		ACS []struct {
 			Binding   string `xml:"Binding,attr"`
 			Location  string `xml:"Location,attr"`
 			Index     string `xml:"index,attr"`
@@ -74,6 +83,13 @@ func ParseSPMetadata(b []byte) (*SPMetadata, error) {
 			r.Index = &n
 		}
 		md.ReplyURLs = append(md.ReplyURLs, r)
+	}
+	for _, use := range []string{"encryption", ""} {
+		for _, k := range doc.SP.Keys {
+			if c := strings.Join(strings.Fields(k.Cert), ""); k.Use == use && c != "" && md.EncryptionCertificate == "" {
+				md.EncryptionCertificate = c
+			}
+		}
 	}
 	for _, l := range doc.SP.SLO {
 		if l.Location != "" {

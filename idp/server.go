@@ -68,6 +68,7 @@ type Server struct {
 	metadataDocs metadataCache   // signed federation metadata per app (saml_metadata.go)
 	jsonDocs     jsonDocCache    // encoded discovery documents and key sets (oidc_discovery.go)
 	verifyCerts  verifyCertCache // parsed request-verification certificates (saml_request.go)
+	encKeys      encryptionKeys  // token encryption certificates set at run time (saml_encrypt.go)
 
 	srv     *http.Server
 	caPEM   []byte

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -273,6 +274,9 @@ func TestXMLSecFaultCatalog(t *testing.T) {
 		t.Run(string(f.ID), func(t *testing.T) {
 			if f.ID == "saml.sig.keyvalue-only" {
 				t.Skip("its signature names its key by KeyValue only, no certificate to give both verifiers")
+			}
+			if slices.Contains(f.Requires, idp.RequiresTokenEncryption) {
+				t.Skip("its signature is inside the EncryptedAssertion: TestTokenEncryptionDecrypts verifies it with xmlsec1 after decryption")
 			}
 			r := newFaultRig(t)
 			b := r.context(t, f.ID)

@@ -396,6 +396,10 @@ func fillApp(app *idp.EnterpriseApp, s *SAMLTarget, replyURLs []idp.ReplyURL) {
 	if s.SLOURL != "" {
 		app.SAML.LogoutURL = s.SLOURL
 	}
+	if s.EncryptionCertificate != "" {
+		// Uploaded on the Token encryption blade, not activated (see SAMLTarget).
+		app.KeyCredentials = append(app.KeyCredentials, &idp.KeyCredential{Usage: idp.KeyUsageEncrypt, Key: s.EncryptionCertificate})
+	}
 }
 
 // fillRegistration sets the registration's client ID, secret, redirect URIs and the implicit
@@ -468,6 +472,9 @@ func resolveSPMetadata(ctx context.Context, s *SAMLTarget, client *http.Client) 
 		s.EntityID = md.EntityID
 	}
 	s.SignsRequests = s.SignsRequests || md.AuthnRequestsSigned
+	if s.EncryptionCertificate == "" {
+		s.EncryptionCertificate = md.EncryptionCertificate
+	}
 	if s.SLOURL == "" {
 		s.SLOURL = md.LogoutURL
 	}

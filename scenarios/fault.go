@@ -49,6 +49,9 @@ func (cr *checkRun) observe(s pageState) Page {
 // samlSignIn picks the target's SAML sign-in for a fault ("" reason when one fits).
 func (cr *checkRun) samlSignIn(f *idp.Fault) (*SAMLSignIn, string) {
 	s := cr.r.env.Target.SAML
+	if slices.Contains(f.Requires, idp.RequiresTokenEncryption) && !cr.r.env.Server.HasEncryptionCertificate(cr.r.env.App) {
+		return nil, "the SP has no encryption certificate (no KeyDescriptor for encryption in its metadata, no saml.encryptionCertificate), so nothing can be encrypted to it"
+	}
 	want := ""
 	if f.ID == "saml.sp.redirect" {
 		want = "redirect"

@@ -1,10 +1,15 @@
 package scenarios
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"strconv"
@@ -99,6 +104,12 @@ func StartReferences(o ReferenceOptions) (*References, error) {
 	if want("SAML") {
 		entityID := "https://" + ReferenceSAMLHost + "/saml/metadata"
 		st := &SAMLTarget{EntityID: entityID, IdPInitiated: true}
+		// Both SPs decrypt with one key, as one SP's deployments would.
+		encKey, encCert, err := referenceEncryptionKey()
+		if err != nil {
+			refs.Close()
+			return nil, err
+		}
 		for i, binding := range []string{refsaml.BindingRedirect, refsaml.BindingPOST} {
 			port, err := freePort()
 			if err != nil {
@@ -106,7 +117,8 @@ func StartReferences(o ReferenceOptions) (*References, error) {
 				return nil, err
 			}
 			c := refsaml.Config{Name: "refsaml " + binding, Addr: "127.0.0.1:" + port, PublicURL: "https://" + ReferenceSAMLHost + ":" + port,
-				EntityID: entityID, Binding: binding, AllowIDPInitiated: i == 0, Weakness: o.SAMLWeakness, HTTPClient: client, TLSConfig: &tls.Config{}}
+				EntityID: entityID, Binding: binding, AllowIDPInitiated: i == 0, Weakness: o.SAMLWeakness, HTTPClient: client, TLSConfig: &tls.Config{},
+				DecryptionKey: encKey, DecryptionCertificate: encCert}
 			if o.SAML != nil {
 				o.SAML(i, &c)
 			}
@@ -118,8 +130,10 @@ func StartReferences(o ReferenceOptions) (*References, error) {
 			refs.SAML = append(refs.SAML, sp)
 			// What the SP's metadata claims, read as a target's metadataUrl is read.
 			if b, err := sp.MetadataXML(); err == nil {
-				if md, err := idp.ParseSPMetadata(b); err == nil && md.AuthnRequestsSigned {
-					st.SignsRequests = true
+				if md, err := idp.ParseSPMetadata(b); err == nil {
+					st.SignsRequests = st.SignsRequests || md.AuthnRequestsSigned
+					// Its encryption certificate, uploaded to the app (not activated).
+					st.EncryptionCertificate = cmp.Or(st.EncryptionCertificate, md.EncryptionCertificate)
 				}
 			}
 			si := SAMLSignIn{URL: sp.LoginURL(), Binding: binding}
@@ -221,4 +235,21 @@ func freePort() (string, error) {
 	}
 	defer l.Close()
 	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
+}
+
+// referenceEncryptionKey is the reference SAML SPs' encryption key pair (for the token
+// encryption checks), made for each run.
+func referenceEncryptionKey() (*rsa.PrivateKey, *x509.Certificate, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "refsaml encryption"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	return key, cert, err
 }

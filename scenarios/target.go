@@ -82,6 +82,12 @@ type SAMLTarget struct {
 	// metadata fetched after the IdP prepared them. Without it, the certificate checks run
 	// only when the IdP's log shows the SP loading a metadata that lists them.
 	FaultCertificates bool `json:"faultCertificates,omitempty"`
+	// EncryptionCertificate is the SP's encryption certificate (Base64 DER or PEM). Default:
+	// read from the metadata (a KeyDescriptor use="encryption", else one without use). It is
+	// uploaded to the app as an Encrypt key credential, not activated: the app's Responses
+	// stay in the clear, and only the token encryption checks (saml.encrypted*) encrypt to
+	// it. Without one they are skipped.
+	EncryptionCertificate string `json:"encryptionCertificate,omitempty"`
 }
 
 // SAMLSignIn is one way the SP starts a SAML sign-in.
