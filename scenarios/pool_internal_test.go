@@ -167,3 +167,19 @@ func TestRemoteBrowserPoolLoss(t *testing.T) {
 	}
 	t.Logf("%d checks over 2 remote browsers, one killed mid-run: %+v (%s)", len(run.Checks), run.Summary, run.Duration())
 }
+
+// TestRewritableURL: Chromium's own endpoints may be resolved by chromedp; a grid's or
+// browserless's must be dialled as given (their paths and tokens are the session).
+func TestRewritableURL(t *testing.T) {
+	for u, want := range map[string]bool{
+		"http://127.0.0.1:9222":                          true,
+		"ws://127.0.0.1:9222/devtools/browser/0b1c-2d3e": true,
+		"ws://grid:4444/session/5e4f1c2a/se/cdp":         false,
+		"ws://browserless:3000?token=6R0W53R135510":      false,
+		"wss://production-sfo.browserless.io?token=abc":  false,
+	} {
+		if got := rewritableURL(u); got != want {
+			t.Errorf("rewritableURL(%s) = %v, want %v", u, got, want)
+		}
+	}
+}

@@ -29,8 +29,8 @@ const usageText = `conformance: SSO conformance checks against a service provide
 
 Usage:
   conformance run      [--target FILE] [--only GLOB] [--skip GLOB] [--parallel N] [--report-dir DIR]
-                       [--browser PATH | --browser-url ws://…] [--screenshots key|all|none] [--timeout 30s] [--check-timeout 2m]
-                       [--shard i/n] [--browser-url ws://… (repeatable: a pool)]
+                       [--browser PATH | --browser-url ws://… …] [--screenshots key|all|none] [--timeout 30s] [--check-timeout 2m]
+                       [--shard i/n]
   conformance merge    [--report-dir DIR] SHARD-DIR…
   conformance list     [--json] [--protocol SAML|OIDC] [GLOB]
   conformance validate --target FILE
