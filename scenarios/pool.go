@@ -53,7 +53,7 @@ func (p *pooled) isLost() bool {
 func launchPool(ctx context.Context, first *Browser, bo BrowserOptions, urls []string) ([]*pooled, error) {
 	name := "the local browser"
 	if len(urls) > 0 {
-		name = urls[0]
+		name = "the browser " + urls[0]
 	}
 	pool := []*pooled{newPooled(first, name)}
 	for _, u := range urls[min(1, len(urls)):] {
@@ -66,7 +66,7 @@ func launchPool(ctx context.Context, first *Browser, bo BrowserOptions, urls []s
 			}
 			return nil, fmt.Errorf("remote browser %s: %w", u, err)
 		}
-		pool = append(pool, newPooled(br, u))
+		pool = append(pool, newPooled(br, "the browser "+u))
 	}
 	return pool, nil
 }
@@ -97,7 +97,7 @@ func (r *runner) runOnPool(ctx context.Context, p *pooled, c Check) reports.Chec
 	}()
 	res := r.runOn(cctx, p.br, c)
 	if p.isLost() && c.finding == nil {
-		lostResult(&res, fmt.Sprintf("the browser %s was lost while the check ran (its DevTools connection closed): the check did not finish; the run went on with the other browsers of the pool", p.name))
+		lostResult(&res, fmt.Sprintf("%s was lost while the check ran (its DevTools connection closed): the check did not finish; the run went on with the other browsers of the pool", p.name))
 	}
 	return res
 }

@@ -186,6 +186,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	con.Summary(res, paths.List()...)
+	if part.Count > 0 {
+		fmt.Fprintf(stdout, "part %s of a sharded run: the findings are judged, and the run's verdict given, by conformance merge over every part's report directory\n", part)
+	}
 	if ctx.Err() != nil {
 		return errors.New("interrupted")
 	}
