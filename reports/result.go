@@ -55,6 +55,8 @@ type Run struct {
 	Summary Summary `json:"summary"`
 	// Checks are the checks in catalog order.
 	Checks []Check `json:"checks"`
+	// Shard is set when the run is one part of a sharded run (see [Shard]).
+	Shard *Shard `json:"shard,omitempty"`
 }
 
 // Target describes the SP under test as the run saw it.

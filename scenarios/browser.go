@@ -85,7 +85,11 @@ func LaunchBrowser(ctx context.Context, o BrowserOptions) (*Browser, error) {
 	}
 	b := &Browser{opts: o}
 	if o.URL != "" {
-		alloc, cancel := remote.NewAllocator(ctx, o.URL)
+		var ropts []remote.Option
+		if !rewritableURL(o.URL) {
+			ropts = append(ropts, remote.NoModifyURL)
+		}
+		alloc, cancel := remote.NewAllocator(ctx, o.URL, ropts...)
 		b.alloc, b.cancel = alloc, append(b.cancel, cancel)
 	} else {
 		path := o.Path
@@ -153,6 +157,16 @@ func LaunchBrowser(ctx context.Context, o BrowserOptions) (*Browser, error) {
 	}
 	b.version = v.Product
 	return b, nil
+}
+
+// rewritableURL reports whether a remote browser's URL is Chromium's own DevTools endpoint,
+// which chromedp may resolve (http://host:9222 → its /json/version's webSocketDebuggerUrl;
+// ws://host:9222/devtools/browser/ID with the host resolved to an address, as Chromium
+// checks the Host header). Any other ws:// or wss:// URL is a proxy's — a Selenium Grid 4
+// session's ws://grid:4444/session/ID/se/cdp, browserless's ws://host:3000?token=… — and is
+// dialled exactly as given.
+func rewritableURL(u string) bool {
+	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") || strings.Contains(u, "/devtools/browser/")
 }
 
 // Version is the browser's product string, e.g. "HeadlessChrome/156.0.8078.79".

@@ -54,6 +54,15 @@ type Options struct {
 	Progress func(c reports.Check, done, total int)
 	// Tool names the program in the report.
 	Tool string
+	// Shard runs one part of the run (see Shard); the zero value runs it all.
+	Shard Shard
+	// BrowserURLs are remote browsers' DevTools URLs: the run's browser pool, used instead of
+	// Browser.URL and of a local browser. The shared checks are spread over the pool, each
+	// browser running Parallel/len(BrowserURLs) of them at once (at least one); a browser
+	// that is lost fails only the checks it was running (errors saying so), and the checks
+	// not yet started go to the others. Each browser must resolve the target's and the IdP's
+	// host names itself (Chromium's --host-resolver-rules, a grid's DNS).
+	BrowserURLs []string
 }
 
 // Run runs the selected checks of the catalog against the environment's target, in a
@@ -65,22 +74,37 @@ func Run(ctx context.Context, env *Env, o Options) (*reports.Run, error) {
 	if o.Tool == "" {
 		o.Tool = "ssoharness conformance " + cli.Version()
 	}
-	var checks []Check
+	var all []Check
 	for _, c := range Select(o.Only, o.Skip) {
 		if slices.Contains(env.Target.Protocols(), c.Protocol) {
-			checks = append(checks, c)
+			all = append(all, c)
 		}
 	}
-	if len(checks) == 0 {
+	if len(all) == 0 {
 		return nil, errors.New("no check selected (see `conformance list`; --only/--skip take IDs and globs)")
+	}
+	checks := o.Shard.mine(all)
+	if len(o.BrowserURLs) > 0 {
+		o.Browser.URL = o.BrowserURLs[0]
 	}
 	sess, err := NewSession(ctx, env, o)
 	if err != nil {
 		return nil, err
 	}
 	defer sess.Close()
+	pool, err := launchPool(ctx, sess.br, sess.bo, o.BrowserURLs)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pool[1:] {
+		defer p.br.Close()
+	}
 	o = sess.r.o
 	run := sess.RunHeader()
+	run.Browser = poolVersions(pool)
+	if o.Shard.Count > 0 {
+		run.Shard = o.Shard.header(env, o.Tool, all)
+	}
 	if o.OnStart != nil {
 		o.OnStart(run, len(checks))
 	}
@@ -98,8 +122,8 @@ func Run(ctx context.Context, env *Env, o Options) (*reports.Run, error) {
 			o.Progress(res, n, len(checks))
 		}
 	}
-	// Shared checks first, in parallel; then the exclusive ones, one at a time; then the
-	// findings, which read the others' evidence.
+	// Shared checks first, in parallel over the pool; then the exclusive ones, one at a time;
+	// then the findings, which read the others' evidence.
 	var shared, exclusive, last []int
 	for i, c := range checks {
 		switch {
@@ -111,22 +135,16 @@ func Run(ctx context.Context, env *Env, o Options) (*reports.Run, error) {
 			shared = append(shared, i)
 		}
 	}
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(o.Parallel, max(len(shared), 1)) {
-		wg.Go(func() {
-			for i := range work {
-				finish(i, r.run(ctx, checks[i]))
-			}
-		})
-	}
-	for _, i := range shared {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	r.schedule(ctx, pool, max(o.Parallel/len(pool), 1), checks, shared, finish)
 	for _, i := range append(exclusive, last...) {
-		finish(i, r.run(ctx, checks[i]))
+		p := alive(pool)
+		if p == nil {
+			res := resultOf(checks[i], time.Now())
+			lostResult(&res, "not run: every browser of the pool was lost before the check could start")
+			finish(i, res)
+			continue
+		}
+		finish(i, r.runOnPool(ctx, p, checks[i]))
 	}
 	run.Checks = results
 	run.Finished = time.Now()
@@ -160,6 +178,7 @@ var errCheckTimeout = errors.New("check timeout")
 // framework (see scenarios/ginkgosuite) uses to run the catalog one check at a time.
 type Session struct {
 	br *Browser
+	bo BrowserOptions // what br was launched with (the target's hosts and CA added)
 	r  *runner
 }
 
@@ -197,12 +216,12 @@ func NewSession(ctx context.Context, env *Env, o Options) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Session{br: br, r: &runner{env: env, br: br, o: o}}, nil
+	return &Session{br: br, bo: bo, r: &runner{env: env, o: o}}, nil
 }
 
 // Check runs one check and returns its result (it never panics; a check that cannot run
 // is a result with status error).
-func (s *Session) Check(ctx context.Context, c Check) reports.Check { return s.r.run(ctx, c) }
+func (s *Session) Check(ctx context.Context, c Check) reports.Check { return s.r.runOn(ctx, s.br, c) }
 
 // Browser is the browser's product string.
 func (s *Session) Browser() string { return s.br.Version() }
@@ -229,7 +248,6 @@ func (t *Target) urls() map[string]string {
 // runner runs single checks.
 type runner struct {
 	env *Env
-	br  *Browser
 	o   Options
 
 	mu   sync.Mutex
@@ -239,6 +257,7 @@ type runner struct {
 // checkRun is one check in progress: its result, its browser contexts and their tokens.
 type checkRun struct {
 	r      *runner
+	br     *Browser // the browser the check runs in (one of the run's pool)
 	check  Check
 	res    *reports.Check
 	tokens []string // the browser contexts' cookie tokens (their sign-ins in the IdP log)
@@ -247,11 +266,10 @@ type checkRun struct {
 	shots  string
 }
 
-// run runs one check and never panics: a panic is an error result.
-func (r *runner) run(ctx context.Context, c Check) (res reports.Check) {
-	res = reports.Check{ID: c.ID, Protocol: c.Protocol, Kind: c.Kind, Description: c.Description, Expected: c.Expected,
-		References: c.References, Started: time.Now()}
-	cr := &checkRun{r: r, check: c, res: &res}
+// runOn runs one check in the browser br and never panics: a panic is an error result.
+func (r *runner) runOn(ctx context.Context, br *Browser, c Check) (res reports.Check) {
+	res = resultOf(c, time.Now())
+	cr := &checkRun{r: r, br: br, check: c, res: &res}
 	defer func() {
 		if v := recover(); v != nil {
 			res.Status, res.Diagnosis = reports.StatusError, fmt.Sprintf("internal error: %v", v)
@@ -320,7 +338,7 @@ func (cr *checkRun) newContext(ctx context.Context, token string) (*walker, erro
 		_, _ = rand.Read(b)
 		token = "ctx-" + hex.EncodeToString(b)
 	}
-	t, err := cr.r.br.newTab(ctx)
+	t, err := cr.br.newTab(ctx)
 	if err != nil {
 		return nil, err
 	}

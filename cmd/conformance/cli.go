@@ -29,7 +29,9 @@ const usageText = `conformance: SSO conformance checks against a service provide
 
 Usage:
   conformance run      [--target FILE] [--only GLOB] [--skip GLOB] [--parallel N] [--report-dir DIR]
-                       [--browser PATH | --browser-url ws://…] [--screenshots key|all|none] [--timeout 30s] [--check-timeout 2m]
+                       [--browser PATH | --browser-url ws://… …] [--screenshots key|all|none] [--timeout 30s] [--check-timeout 2m]
+                       [--shard i/n]
+  conformance merge    [--report-dir DIR] SHARD-DIR…
   conformance list     [--json] [--protocol SAML|OIDC] [GLOB]
   conformance validate --target FILE
   conformance version
@@ -37,6 +39,9 @@ Usage:
 run       starts the embedded mock Entra ID from the target, drives headless Chromium through
           every applicable check, prints a verdict per check and writes junit.xml,
           report.json and index.html; with no --target it checks the built-in reference SPs
+          (--shard i/n: only part i of n; merge the parts' report directories afterwards)
+merge     combines the report directories of the parts of a sharded run into one run's
+          reports (junit.xml, report.json, index.html) and exit status
 list      prints the catalog: check ID, protocol, kind, expected verdict, description
 validate  reads a target file and reports every problem with the fix
 
@@ -46,7 +51,7 @@ Run "conformance COMMAND -h" for the flags of a command.
 
 // runSynopsis is the synopsis of conformance run.
 const runSynopsis = "[--target FILE] [--only GLOB] [--skip GLOB] [--parallel N] [--report-dir DIR] " +
-	"[--browser PATH | --browser-url ws://…] [--screenshots key|all|none] [--timeout 30s] [--check-timeout 2m]"
+	"[--browser PATH | --browser-url ws://… …] [--screenshots key|all|none] [--timeout 30s] [--check-timeout 2m] [--shard i/n]"
 
 // multiFlag collects a repeatable flag (also comma-separated).
 type multiFlag []string
@@ -60,6 +65,7 @@ var program = &cli.Program{
 	Usage: usageText,
 	Commands: []cli.Command{
 		{Name: "run", Run: runCmd},
+		{Name: "merge", Run: mergeCmd},
 		{Name: "list", Run: listCmd},
 		{Name: "validate", Run: validateCmd},
 	},
@@ -88,7 +94,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	parallel := fs.Int("parallel", 2, "checks run at once, each in its own browser context")
 	reportDir := fs.String("report-dir", "conformance-report", "directory for junit.xml, report.json, index.html and screenshots")
 	browser := fs.String("browser", "", "Chromium binary (default: chromium on PATH or $CHROMIUM)")
-	browserURL := fs.String("browser-url", "", "DevTools URL of a running browser (ws://host:9222/devtools/browser/… or http://host:9222)")
+	var browserURLs multiFlag
+	fs.Var(&browserURLs, "browser-url", "DevTools URL of a running browser (ws://host:9222/devtools/browser/…, http://host:9222, a grid's ws://grid:4444/session/ID/se/cdp); repeat it for a pool: the checks are spread over the browsers, --parallel in all")
+	shard := fs.String("shard", "", "run only part i of n of the applicable checks (i/n, e.g. 2/3); combine the parts with conformance merge")
 	refSP := fs.Bool("reference-sp", false, "serve the target's sign-in URLs with strict reference SPs configured from the target (try a guide's values before the real SP exists)")
 	insecure := fs.Bool("insecure-tls", false, "ignore certificate errors of the SP in the browser (self-signed test SP)")
 	shots := fs.String("screenshots", "key", "screenshots: key (IdP page and outcome), all (every step), none")
@@ -111,7 +119,14 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *parallel < 1 || *parallel > 32 {
 		return usagef("--parallel %d: want 1 to 32", *parallel)
 	}
-	if *browser != "" && *browserURL != "" {
+	var part scenarios.Shard
+	if *shard != "" {
+		var err error
+		if part, err = scenarios.ParseShard(*shard); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	if *browser != "" && len(browserURLs) > 0 {
 		return usagef("--browser and --browser-url are exclusive: launch a local browser, or use a running one")
 	}
 	switch *shots {
@@ -156,7 +171,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	res, err := scenarios.Run(ctx, env, scenarios.Options{
 		Only: only, Skip: skip, Parallel: *parallel, ReportDir: *reportDir, Screenshots: *shots, PageTimeout: *timeout, CheckTimeout: *checkTimeout,
 		KeyRefetchWait: *keyWait,
-		Browser:        scenarios.BrowserOptions{Path: *browser, URL: *browserURL, IgnoreCertErrors: *insecure},
+		Browser:        scenarios.BrowserOptions{Path: *browser, IgnoreCertErrors: *insecure},
+		BrowserURLs:    browserURLs,
+		Shard:          part,
 		OnStart:        func(r *reports.Run, total int) { con.Start(r, total) },
 		Progress:       con.Progress,
 		Tool:           "ssoharness conformance " + cli.Version(),
@@ -169,8 +186,36 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	con.Summary(res, paths.List()...)
+	if part.Count > 0 {
+		fmt.Fprintf(stdout, "part %s of a sharded run: the findings are judged, and the run's verdict given, by conformance merge over every part's report directory\n", part)
+	}
 	if ctx.Err() != nil {
 		return errors.New("interrupted")
+	}
+	if code := res.ExitCode(); code != cli.ExitOK {
+		return cli.ExitStatus(code)
+	}
+	return nil
+}
+
+func mergeCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("merge", "[--report-dir DIR] SHARD-DIR…", stderr)
+	reportDir := fs.String("report-dir", "conformance-report", "directory for the merged junit.xml, report.json, index.html and screenshots")
+	if err := cli.Parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("merge needs the report directories of the parts (conformance merge --report-dir DIR part1 part2 …)")
+	}
+	res, paths, missing, err := scenarios.MergeDirs(fs.Args(), *reportDir)
+	if err != nil {
+		return err
+	}
+	con := reports.NewConsole(stdout)
+	con.Summary(res, paths.List()...)
+	if len(missing) > 0 {
+		fmt.Fprintf(stderr, "conformance merge: error: no report of part %s: its checks are errors in the merged run (did that part run?)\n",
+			strings.Join(missing, ", part "))
 	}
 	if code := res.ExitCode(); code != cli.ExitOK {
 		return cli.ExitStatus(code)
