@@ -38,3 +38,11 @@ func (s *Server) signerOf(key *SigningKey) crypto.Signer { return s.signers.Sign
 func (s *Server) sign(key *SigningKey, h crypto.Hash, digest []byte) ([]byte, error) {
 	return s.signerOf(key).Sign(nil, digest, h)
 }
+
+// GoSigner is the backend of Go's crypto/rsa, available in every build.
+func GoSigner() SignerBackend { return signer.Go() }
+
+// OpenSSLSigner is the backend of OpenSSL's libcrypto (MOCKIDP_LIBCRYPTO, default
+// libcrypto.so.3), or why it cannot be used: the library does not load, or the binary was
+// built without cgo.
+func OpenSSLSigner() (SignerBackend, error) { return signer.OpenSSL() }
