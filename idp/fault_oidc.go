@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/hmac"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/json"
@@ -218,7 +217,7 @@ func (s *Server) signMinted(g *oauthGrant, claims any, m *oidcMint) (string, err
 		sig = mac.Sum(nil)
 	default:
 		h := sha256.Sum256([]byte(input))
-		if sig, err = rsa.SignPKCS1v15(nil, key.Key, crypto.SHA256, h[:]); err != nil {
+		if sig, err = s.sign(key, crypto.SHA256, h[:]); err != nil {
 			return "", err
 		}
 		if m.sign == jwtCorrupt {

@@ -199,7 +199,7 @@ func (m *samlMint) resignAssertion(a *etree.Element, tweak func(*dsig.SigningCon
 	if alg == "" {
 		alg = m.app.SAML.Signing.Algorithm
 	}
-	ctx, err := signingContext(key, alg)
+	ctx, err := m.s.signingContext(key, alg)
 	if err != nil {
 		return err
 	}

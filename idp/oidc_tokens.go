@@ -2,7 +2,6 @@ package idp
 
 import (
 	"crypto"
-	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
@@ -141,7 +140,7 @@ func (s *Server) signJWT(tid string, claims any, v1 bool) (string, error) {
 	tok = append(tok, '.')
 	tok = enc.AppendEncode(tok, payload)
 	h := sha256.Sum256(tok)
-	sig, err := rsa.SignPKCS1v15(nil, k.Key, crypto.SHA256, h[:])
+	sig, err := s.sign(k, crypto.SHA256, h[:])
 	if err != nil {
 		return "", err
 	}

@@ -2,7 +2,6 @@ package idp
 
 import (
 	"crypto"
-	"crypto/rsa"
 	"encoding/base64"
 	"fmt"
 	"sync"
@@ -297,7 +296,7 @@ func dsigAlgs(algorithm string) (hash crypto.Hash, sigMethod, digestMethod strin
 // signature and exc-c14n transforms), one RSA PKCS #1 v1.5 signature, KeyInfo with the
 // certificate. It appends the Signature element as sent to sent and, when canon is not nil,
 // in canonical form to canon; scratch holds the SignedInfo while it is signed.
-func signCanonical(sent, canon, scratch, canonical []byte, id string, key *SigningKey, algorithm string) (sentOut, canonOut, scratchOut []byte, err error) {
+func (s *Server) signCanonical(sent, canon, scratch, canonical []byte, id string, key *SigningKey, algorithm string) (sentOut, canonOut, scratchOut []byte, err error) {
 	hash, sigMethod, digestMethod := dsigAlgs(algorithm)
 	h := hash.New()
 	h.Write(canonical)
@@ -337,7 +336,7 @@ func signCanonical(sent, canon, scratch, canonical []byte, id string, key *Signi
 	signedInfo(&si, true)
 	h = hash.New()
 	h.Write(si.b[nd:])
-	raw, err := rsa.SignPKCS1v15(nil, key.Key, hash, h.Sum(sum[:0]))
+	raw, err := s.sign(key, hash, h.Sum(sum[:0]))
 	if err != nil {
 		return sent, canon, si.b, fmt.Errorf("sign #%s: %w", id, err)
 	}
@@ -425,7 +424,7 @@ func (s *Server) samlResponseBytes(in samlResponseInput) ([]byte, *samlResponse,
 		if !signResponse {
 			aCanon = nil // only the Response's digest needs it
 		}
-		if aSent, aCanon, sc.si, err = signCanonical(aSent, aCanon, sc.si, c.b, out.AssertionID, key, alg); err != nil {
+		if aSent, aCanon, sc.si, err = s.signCanonical(aSent, aCanon, sc.si, c.b, out.AssertionID, key, alg); err != nil {
 			return nil, nil, fmt.Errorf("sign Assertion: %w", err)
 		}
 	}
@@ -437,7 +436,7 @@ func (s *Server) samlResponseBytes(in samlResponseInput) ([]byte, *samlResponse,
 		d.assertion(&c, aCanon)
 		c.raw(`</samlp:Response>`)
 		sc.canon = c.b
-		if rSent, _, sc.si, err = signCanonical(rSent, nil, sc.si, c.b, out.ResponseID, key, alg); err != nil {
+		if rSent, _, sc.si, err = s.signCanonical(rSent, nil, sc.si, c.b, out.ResponseID, key, alg); err != nil {
 			return nil, nil, fmt.Errorf("sign samlp:Response: %w", err)
 		}
 	}

@@ -203,7 +203,7 @@ func (s *Server) buildFedMetadata(seg, entityID string, keys []*SigningKey, sign
 	if signer == nil {
 		return nil, errors.New("federation metadata: no active signing key")
 	}
-	ctx, err := signingContext(signer, AlgorithmSHA256)
+	ctx, err := s.signingContext(signer, AlgorithmSHA256)
 	if err != nil {
 		return nil, err
 	}

@@ -114,7 +114,7 @@ func (s *Server) buildSAMLResponse(in samlResponseInput, m *samlMint) (*samlResp
 		return nil, fmt.Errorf("app %q has no signing certificate", app.DisplayName)
 	}
 	if opt == SignAssertion || opt == SignResponseAndAssertion {
-		if err := signAfterIssuer(a, key, alg); err != nil {
+		if err := s.signAfterIssuer(a, key, alg); err != nil {
 			return nil, err
 		}
 	}
@@ -132,7 +132,7 @@ func (s *Server) buildSAMLResponse(in samlResponseInput, m *samlMint) (*samlResp
 		out.Encryption = ek
 	}
 	if opt == SignResponse || opt == SignResponseAndAssertion {
-		if err := signAfterIssuer(resp, key, alg); err != nil {
+		if err := s.signAfterIssuer(resp, key, alg); err != nil {
 			return nil, err
 		}
 	}
@@ -173,9 +173,10 @@ func (s *Server) newSAMLResponse(in *samlResponseInput) *samlResponse {
 	return out
 }
 
-// signingContext makes an exc-c14n signing context for key with Entra's algorithm choice.
-func signingContext(key *SigningKey, algorithm string) (*dsig.SigningContext, error) {
-	ctx, err := dsig.NewSigningContext(key.Key, [][]byte{key.Cert.Raw})
+// signingContext makes an exc-c14n signing context for key with Entra's algorithm choice,
+// signing through the server's signer backend.
+func (s *Server) signingContext(key *SigningKey, algorithm string) (*dsig.SigningContext, error) {
+	ctx, err := dsig.NewSigningContext(s.signerOf(key), [][]byte{key.Cert.Raw})
 	if err != nil {
 		return nil, err
 	}
@@ -192,8 +193,8 @@ func signingContext(key *SigningKey, algorithm string) (*dsig.SigningContext, er
 
 // signAfterIssuer signs el (enveloped, Reference URI="#ID") and puts the Signature right
 // after its Issuer child, where SAML's schema and Entra place it.
-func signAfterIssuer(el *etree.Element, key *SigningKey, algorithm string) error {
-	ctx, err := signingContext(key, algorithm)
+func (s *Server) signAfterIssuer(el *etree.Element, key *SigningKey, algorithm string) error {
+	ctx, err := s.signingContext(key, algorithm)
 	if err != nil {
 		return err
 	}

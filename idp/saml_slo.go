@@ -68,7 +68,7 @@ func (s *Server) handleLogoutRequest(w http.ResponseWriter, r *http.Request, t *
 	iss.SetText(issuer)
 	lr.CreateElement("samlp:Status").CreateElement("samlp:StatusCode").CreateAttr("Value", "urn:oasis:names:tc:SAML:2.0:status:Success")
 	if app.SAML.SignLogoutResponse {
-		if err := signAfterIssuer(lr, s.activeKey(app), app.SAML.Signing.Algorithm); err != nil {
+		if err := s.signAfterIssuer(lr, s.activeKey(app), app.SAML.Signing.Algorithm); err != nil {
 			s.renderErrorPage(w, r, asError(err), ev)
 			return
 		}

@@ -37,8 +37,10 @@ type Server struct {
 	clock  *Clock
 	rand   randSource
 	keygen KeyGenerator
-	addr   string
-	mux    *http.ServeMux
+	// signers makes every signature (signer.go): OpenSSL or Go's crypto/rsa.
+	signers SignerBackend
+	addr    string
+	mux     *http.ServeMux
 
 	appKeys map[*EnterpriseApp][]*SigningKey
 	oidc    *oidcState  // OIDC keys, codes, refresh tokens (oidc_config.go)
@@ -109,6 +111,9 @@ func New(opts ...Option) (*Server, error) {
 	}
 	if s.cfg == nil {
 		s.cfg = DefaultConfig()
+	}
+	if s.signers == nil {
+		s.signers = defaultSigner()
 	}
 	if err := s.cfg.Normalize(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/flate"
 	"crypto"
-	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
@@ -114,7 +113,7 @@ func (s *Server) samlLogoutNotice(r *http.Request, t *Tenant, app *EnterpriseApp
 	}
 	doc := etree.NewDocument()
 	doc.SetRoot(lr)
-	target, err := signedRedirectURL(app.SAML.LogoutURL, "SAMLRequest", writeXML(doc), s.activeKey(app), app.SAML.Signing.Algorithm)
+	target, err := s.signedRedirectURL(app.SAML.LogoutURL, "SAMLRequest", writeXML(doc), s.activeKey(app), app.SAML.Signing.Algorithm)
 	if err != nil {
 		return logoutNotice{}, err
 	}
@@ -128,7 +127,7 @@ func (s *Server) samlLogoutNotice(r *http.Request, t *Tenant, app *EnterpriseApp
 // signedRedirectURL deflates and encodes a SAML message onto dest as param (SAMLRequest or
 // SAMLResponse) and signs the query string with key: RSA-SHA256, or RSA-SHA1 for an app set
 // to SHA-1.
-func signedRedirectURL(dest, param string, xml []byte, key *SigningKey, algorithm string) (string, error) {
+func (s *Server) signedRedirectURL(dest, param string, xml []byte, key *SigningKey, algorithm string) (string, error) {
 	if key == nil || key.Key == nil {
 		return "", fmt.Errorf("no signing key for the %s to %s", param, dest)
 	}
@@ -149,7 +148,7 @@ func signedRedirectURL(dest, param string, xml []byte, key *SigningKey, algorith
 		h := sha256.Sum256([]byte(signed))
 		digest = h[:]
 	}
-	sig, err := rsa.SignPKCS1v15(nil, key.Key, hash, digest)
+	sig, err := s.sign(key, hash, digest)
 	if err != nil {
 		return "", err
 	}

@@ -135,9 +135,9 @@ func (s *Server) wsfedToken(r *http.Request, a *wsfedAuthn, sess *idpSession, u 
 	if sign {
 		var err error
 		if a.tokenType == WSFedTokenSAML11 {
-			err = signAppended(token, key, alg, "AssertionID")
+			err = s.signAppended(token, key, alg, "AssertionID")
 		} else {
-			err = signAfterIssuer(token, key, alg)
+			err = s.signAfterIssuer(token, key, alg)
 		}
 		if err != nil {
 			return nil, err
@@ -149,8 +149,8 @@ func (s *Server) wsfedToken(r *http.Request, a *wsfedAuthn, sess *idpSession, u 
 
 // signAppended signs el (enveloped, Reference URI="#" + its idAttr) and appends the
 // Signature as its last child, where the SAML 1.1 schema puts it.
-func signAppended(el *etree.Element, key *SigningKey, algorithm, idAttr string) error {
-	ctx, err := signingContext(key, algorithm)
+func (s *Server) signAppended(el *etree.Element, key *SigningKey, algorithm, idAttr string) error {
+	ctx, err := s.signingContext(key, algorithm)
 	if err != nil {
 		return err
 	}

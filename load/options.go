@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/ssoharness/ssoharness/internal/signer"
 )
 
 // Protocol is the kind of sign-in a run performs.
@@ -73,6 +75,9 @@ type Options struct {
 	// SignatureCost, when positive, is used as the cost of one RSA-2048 signature instead of
 	// measuring it.
 	SignatureCost time.Duration
+	// Signer is the backend whose signature cost is measured: the one the server signs
+	// with (nil: Go's crypto/rsa).
+	Signer signer.Backend
 	// Log, when set, receives progress lines (server started, warm-up, ...).
 	Log io.Writer
 }
@@ -149,4 +154,12 @@ func (o Options) withDefaults() (Options, error) {
 		return o, errors.New("Server.PID is for a server not started by Run; the child's PID is measured")
 	}
 	return o, nil
+}
+
+// signer is Signer, Go's crypto/rsa when unset.
+func (o Options) signer() signer.Backend {
+	if o.Signer == nil {
+		return signer.Go()
+	}
+	return o.Signer
 }

@@ -154,8 +154,8 @@ func (r Result) Format(w io.Writer) {
 	if r.Signature.Given {
 		fmt.Fprintf(w, "RSA-2048 PKCS#1 v1.5 SHA-256 signature: %s CPU (given)\n", fmtMs(r.Signature.PerSignature))
 	} else if r.Signature.Signatures > 0 {
-		fmt.Fprintf(w, "RSA-2048 PKCS#1 v1.5 SHA-256 signature: %s CPU (Go crypto/rsa, %d signatures, %.2f s CPU on one thread)\n",
-			fmtMs(r.Signature.PerSignature), r.Signature.Signatures, r.Signature.CPU.Seconds())
+		fmt.Fprintf(w, "RSA-2048 PKCS#1 v1.5 SHA-256 signature: %s CPU (signer %s, %d signatures, %.2f s CPU on one thread)\n",
+			fmtMs(r.Signature.PerSignature), r.Signature.Signer, r.Signature.Signatures, r.Signature.CPU.Seconds())
 		if a := r.SignatureAfter; a.Signatures > 0 {
 			change := a.PerSignature.Seconds()/r.Signature.PerSignature.Seconds() - 1
 			fmt.Fprintf(w, "        measured again after the runs: %s (%+.0f%%)", fmtMs(a.PerSignature), 100*change)
@@ -286,6 +286,7 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		Signatures int     `json:"signatures,omitempty"`
 		CPUSeconds float64 `json:"cpuSeconds,omitempty"`
 		Given      bool    `json:"given,omitempty"`
+		Signer     string  `json:"signer,omitempty"`
 	}
 	type out struct {
 		Flavor        string      `json:"flavor"`
@@ -301,11 +302,11 @@ func (r Result) MarshalJSON() ([]byte, error) {
 	}
 	var after *sig
 	if a := r.SignatureAfter; a.Signatures > 0 {
-		after = &sig{ms(a.PerSignature), a.Signatures, a.CPU.Seconds(), false}
+		after = &sig{ms(a.PerSignature), a.Signatures, a.CPU.Seconds(), false, a.Signer}
 	}
 	return json.Marshal(out{
 		r.Flavor, r.ServerURL, r.ServerPID, r.ServerCommand,
-		sig{ms(r.Signature.PerSignature), r.Signature.Signatures, r.Signature.CPU.Seconds(), r.Signature.Given},
+		sig{ms(r.Signature.PerSignature), r.Signature.Signatures, r.Signature.CPU.Seconds(), r.Signature.Given, r.Signature.Signer},
 		after, r.CPUs, r.LoadAverage, r.Runs, r.Err() != nil,
 	})
 }

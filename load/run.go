@@ -35,12 +35,12 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		res.Signature = SignatureCost{PerSignature: o.SignatureCost, Given: true}
 	} else {
 		// Before the server starts and before the load: nothing competes with it.
-		sc, err := MeasureSignatureCost(MinSignatures, MinSignatureTime)
+		sc, err := MeasureSignatureCostWith(o.signer(), MinSignatures, MinSignatureTime)
 		if err != nil {
 			return res, fmt.Errorf("measuring the cost of an RSA-2048 signature: %w", err)
 		}
 		res.Signature = sc
-		logf("RSA-2048 signature: %s CPU (%d signatures)", fmtMs(sc.PerSignature), sc.Signatures)
+		logf("RSA-2048 signature: %s CPU (%d signatures, %s)", fmtMs(sc.PerSignature), sc.Signatures, sc.Signer)
 	}
 	t, err := startTarget(ctx, o.Server, *o.Flavor, logf)
 	defer t.stop()
@@ -65,7 +65,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	if !res.Signature.Given {
 		t.stop() // the server is idle; stopped, it cannot compete either
-		if sc, err := MeasureSignatureCost(MinSignatures, MinSignatureTime); err == nil {
+		if sc, err := MeasureSignatureCostWith(o.signer(), MinSignatures, MinSignatureTime); err == nil {
 			res.SignatureAfter = sc
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"slices"
 	"time"
+
+	"github.com/ssoharness/ssoharness/internal/signer"
 )
 
 // SignatureCost is the measured CPU cost of one RSA-2048 signature.
@@ -22,6 +24,8 @@ type SignatureCost struct {
 	Wall       time.Duration
 	// Given is true when the cost was given (Options.SignatureCost), not measured.
 	Given bool
+	// Signer is the backend measured (signer.Backend's String), "" when given.
+	Signer string
 }
 
 // Minimums of MeasureSignatureCost.
@@ -32,12 +36,17 @@ const (
 	MinSignatureTime = 500 * time.Millisecond
 )
 
-// MeasureSignatureCost generates an RSA-2048 key and signs distinct SHA-256 digests
-// (PKCS#1 v1.5, Go's crypto/rsa) in one goroutine locked to its OS thread, until at least
+// MeasureSignatureCost is MeasureSignatureCostWith Go's crypto/rsa.
+func MeasureSignatureCost(minSigs int, minTime time.Duration) (SignatureCost, error) {
+	return MeasureSignatureCostWith(signer.Go(), minSigs, minTime)
+}
+
+// MeasureSignatureCostWith generates an RSA-2048 key and signs distinct SHA-256 digests
+// (PKCS#1 v1.5, with backend b, as the server would) in one goroutine locked to its OS thread, until at least
 // minSigs signatures and minTime of CPU time, and returns the thread's CPU time
 // (getrusage RUSAGE_THREAD) per signature: the median of batches of 20. Run it on an otherwise idle process: it measures
 // CPU time, not wall time, but a busy machine still slows it through caches and frequency.
-func MeasureSignatureCost(minSigs int, minTime time.Duration) (SignatureCost, error) {
+func MeasureSignatureCostWith(b signer.Backend, minSigs int, minTime time.Duration) (SignatureCost, error) {
 	if minSigs < 1 {
 		minSigs = 1
 	}
@@ -49,23 +58,25 @@ func MeasureSignatureCost(minSigs int, minTime time.Duration) (SignatureCost, er
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		c, err := measureSignatures(minSigs, minTime)
+		c, err := measureSignatures(b, minSigs, minTime)
+		c.Signer = b.String()
 		ch <- result{c, err}
 	}()
 	r := <-ch
 	return r.c, r.err
 }
 
-func measureSignatures(minSigs int, minTime time.Duration) (SignatureCost, error) {
+func measureSignatures(b signer.Backend, minSigs int, minTime time.Duration) (SignatureCost, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return SignatureCost{}, err
 	}
+	s := b.Signer(key)
 	sign := func(i int) error {
 		var msg [8]byte
 		binary.BigEndian.PutUint64(msg[:], uint64(i))
 		d := sha256.Sum256(msg[:])
-		_, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, d[:])
+		_, err := s.Sign(nil, d[:], crypto.SHA256)
 		return err
 	}
 	// Warm up: the first signature precomputes CRT values and fills caches.

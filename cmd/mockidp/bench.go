@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/ssoharness/ssoharness/internal/cli"
+	"github.com/ssoharness/ssoharness/internal/signer"
 	"github.com/ssoharness/ssoharness/load"
 )
 
 const benchSynopsis = "[--protocol saml|oidc|both] [--concurrency 8] [--duration 10s] [--warmup 1s] [--json] " +
-	"[--url URL --pid PID | --server-cmd CMD [--url URL]] [--flavor entra|oauth2-mock-server|saml-idp] [--max-errors 100]"
+	"[--url URL --pid PID | --server-cmd CMD [--url URL]] [--flavor entra|oauth2-mock-server|saml-idp] [--max-errors 100] [--signer auto|openssl|go]"
 
 // cmdBench is `mockidp bench`: flags in, load.Run, the report out. Exit 1 when a sign-in
 // failed or the run could not be made.
@@ -38,6 +39,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sigCost := fs.Duration("signature-cost", 0, "use this cost of one RSA-2048 signature instead of measuring it")
 	readyTimeout := fs.Duration("ready-timeout", load.DefaultReadyTimeout, "how long to wait for the server to be ready")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
+	signerName := signerFlag(fs)
 	if err := cli.ParseNoArgs(fs, args); err != nil {
 		return err
 	}
@@ -64,9 +66,15 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *maxErrors < 0 {
 		return usagef("--max-errors must not be negative")
 	}
+	// The signer: the started mock's (--signer is passed on) and the one whose signature
+	// cost the overhead figures divide by.
+	sb, signerNote, err := signer.Choose(*signerName)
+	if err != nil {
+		return usagef("--signer: %v", err)
+	}
 	opts := load.Options{
 		Protocols: protos, Concurrency: *concurrency, Duration: *duration, Warmup: *warmup,
-		Flavor: &f, MaxErrors: *maxErrors, RequestTimeout: *timeout, SignatureCost: *sigCost,
+		Flavor: &f, MaxErrors: *maxErrors, RequestTimeout: *timeout, SignatureCost: *sigCost, Signer: sb,
 		Server: load.Server{URL: *rawURL, PID: *pid, ReadyTimeout: *readyTimeout},
 	}
 	if *warmup == 0 {
@@ -74,6 +82,10 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if !*quiet {
 		opts.Log = stderr
+		fmt.Fprintf(stderr, "mockidp bench: signer %s\n", sb)
+		if signerNote != "" {
+			fmt.Fprintf(stderr, "mockidp bench: %s\n", signerNote)
+		}
 	}
 	switch {
 	case *serverCmd != "":
@@ -97,7 +109,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return fmt.Errorf("finding the mockidp executable: %w", err)
 		}
-		opts.Server.Command = []string{exe, "serve", "--addr", "127.0.0.1:0", "--key-dir", *keyDir}
+		opts.Server.Command = []string{exe, "serve", "--addr", "127.0.0.1:0", "--key-dir", *keyDir, "--signer", sb.Name()}
 	}
 	if *serverLog != "" {
 		lf, err := os.Create(*serverLog)

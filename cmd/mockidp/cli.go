@@ -12,6 +12,7 @@ import (
 
 	"github.com/ssoharness/ssoharness/idp"
 	"github.com/ssoharness/ssoharness/internal/cli"
+	"github.com/ssoharness/ssoharness/internal/signer"
 )
 
 // defaultAddr is where `mockidp serve` listens unless --addr says otherwise.
@@ -30,11 +31,12 @@ const usageText = `mockidp: a mock Microsoft Entra ID (ssoharness)
 
 Usage:
   mockidp serve    [--config FILE] [--addr 127.0.0.1:7443] [--public-url URL] [--tls] [--ca-out FILE] [--key-dir DIR] [--control-token TOKEN]
+                   [--signer auto|openssl|go]
   mockidp metadata [--config FILE] --app NAME|APPID [--tenant ID|DOMAIN] [--fault-certs] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
   mockidp values   [--config FILE] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
   mockidp faults   [--json] [--protocol SAML|OIDC] [PATTERN]
   mockidp bench    [--protocol saml|oidc|both] [--concurrency 8] [--duration 10s] [--warmup 1s] [--json]
-                   [--url URL --pid PID | --server-cmd CMD] [--flavor entra|oauth2-mock-server|saml-idp]
+                   [--url URL --pid PID | --server-cmd CMD] [--flavor entra|oauth2-mock-server|saml-idp] [--signer auto|openssl|go]
   mockidp version
 
 serve     serves the directory (the embedded default without --config) and prints, per app,
@@ -60,7 +62,24 @@ var program = &cli.Program{
 		{Name: "faults", Run: cmdFaults},
 		{Name: "bench", Run: cmdBench},
 	},
-	Version: cli.BuildVersion,
+	Version: version,
+}
+
+// version is what `mockidp version` prints: the build, then the signer serve would use by
+// default ("signer openssl (OpenSSL 3.0.17 …, libcrypto.so.3)" or "signer go (crypto/rsa)",
+// with why OpenSSL is not used).
+func version() string {
+	b, note, _ := signer.Choose(signer.NameAuto)
+	v := cli.BuildVersion() + " signer " + b.String()
+	if note != "" {
+		v += " [" + note + "]"
+	}
+	return v
+}
+
+// signerFlag registers --signer: which backend signs (see internal/signer).
+func signerFlag(fs *flag.FlagSet) *string {
+	return fs.String("signer", signer.NameAuto, "`backend` making the RSA signatures: auto (OpenSSL's libcrypto.so.3 when it loads, else Go; $"+signer.EnvLibcrypto+" names another library), openssl or go")
 }
 
 // common are the flags every directory-loading command shares.

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 
 	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/internal/signer"
 )
 
 // caFileName is the CA PEM written by serve --tls when --ca-out is not given.
@@ -32,8 +33,9 @@ func tuneGC() {
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
-	fs := newFlagSet("serve", "[--config FILE] [--addr 127.0.0.1:7443] [--public-url URL] [--tls] [--ca-out FILE] [--key-dir DIR] [--control-token TOKEN]", stderr)
+	fs := newFlagSet("serve", "[--config FILE] [--addr 127.0.0.1:7443] [--public-url URL] [--tls] [--ca-out FILE] [--key-dir DIR] [--control-token TOKEN] [--signer auto|openssl|go]", stderr)
 	c.register(fs)
+	signerName := signerFlag(fs)
 	fs.StringVar(&c.control, "control-token", os.Getenv("MOCKIDP_CONTROL_TOKEN"), "enable the control API under /_mockidp/faults with this bearer `token` (default $MOCKIDP_CONTROL_TOKEN; off when empty)")
 	caOut := fs.String("ca-out", "", "with --tls, `file` to write the local CA certificate (PEM) to (default: "+caFileName+" in the key directory, else in the working directory)")
 	if err := c.parse(args); err != nil {
@@ -50,12 +52,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	sb, signerNote, err := signer.Choose(*signerName)
+	if err != nil {
+		return usagef("--signer: %v", err)
+	}
 	if !isLoopback(host) {
 		fmt.Fprintf(stderr, "mockidp serve: warning: listening on %s, reachable from other machines\n", c.addr)
 	}
 	tuneGC()
 	s, err := startUp(ctx, func() (*idp.Server, error) {
-		return idp.NewUnstartedServer(idp.WithConfig(cfg), idp.WithAddr(c.addr))
+		return idp.NewUnstartedServer(idp.WithConfig(cfg), idp.WithAddr(c.addr), idp.WithSigner(sb))
 	})
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "mockidp serve: stopped during start-up")
@@ -100,6 +106,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "mockidp: mock Microsoft Entra ID serving at %s (listening on %s)\n", s.URL, s.Listener.Addr())
 	if cfg.KeyDir != "" {
 		fmt.Fprintf(stdout, "Signing keys kept in %s\n", cfg.KeyDir)
+	}
+	fmt.Fprintf(stdout, "Signer: %s\n", sb)
+	if signerNote != "" {
+		fmt.Fprintf(stdout, "Signer: %s\n", signerNote)
 	}
 	if caPath != "" {
 		abs, _ := filepath.Abs(caPath)
