@@ -195,7 +195,7 @@ func TestSignJWTMatchesJose(t *testing.T) {
 		t.Fatal(err)
 	}
 	tid := "11111111-1111-4111-8111-111111111111"
-	s := &Server{oidc: &oidcState{keys: map[string][]*SigningKey{tid: {{Cert: cert, Key: key, Active: true, Published: true}}}}}
+	s := &Server{signers: GoSigner(), oidc: &oidcState{keys: map[string][]*SigningKey{tid: {{Cert: cert, Key: key, Active: true, Published: true}}}}}
 	claims := []any{
 		idTokenClaims{Aud: "a", Iss: "https://login.example.test/" + tid + "/v2.0", Iat: 1, Nbf: 2, Exp: 3, Name: `<b>&"Zoë"</b>`, Sub: "s", Tid: tid, Ver: "2.0"},
 		accessTokenV1{Aud: "00000003-0000-0000-c000-000000000000", Amr: []string{"pwd"}, Scp: "User.Read openid", Ver: "1.0"},

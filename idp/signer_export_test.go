@@ -1,13 +1,7 @@
 package idp
 
 // Test-only names for the signer tests (signer_test.go): each kind of signature the server
-// makes, through the same code paths as the routes.
-
-// SAMLResponseBytes is the Response as the POST binding sends it (the direct writer).
-func (s *Server) SAMLResponseBytes(in SAMLResponseInput) ([]byte, error) {
-	b, _, err := s.samlResponseBytes(in)
-	return b, err
-}
+// makes, through the same code paths as the routes (SAMLResponseBytes is in export_test.go).
 
 // SignJWT signs claims with the tenant's active OIDC key, as every v2 token is.
 func (s *Server) SignJWT(tid string, claims any) (string, error) {
