@@ -129,6 +129,9 @@ type EnterpriseApp struct {
 	Assignments []string `json:"assignments,omitempty"`
 	// SAML is the "Set up single sign-on with SAML" page.
 	SAML SAMLSettings `json:"saml"`
+	// Provisioning is the Provisioning page in Automatic mode: Entra's SCIM 2.0 client
+	// (package provision) provisions the app's users and groups (provisioning.go).
+	Provisioning *Provisioning `json:"provisioning,omitempty"`
 }
 
 // SAMLSettings mirrors the SAML single sign-on page of an enterprise app.
