@@ -222,3 +222,18 @@ func (svc *Service) Cycle(ctx context.Context, app string) ([]LogEntry, error) {
 	j.log = append(j.log, r.entries...)
 	return r.entries, nil
 }
+
+// WriteLog prints log entries one a line, as the portal's Provisioning logs list shows them:
+// time, action, object, status, error code and reason.
+func WriteLog(w io.Writer, log []LogEntry) {
+	for _, e := range log {
+		fmt.Fprintf(w, "%s  cycle %d  %-7s %-5s %-30s %s", e.Time.UTC().Format(time.RFC3339), e.Cycle, e.Action, e.ObjectType, e.SourceName, e.Status)
+		if e.ErrorCode != "" {
+			fmt.Fprintf(w, "  %s: %s", e.ErrorCode, e.Reason)
+		}
+		fmt.Fprintln(w)
+		for _, st := range e.Steps {
+			fmt.Fprintf(w, "    %s %s -> %d%s\n", st.Method, st.Path, st.Status, st.Error)
+		}
+	}
+}
