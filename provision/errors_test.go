@@ -1,0 +1,101 @@
+package provision_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/idp/idptest"
+	"github.com/ssoharness/ssoharness/provision"
+)
+
+// TestSCIMMYWrongToken: Test Connection against the real server with a wrong secret token
+// fails as the portal reports invalid credentials.
+func TestSCIMMYWrongToken(t *testing.T) {
+	base := startSCIMMY(t, "the-right-token-0123456789")
+	s := startMock(t, base, false)
+	tc, err := provision.New(s).TestConnection(context.Background(), appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tc.Success || tc.Step.Status != http.StatusUnauthorized || tc.ErrorCode != provision.ErrCredentialValidation ||
+		!strings.Contains(tc.Message, "invalid credentials") {
+		t.Errorf("test connection with a wrong token: %+v", tc)
+	}
+}
+
+// TestSCIMMYUnassignDeleteScopeAll: scope all provisions every enabled user; with
+// unassignAction delete a user leaving the scope (deleted here, scope all has no
+// unassignment) is a DELETE, and the server no longer has it.
+func TestSCIMMYUnassignDeleteScopeAll(t *testing.T) {
+	base := startSCIMMY(t, scimToken)
+	cfg := idp.DefaultConfig()
+	app := cfg.Tenants[0].EnterpriseApps[0]
+	app.Provisioning = &idp.Provisioning{TenantURL: base + "?aadOptscim062020", SecretToken: scimToken,
+		Scope: idp.ProvisionAll, UnassignAction: idp.UnassignDelete}
+	s := idptest.Start(t, idp.WithConfig(cfg))
+	svc := provision.New(s)
+	ctx := context.Background()
+	log, err := svc.Cycle(ctx, appID)
+	must(t, err)
+	wantLog(t, "initial cycle, scope all", log, `Create Success User B.Simon@contoso.com
+Create Success User AlexW@contoso.com
+Create Success User MeganB@contoso.com
+Other Skipped User DisabledUser@contoso.com
+Create Success Group SSO Users
+Create Success Group Sales
+`)
+	must(t, s.DeleteUser("MeganB@contoso.com"))
+	log, err = svc.Cycle(ctx, appID)
+	must(t, err)
+	wantLog(t, "after a soft delete, unassignAction delete", log, "Delete Success User MeganB@contoso.com\n")
+	if u := userByName(t, base, "MeganB@contoso.com"); u != nil {
+		t.Errorf("MeganB still in the SCIM server: %v", u)
+	}
+}
+
+// TestErrorCodes: what Entra's log shows for each failing answer. The endpoint here only
+// injects the failures; the SCIM behaviour is tested against SCIMMY above.
+func TestErrorCodes(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		body   string
+		code   string
+	}{
+		{409, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","scimType":"uniqueness","detail":"userName taken"}`, provision.ErrEntryConflict},
+		{400, `{"detail":"bad"}`, provision.ErrBadResponse},
+		{403, ``, provision.ErrInsufficientRights},
+		{422, ``, provision.ErrUnprocessableEntity},
+		{429, ``, provision.ErrTooManyRequests},
+		{500, ``, provision.ErrInternalServerError},
+		{501, ``, provision.ErrNotImplemented},
+		{503, ``, provision.ErrServiceUnavailable},
+		{201, `not json`, provision.ErrServiceIncompatible},
+	} {
+		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
+			scim := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == "GET" {
+					fmt.Fprint(w, `{"schemas":["`+provision.SchemaListResp+`"],"totalResults":0,"Resources":[]}`)
+					return
+				}
+				w.WriteHeader(tc.status)
+				fmt.Fprint(w, tc.body)
+			}))
+			defer scim.Close()
+			s := startMock(t, scim.URL, false)
+			log, err := provision.New(s).Cycle(context.Background(), appID)
+			must(t, err)
+			e := log[0]
+			if e.Action != provision.ActionCreate || e.Status != provision.StatusFailure || e.ErrorCode != tc.code || e.Reason == "" {
+				t.Errorf("POST answered %d: %s %s %s %q", tc.status, e.Action, e.Status, e.ErrorCode, e.Reason)
+			}
+			if tc.status == 409 && !strings.Contains(e.Reason, "userName taken") {
+				t.Errorf("409 reason lacks the SCIM detail: %q", e.Reason)
+			}
+		})
+	}
+}
