@@ -56,11 +56,50 @@ func needNode(t *testing.T, dir string) string {
 	return node
 }
 
+// elimityDir is the second SCIM server nobody here wrote: github.com/elimity-com/scim,
+// a module of its own (go.mod and go.sum committed) so that the project's go.mod does not
+// carry it; the test builds it.
+const elimityDir = "testdata/elimity-server"
+
+// buildElimity builds the elimity-com/scim server into a temporary directory. When the build
+// fails (no module proxy), the test fails under CI=true and is skipped otherwise.
+func buildElimity(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "scimserver")
+	goCmd, err := exec.LookPath("go")
+	if err == nil {
+		cmd := exec.Command(goCmd, "build", "-o", bin, ".")
+		cmd.Dir = elimityDir
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+		var out []byte
+		if out, err = cmd.CombinedOutput(); err != nil {
+			err = fmt.Errorf("%v\n%s", err, out)
+		}
+	}
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("building the elimity-com/scim server: %v", err)
+		}
+		t.Skipf("building the elimity-com/scim server: %v", err)
+	}
+	return bin
+}
+
 // startSCIMMY starts the SCIMMY server with the bearer token and returns its SCIM base URL.
 func startSCIMMY(t *testing.T, token string) string {
 	node := needNode(t, scimmyDir)
 	cmd := exec.Command(node, "server.mjs")
 	cmd.Dir = scimmyDir
+	return startServer(t, cmd, token)
+}
+
+// startElimity starts the elimity-com/scim server and returns its SCIM base URL.
+func startElimity(t *testing.T, token string) string {
+	return startServer(t, exec.Command(buildElimity(t)), token)
+}
+
+// startServer runs a SCIM server that prints "listening <port>" and serves /scim/v2.
+func startServer(t *testing.T, cmd *exec.Cmd, token string) string {
 	cmd.Env = append(os.Environ(), "SCIM_TOKEN="+token)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
@@ -177,27 +216,44 @@ func must(t *testing.T, err error) {
 // Test Connection, an initial cycle and three incremental cycles of directory changes,
 // in Entra's default PATCH dialect and with aadOptscim062020, and reads every result back
 // over SCIM.
+//
+// Finding: SCIMMY rejects the default dialect's {"op":"Replace","path":"active",
+// "value":"False"} with 400 invalidValue ("Attribute 'active' expected value type 'boolean'
+// but found type 'string'"), so every Disable fails there as
+// SystemForCrossDomainIdentityManagementBadResponse and the user stays active; it accepts
+// the capitalised ops, the value-array member removal and the ADSCIM group schema.
 func TestSCIMMYEndToEnd(t *testing.T) {
 	for _, compliant := range []bool{false, true} {
 		t.Run(map[bool]string{false: "default", true: "aadOptscim062020"}[compliant], func(t *testing.T) {
-			scimmyEndToEnd(t, compliant)
+			endToEnd(t, startSCIMMY(t, scimToken), compliant, !compliant)
 		})
 	}
 }
 
-func scimmyEndToEnd(t *testing.T, compliant bool) {
-	// Finding: SCIMMY rejects the default dialect's {"op":"Replace","path":"active",
-	// "value":"False"} with 400 invalidValue ("Attribute 'active' expected value type
-	// 'boolean' but found type 'string'"), so every Disable fails there as
-	// SystemForCrossDomainIdentityManagementBadResponse and the user stays active; it
-	// accepts the capitalised ops and the value-array member removal.
-	defaultMode := !compliant
+// TestElimityEndToEnd is the same run against the elimity-com/scim server.
+//
+// Finding: elimity-com/scim rejects the default dialect's "value":"False" for active as well
+// (400 invalidValue: "A required value was missing, or the value specified was not
+// compatible with the operation or attribute type, or resource schema."); it accepts the
+// capitalised ops, the bundled value-object replace, both member removals and the ADSCIM
+// group schema.
+func TestElimityEndToEnd(t *testing.T) {
+	for _, compliant := range []bool{false, true} {
+		t.Run(map[bool]string{false: "default", true: "aadOptscim062020"}[compliant], func(t *testing.T) {
+			endToEnd(t, startElimity(t, scimToken), compliant, !compliant)
+		})
+	}
+}
+
+// endToEnd is the run; disableFails says the server rejects the dialect's Disable (the
+// string "False"), so that users it disables stay active there.
+func endToEnd(t *testing.T, base string, compliant, disableFails bool) {
+	defaultMode := disableFails
 	disabled := "Disable Success"
 	if defaultMode {
 		disabled = "Disable Failure"
 	}
 	disabledTag := map[bool]string{true: " [" + provision.ErrBadResponse + "]", false: ""}[defaultMode]
-	base := startSCIMMY(t, scimToken)
 	s := startMock(t, base, compliant)
 	svc := provision.Attach(s)
 	ctx := context.Background()
@@ -244,6 +300,11 @@ Update Success User AlexW@contoso.com
 Update Success Group Sales
 `)
 	checkPatchShapes(t, log, compliant)
+	for _, e := range log {
+		if e.Status == provision.StatusFailure {
+			t.Logf("finding: %s %s: %s: %s", e.Action, e.SourceName, e.ErrorCode, e.Reason)
+		}
+	}
 	if u := userByName(t, base, "B.Simon@contoso.com"); u == nil || u["active"] != defaultMode {
 		t.Errorf("B.Simon after disable: active %v (want %v)", u["active"], defaultMode)
 	}
