@@ -109,10 +109,11 @@ const (
 	ErrSkipped = "EntrySynchronizationSkipped"
 )
 
-// classify names the error Entra's log would show for an exchange that did not succeed, or
-// "" when it succeeded (any 2xx). anchored: the request addressed an object by the SCIM id
-// Entra keeps (a 404 then is InvalidAnchor).
-func classify(ex Exchange, anchored bool) (code, reason string) {
+// Classify names the error Entra's provisioning log would show for an exchange that did not
+// succeed, with its reason, or "" when it succeeded (any 2xx). anchored: the request
+// addressed an object by the SCIM id Entra keeps (a 404 then is InvalidAnchor). Checks use
+// it to diagnose in the log's words.
+func Classify(ex Exchange, anchored bool) (code, reason string) {
 	if ex.Status == 0 {
 		if strings.Contains(ex.Error, "Timeout") || strings.Contains(ex.Error, "deadline exceeded") {
 			return ErrTimeout, "The operation could not be completed because the target application took too long to respond: " + ex.Error

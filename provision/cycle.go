@@ -32,7 +32,7 @@ func (r *run) add(e LogEntry) *LogEntry {
 func (r *run) send(ctx context.Context, e *LogEntry, req Request, anchored bool) (map[string]any, bool) {
 	ex, body := r.client.Do(ctx, req)
 	e.Steps = append(e.Steps, ex)
-	if code, reason := classify(ex, anchored); code != "" {
+	if code, reason := Classify(ex, anchored); code != "" {
 		e.Status, e.ErrorCode, e.Reason = StatusFailure, code, reason
 		return body, false
 	}

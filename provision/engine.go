@@ -148,7 +148,7 @@ func (svc *Service) TestConnection(ctx context.Context, app string) (TestResult,
 	}
 	ex, body := c.Do(ctx, d.TestConnection(guid))
 	res := TestResult{Step: ex}
-	if code, reason := classify(ex, false); code != "" {
+	if code, reason := Classify(ex, false); code != "" {
 		res.ErrorCode, res.Message = ErrCredentialValidation, "Error code: "+ErrCredentialValidation+". "+reason
 		if ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden {
 			res.Message = "You appear to have entered invalid credentials. Please confirm you are using the correct information for an administrative account. " + reason

@@ -99,3 +99,34 @@ func TestErrorCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestControlRoute: POST /_mockidp/provisioning/{appId}/cycle is a control route: 401
+// without the token, 404 before a service is attached and for an app without provisioning.
+func TestControlRoute(t *testing.T) {
+	s := startMock(t, "http://127.0.0.1:9/scim/v2", false)
+	post := func(app, token string) int {
+		req, _ := http.NewRequest("POST", s.URL+"/_mockidp/provisioning/"+app+"/cycle", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := s.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := post(appID, ""); got != http.StatusUnauthorized {
+		t.Errorf("without the token: %d", got)
+	}
+	if got := post(appID, controlToken); got != http.StatusNotFound {
+		t.Errorf("no service attached: %d", got)
+	}
+	provision.Attach(s)
+	if got := post("6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b", controlToken); got != http.StatusNotFound {
+		t.Errorf("an app without provisioning: %d", got)
+	}
+	if got := post(appID, controlToken); got != http.StatusOK {
+		t.Errorf("a cycle whose endpoint is down: %d (want 200 and failures in the log)", got)
+	}
+}
