@@ -47,7 +47,8 @@ type Provisioning struct {
 	// "Skip out of scope deletions" off and delete semantics).
 	UnassignAction string `json:"unassignAction,omitempty"`
 	// Mappings override Entra's default user attribute mappings by target attribute (see
-	// provision.DefaultUserMappings); a mapping with an empty Source removes the target.
+	// provision.DefaultUserMappings); a mapping with an empty Source removes the target, unless
+	// it only sets Matching (then it marks the default row as the matching attribute).
 	Mappings []AttributeMapping `json:"mappings,omitempty"`
 }
 
@@ -61,6 +62,9 @@ type AttributeMapping struct {
 	Source string `json:"source,omitempty"`
 	// Constant, when set, is sent instead of a directory attribute (mapping type Constant).
 	Constant string `json:"constant,omitempty"`
+	// Matching is "Match objects using this attribute": the first cycle looks users up by
+	// this target (GET /Users?filter=<target> eq "v") instead of userName, Entra's default.
+	Matching bool `json:"matching,omitempty"`
 }
 
 // The Provisioning.Scope values.

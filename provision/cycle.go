@@ -82,7 +82,8 @@ func (r *run) firstSight(ctx context.Context, u idp.ViewUser, want Values) {
 	}
 	delete(r.job.skipped, u.ID)
 	e := r.add(base)
-	body, ok := r.send(ctx, e, r.dialect.GetUserByUserName(want["userName"]), false)
+	match := matchingTarget(r.maps)
+	body, ok := r.send(ctx, e, r.dialect.GetUserBy(match, want[match]), false)
 	if !ok {
 		e.Action = ActionOther
 		return
@@ -91,7 +92,7 @@ func (r *run) firstSight(ctx context.Context, u idp.ViewUser, want Values) {
 	switch {
 	case len(res) > 1:
 		e.Action, e.Status, e.ErrorCode = ActionOther, StatusFailure, ErrDuplicateTarget
-		e.Reason = "More than one user in the application matched userName " + want["userName"] + "; remove the duplicate or change the matching attribute."
+		e.Reason = "More than one user in the application matched " + match + " " + want[match] + "; remove the duplicate or change the matching attribute."
 	case len(res) == 1:
 		have, _ := res[0].(map[string]any)
 		id := scalar(have["id"])
@@ -99,7 +100,7 @@ func (r *run) firstSight(ctx context.Context, u idp.ViewUser, want Values) {
 		if len(changes) == 0 {
 			r.job.users[u.ID] = &escrowUser{scimID: id, values: want}
 			e.Action, e.Status, e.TargetID, e.ErrorCode = ActionOther, StatusSkipped, id, ErrSkipped
-			e.Reason = "Matched an existing user of the application by userName; no change to export."
+			e.Reason = "Matched an existing user of the application by " + match + "; no change to export."
 			return
 		}
 		e.Action, e.TargetID = ActionUpdate, id
@@ -282,4 +283,14 @@ func targets(ms []idp.AttributeMapping) []string {
 		out = append(out, m.Target)
 	}
 	return slices.Clip(out)
+}
+
+// matchingTarget is the target of the first mapping marked Matching, else userName.
+func matchingTarget(ms []idp.AttributeMapping) string {
+	for _, m := range ms {
+		if m.Matching {
+			return m.Target
+		}
+	}
+	return "userName"
 }

@@ -26,7 +26,8 @@
 //
 // The first cycle is the initial cycle. For each user in scope (scope assigned: assigned to
 // the app directly or through a group; all: every user) it queries GET /Users?filter=userName
-// eq "<UPN>"; none found: POST /Users with the mapped attributes; one found: the user is
+// eq "<UPN>" (or the target of the mapping marked matching, e.g. externalId eq "<alias>");
+// none found: POST /Users with the mapped attributes; one found: the user is
 // matched (and PATCHed where it differs); more: DuplicateTargetEntries. A disabled user is
 // not created (Skipped). Then each group in scope: GET /Groups?excludedAttributes=members&
 // filter=displayName eq "<name>", POST /Groups without members (schemas core Group and
@@ -57,9 +58,10 @@
 // [Add/Remove Members], 204 expected on group PATCH).
 //
 // Dialect builds each request alone (TestConnection, GetUserByUserName, CreateUser,
-// PatchUser, SetActive, DeleteUser, GetGroupByDisplayName, CreateGroup, AddMembers,
-// RemoveMembers, RenameGroup, DeleteGroup) and Client sends it: checks send exactly
-// Entra's requests with them.
+// GetUserBy, PatchUser, SetActive, DeleteUser, GetGroupByDisplayName, CreateGroup, AddMembers,
+// RemoveMembers, RenameGroup, DeleteGroup, ServiceProviderConfig, Schemas) and Client sends
+// it; Classify names the error Entra's log shows for a response: checks send exactly
+// Entra's requests and diagnose in its words with them.
 //
 // # Mappings
 //

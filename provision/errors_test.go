@@ -130,3 +130,47 @@ func TestControlRoute(t *testing.T) {
 		t.Errorf("a cycle whose endpoint is down: %d (want 200 and failures in the log)", got)
 	}
 }
+
+// TestSCIMMYMatchByExternalID: with externalId as the matching attribute the first cycle
+// queries GET /Users?filter=externalId eq "B.Simon", matches the user the app already has
+// under another userName, and PATCHes it instead of creating a second one.
+//
+// Finding: when the app's user has no work email, the PATCH carries {"op":"add","path":
+// "emails[type eq \"work\"].value",…}, which SCIMMY rejects (400 noTarget: the filter
+// matches no value), so the whole update fails; RFC 7644 3.5.2 leaves add-through-a-filter
+// to no existing value unspecified.
+func TestSCIMMYMatchByExternalID(t *testing.T) {
+	base := startSCIMMY(t, scimToken)
+	seed := func(body string) {
+		req, _ := http.NewRequest("POST", base+"/Users", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+scimToken)
+		req.Header.Set("Content-Type", "application/scim+json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			t.Fatalf("seeding a legacy user: %v %v", resp.StatusCode, err)
+		}
+		resp.Body.Close()
+	}
+	seed(`{"schemas":["` + provision.SchemaUser + `"],"userName":"bsimon@legacy.example","externalId":"B.Simon","active":true,"emails":[{"type":"work","value":"bsimon@legacy.example","primary":true}]}`)
+	seed(`{"schemas":["` + provision.SchemaUser + `"],"userName":"awilber@legacy.example","externalId":"AlexW","active":true}`)
+	cfg := idp.DefaultConfig()
+	app := cfg.Tenants[0].EnterpriseApps[0]
+	app.Provisioning = &idp.Provisioning{TenantURL: base + "?aadOptscim062020", SecretToken: scimToken,
+		Mappings: []idp.AttributeMapping{{Target: "externalId", Matching: true}}}
+	s := idptest.Start(t, idp.WithConfig(cfg))
+	log, err := provision.New(s).Cycle(context.Background(), appID)
+	must(t, err)
+	wantLog(t, "match by externalId", log[:2], `Update Success User B.Simon@contoso.com
+Update Failure User AlexW@contoso.com [`+provision.ErrBadResponse+`]
+`)
+	if p := log[0].Steps[0].Path; p != `/Users?filter=externalId+eq+%22B.Simon%22` {
+		t.Errorf("match query: %s", p)
+	}
+	if !strings.Contains(log[1].Reason, "noTarget") {
+		t.Errorf("AlexW's failure: %s", log[1].Reason)
+	}
+	all := scimGet(t, base, "/Users?"+"filter=externalId%20eq%20%22B.Simon%22")
+	if len(all) != 1 || all[0]["userName"] != "B.Simon@contoso.com" {
+		t.Errorf("users with externalId B.Simon: %v", all)
+	}
+}

@@ -46,6 +46,9 @@ func mappings(overrides []idp.AttributeMapping) []idp.AttributeMapping {
 	out := make([]idp.AttributeMapping, 0, len(DefaultUserMappings)+len(overrides))
 	for _, m := range DefaultUserMappings {
 		if o, ok := find(overrides, m.Target); ok {
+			if o.Source == "" && o.Constant == "" && o.Matching {
+				o.Source = m.Source // only marks the default row as the matching one
+			}
 			m = o
 		}
 		if m.Source != "" || m.Constant != "" {

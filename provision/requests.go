@@ -77,6 +77,21 @@ func (d Dialect) GetUserByUserName(userName string) Request {
 	return Request{Method: "GET", Path: "/Users?" + filterQuery("userName", userName)}
 }
 
+// GetUserBy is the match query on another matching attribute: GET /Users?filter=<attr> eq
+// "v", e.g. externalId or emails[type eq "work"].value.
+func (d Dialect) GetUserBy(attr, value string) Request {
+	return Request{Method: "GET", Path: "/Users?" + filterQuery(attr, value)}
+}
+
+// ServiceProviderConfig is GET /ServiceProviderConfig.
+func (d Dialect) ServiceProviderConfig() Request {
+	return Request{Method: "GET", Path: "/ServiceProviderConfig"}
+}
+
+// Schemas is GET /Schemas: schema discovery, which Entra does for gallery apps when the
+// provisioning configuration is saved or opened.
+func (d Dialect) Schemas() Request { return Request{Method: "GET", Path: "/Schemas"} }
+
 // GetUser is GET /Users/{id}.
 func (d Dialect) GetUser(id string) Request {
 	return Request{Method: "GET", Path: "/Users/" + url.PathEscape(id)}
