@@ -42,9 +42,10 @@ type Provisioning struct {
 	// (members[value eq "id"]). Off: Entra's default, non-compliant shapes.
 	AADOptSCIM062020 bool `json:"aadOptscim062020,omitempty"`
 	// UnassignAction is what a cycle does to a provisioned user who leaves the scope
-	// (unassigned, or scope changed): UnassignDisable (the default, Entra's soft delete: PATCH
-	// active false) or UnassignDelete (DELETE /Users/{id}, as for apps whose mapping has
-	// "Skip out of scope deletions" off and delete semantics).
+	// (unassigned) or is soft-deleted: UnassignDisable (the default, Entra's soft delete: PATCH
+	// active false) or UnassignDelete (DELETE /Users/{id}, what Entra does for "a limited set
+	// of gallery applications", not configurable for a custom app: "How provisioning works",
+	// Deprovisioning events). A purged user is DELETEd either way.
 	UnassignAction string `json:"unassignAction,omitempty"`
 	// Mappings override Entra's default user attribute mappings by target attribute (see
 	// provision.DefaultUserMappings); a mapping with an empty Source removes the target, unless

@@ -55,8 +55,10 @@ func (r *run) users(ctx context.Context) {
 			off := maps.Clone(esc.values)
 			off["active"] = "False"
 			r.update(ctx, u.ID, u.UserPrincipalName, esc, off)
+			esc.unmanaged = esc.values["active"] == "False"
 		default:
 			r.update(ctx, u.ID, u.UserPrincipalName, esc, want)
+			esc.unmanaged = false
 		}
 	}
 }
@@ -157,11 +159,12 @@ func (r *run) deleteUser(ctx context.Context, id, name, why string) {
 }
 
 // deletedUsers handles users deleted in the directory: soft-deleted ones are disabled (or
-// deleted with unassignAction delete), purged ones deleted.
+// deleted with unassignAction delete), purged ones deleted ("How provisioning works",
+// Deprovisioning); users already disabled for leaving the scope are left alone.
 func (r *run) deletedUsers(ctx context.Context) {
 	for _, d := range r.view.Deleted {
 		esc := r.job.users[d.ID]
-		if esc == nil {
+		if esc == nil || esc.unmanaged {
 			continue
 		}
 		if d.Purged || r.view.Settings.UnassignAction == idp.UnassignDelete {

@@ -39,7 +39,10 @@
 // or soft-deleted is a Disable (PATCH active false); unassigned with unassignAction delete or
 // purged from the directory, a DELETE /Users/{id}; group renames and member changes are
 // PATCHes on /Groups/{id}; a group leaving the scope is a DELETE /Groups/{id}. A failed export
-// stays in the escrow and is retried by the next cycle, as Entra retries it.
+// stays in the escrow and is retried by the next cycle, as Entra retries it. A user disabled
+// for leaving the scope is no longer managed: deleting it later sends nothing. Source for
+// these rules: "How Application Provisioning works in Microsoft Entra ID" (incremental cycle
+// steps 7–9, Deprovisioning, Known limitations: a disabled user is not provisioned).
 //
 // # The two dialects
 //

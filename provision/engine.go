@@ -42,6 +42,10 @@ type job struct {
 type escrowUser struct {
 	scimID string
 	values Values
+	// unmanaged: disabled for leaving the scope. Entra no longer manages such a user: its
+	// later deletion from the directory sends nothing ("How provisioning works", Known
+	// limitations).
+	unmanaged bool
 }
 
 type escrowGroup struct {

@@ -356,6 +356,21 @@ Update Success Group SSO Users
 		retried = "Disable Failure User AlexW@contoso.com [" + provision.ErrBadResponse + "]\n"
 	}
 	wantLog(t, "cycle 4 (control API)", body.Value, retried)
+
+	// An unassigned user Entra disabled is no longer managed: purging it sends nothing
+	// ("How provisioning works", Known limitations). Where the disable failed (default
+	// dialect) the user is still managed, and the purge is a DELETE.
+	must(t, s.PurgeUser("AlexW@contoso.com"))
+	log, err = svc.Cycle(ctx, appID)
+	must(t, err)
+	want, stillThere := "", true
+	if defaultMode {
+		want, stillThere = "Delete Success User AlexW@contoso.com\n", false
+	}
+	wantLog(t, "cycle 5, AlexW purged", log, want)
+	if u := userByName(t, base, "AlexW@contoso.com"); (u != nil) != stillThere {
+		t.Errorf("AlexW in the SCIM server after the purge: %v, want %v", u != nil, stillThere)
+	}
 }
 
 // checkPatchShapes holds the cycle-2 PATCH bodies to the dialect's documented shapes.
