@@ -146,6 +146,9 @@ type EnterpriseApp struct {
 	TokenEncryptionFromMetadata bool `json:"tokenEncryptionFromMetadata,omitempty"`
 
 	encKey *EncryptionKey // the active encryption key, resolved by normalize
+	// Provisioning is the Provisioning page in Automatic mode: Entra's SCIM 2.0 client
+	// (package provision) provisions the app's users and groups (provisioning.go).
+	Provisioning *Provisioning `json:"provisioning,omitempty"`
 }
 
 // SAMLSettings mirrors the SAML single sign-on page of an enterprise app.

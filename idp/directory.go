@@ -198,6 +198,9 @@ func (a *EnterpriseApp) normalize(p string, t *Tenant, groups, upns map[string]b
 	if s.RequireVerificationCertificates && len(s.VerificationCertificates) == 0 {
 		return fmt.Errorf("%s.saml.verificationCertificates: requireVerificationCertificates is on but no certificate is uploaded", p)
 	}
+	if a.Provisioning != nil {
+		return a.Provisioning.normalize(p + ".provisioning") // provisioning.go
+	}
 	return nil
 }
 

@@ -110,6 +110,7 @@
 //	DELETE  /_mockidp/faults/armed/{token}      disarm one
 //	DELETE  /_mockidp/faults/armed              disarm all
 //	POST    /_mockidp/faults/prepare            {"faults": [ID…]}: make the faults' certificates
+//	POST    /_mockidp/provisioning/{appId}/cycle  run a provisioning cycle of the app (SCIM, package provision); answers its provisioning log
 //
 // This table is the route table of routes.go, the only place routes are registered; a test
 // holds the two equal. The Go API builds the URLs: Server.LoginURL, EntityID,

@@ -93,6 +93,7 @@ func (s *Server) routeTable() []route {
 		{groupControl, "DELETE /_mockidp/faults/armed/{token}", "disarm one", s.control(s.handleDisarm)},
 		{groupControl, "DELETE /_mockidp/faults/armed", "disarm all", s.control(s.handleDisarmAll)},
 		{groupControl, "POST /_mockidp/faults/prepare", "{\"faults\": [ID…]}: make the faults' certificates", s.control(s.handlePrepareFaults)},
+		{groupControl, "POST /_mockidp/provisioning/{appId}/cycle", "run a provisioning cycle of the app (SCIM, package provision); answers its provisioning log", s.control(s.handleProvisioningCycle)},
 	}
 }
 

@@ -57,6 +57,10 @@ type Server struct {
 
 	events eventLog
 	faults faultState
+	// changes is the directory lock and deleted users (directory_changes.go); provisioning
+	// is the attached provisioning client (provisioning.go).
+	changes      directoryChanges
+	provisioning provisioningHook
 	// consent is the run's consent grants and pending consent / MFA pages (consent.go).
 	consent consentState
 	// retain bounds the log, sessions and refresh tokens (retention.go); sessionOrder is the
@@ -366,6 +370,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	}
 	w.Header().Set("x-ms-ests-server", "ssoharness-mockidp")
+	if !isProvisioningCycle(r) { // a cycle reads the directory itself (provisioning.go)
+		s.changes.mu.RLock() // directory changes wait for the request (directory_changes.go)
+		defer s.changes.mu.RUnlock()
+	}
 	s.mux.ServeHTTP(w, r)
 }
 

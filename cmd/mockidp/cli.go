@@ -35,6 +35,7 @@ Usage:
   mockidp metadata [--config FILE] --app NAME|APPID [--tenant ID|DOMAIN] [--fault-certs] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
   mockidp values   [--config FILE] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
   mockidp faults   [--json] [--protocol SAML|OIDC] [PATTERN]
+  mockidp provision --app NAME|APPID [--config FILE] [--cycles 1] [--json]
   mockidp bench    [--protocol saml|oidc|both] [--concurrency 8] [--duration 10s] [--warmup 1s] [--json]
                    [--url URL --pid PID | --server-cmd CMD] [--flavor entra|oauth2-mock-server|saml-idp] [--signer auto|openssl|go]
   mockidp version
@@ -44,6 +45,8 @@ serve     serves the directory (the embedded default without --config) and print
 metadata  prints an app's federation metadata without serving, for the URL serve would use
 values    prints what serve prints, without serving
 faults    prints the fault catalog: check ID, protocol, expected verdict, description
+provision runs Entra's SCIM provisioning of an app (its provisioning settings): Test
+          Connection, then the initial cycle, and prints the provisioning log
 bench     runs complete SAML/OIDC sign-ins without a browser at a concurrency and reports
           sign-ins/s, latency, errors, server CPU per sign-in and its overhead over the
           RSA signatures it needs (starts the mock itself unless --url/--server-cmd)
@@ -60,6 +63,7 @@ var program = &cli.Program{
 		{Name: "metadata", Run: cmdMetadata},
 		{Name: "values", Run: cmdValues},
 		{Name: "faults", Run: cmdFaults},
+		{Name: "provision", Run: cmdProvision},
 		{Name: "bench", Run: cmdBench},
 	},
 	Version: version,

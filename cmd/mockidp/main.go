@@ -6,6 +6,7 @@
 //	mockidp serve    [--config FILE] [--addr 127.0.0.1:7443] [--public-url URL] [--tls] [--ca-out FILE] [--key-dir DIR]
 //	mockidp metadata [--config FILE] --app NAME [--tenant TENANT] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
 //	mockidp values   [--config FILE] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
+//	mockidp provision --app NAME|APPID [--config FILE] [--cycles 1] [--json]
 //	mockidp bench    [--protocol saml|oidc|both] [--concurrency 8] [--duration 10s] [--json] [--url URL --pid PID | --server-cmd CMD] [--flavor NAME]
 //	mockidp version
 //

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ssoharness/ssoharness/idp"
 	"github.com/ssoharness/ssoharness/internal/signer"
+	"github.com/ssoharness/ssoharness/provision"
 )
 
 // caFileName is the CA PEM written by serve --tls when --ca-out is not given.
@@ -75,6 +76,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usagef("%v", err)
 	}
 	defer s.Close()
+	provision.Attach(s) // POST /_mockidp/provisioning/{appId}/cycle runs Entra's SCIM client
 	if cfg.PublicURL == "" {
 		if h, p, err := net.SplitHostPort(s.Listener.Addr().String()); err == nil && browsableHost(h) != h {
 			s.URL = c.scheme() + "://" + net.JoinHostPort(browsableHost(h), p)
