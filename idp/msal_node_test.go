@@ -18,44 +18,12 @@ import (
 
 	"github.com/ssoharness/ssoharness/idp"
 	"github.com/ssoharness/ssoharness/idp/idptest"
+	"github.com/ssoharness/ssoharness/internal/nodetest"
 )
 
 // msalNodeDir is the Node project of the @azure/msal-node oracle (package.json and
 // package-lock.json committed; node_modules installed by the test, never committed).
 const msalNodeDir = "testdata/msal-node-oracle"
-
-// needNode returns the node binary after making sure the oracle's packages are installed
-// (npm ci when node_modules is absent). Without node or npm, or when npm ci fails, the test
-// fails under CI=true and is skipped otherwise.
-func needNode(t *testing.T, dir string) string {
-	t.Helper()
-	unavailable := func(format string, a ...any) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf(format, a...)
-		}
-		t.Skipf(format, a...)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		unavailable("node is not installed: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules")); err == nil {
-		return node
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		unavailable("npm is not installed: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
-	cmd.Dir = dir
-	if b, err := cmd.CombinedOutput(); err != nil {
-		unavailable("npm ci in %s: %v\n%s", dir, err, b)
-	}
-	return node
-}
 
 // msalNodeStep is one line the oracle prints.
 type msalNodeStep struct {
@@ -80,7 +48,7 @@ type msalNodeStep struct {
 // a Go browser; every token MSAL accepted is checked here: ID tokens verify against the
 // mock's JWKS, Graph access tokens are accepted by userinfo, the app-only token verifies.
 func TestMSALNode(t *testing.T) {
-	node := needNode(t, msalNodeDir)
+	node := nodetest.Node(t, msalNodeDir)
 	got := make(chan string, 1)
 	rp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {

@@ -12,49 +12,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ssoharness/ssoharness/idp"
 	"github.com/ssoharness/ssoharness/idp/idptest"
+	"github.com/ssoharness/ssoharness/internal/nodetest"
 	"github.com/ssoharness/ssoharness/provision"
 )
 
 // scimmyDir is the SCIM server nobody here wrote (SCIMMY + scimmy-routers over Express);
 // package.json and package-lock.json are committed, node_modules installed by the test.
 const scimmyDir = "testdata/scimmy-server"
-
-// needNode returns node after installing the project's packages (npm ci) when
-// node_modules is absent. Without node or npm, or when npm ci fails, the test fails under
-// CI=true and is skipped otherwise.
-func needNode(t *testing.T, dir string) string {
-	t.Helper()
-	unavailable := func(format string, a ...any) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf(format, a...)
-		}
-		t.Skipf(format, a...)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		unavailable("node is not installed: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules")); err == nil {
-		return node
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		unavailable("npm is not installed: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
-	cmd.Dir = dir
-	if b, err := cmd.CombinedOutput(); err != nil {
-		unavailable("npm ci in %s: %v\n%s", dir, err, b)
-	}
-	return node
-}
 
 // elimityDir is the second SCIM server nobody here wrote: github.com/elimity-com/scim,
 // a module of its own (go.mod and go.sum committed) so that the project's go.mod does not
@@ -87,7 +54,7 @@ func buildElimity(t *testing.T) string {
 
 // startSCIMMY starts the SCIMMY server with the bearer token and returns its SCIM base URL.
 func startSCIMMY(t *testing.T, token string) string {
-	node := needNode(t, scimmyDir)
+	node := nodetest.Node(t, scimmyDir)
 	cmd := exec.Command(node, "server.mjs")
 	cmd.Dir = scimmyDir
 	return startServer(t, cmd, token)
