@@ -2,20 +2,19 @@ package idp_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ssoharness/ssoharness/idp"
 	"github.com/ssoharness/ssoharness/idp/idptest"
+	"github.com/ssoharness/ssoharness/internal/nodetest"
 )
 
 // The oracle of /{tenant}/wsfed is a WS-Federation relying party that Entra customers use,
@@ -29,39 +28,6 @@ import (
 // registry is the only source these machines reach.
 
 const wsfedOracleDir = "testdata/wsfed-oracle"
-
-// wsfedNeed skips (or, under CI=true, fails) when what the oracle needs is missing.
-func wsfedNeed(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
-// wsfedNode returns node's path after installing the oracle's packages (npm ci) if needed.
-func wsfedNode(t *testing.T) string {
-	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		wsfedNeed(t, "node is not installed: the WS-Federation oracle (passport-wsfed-saml2) cannot run")
-	}
-	if _, err := os.Stat(filepath.Join(wsfedOracleDir, "node_modules", "passport-wsfed-saml2")); err == nil {
-		return node
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		wsfedNeed(t, "npm is not installed and %s/node_modules is missing", wsfedOracleDir)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
-	cmd.Dir = wsfedOracleDir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		wsfedNeed(t, "npm ci in %s: %v\n%s", wsfedOracleDir, err, out)
-	}
-	return node
-}
 
 // wsfedFreePort is a port nothing listens on now (the RP's address must be in the mock's
 // config, as a Reply URL, before either starts).
@@ -128,7 +94,7 @@ type rpAnswer struct {
 }
 
 func TestWSFedOraclePassport(t *testing.T) {
-	node := wsfedNode(t)
+	node := nodetest.Node(t, wsfedOracleDir)
 	for _, tokenType := range []string{idp.WSFedTokenSAML2, idp.WSFedTokenSAML11} {
 		t.Run(tokenType, func(t *testing.T) {
 			port := wsfedFreePort(t)
