@@ -102,6 +102,7 @@ type graphCaller struct {
 	user   *User // delegated: the signed-in user
 	roles  []string
 	scp    []string
+	uti    string // the token's uti: its sign-in's correlation ID in the log (tokenCorr)
 }
 
 // delegated reports whether the token is a user's (scp) rather than the app's own (roles).
@@ -153,7 +154,7 @@ func (s *Server) graphAuthenticate(r *http.Request) (*graphCaller, *graphErr) {
 	if t == nil {
 		return nil, &graphErr{status: http.StatusUnauthorized, code: "InvalidAuthenticationToken", msg: "Access token validation failure.", cause: errors.New("the token's tenant is not in the directory")}
 	}
-	gc := &graphCaller{tenant: t, appID: c.AppID, roles: c.Roles}
+	gc := &graphCaller{tenant: t, appID: c.AppID, roles: c.Roles, uti: c.Uti}
 	if gc.appID == "" {
 		gc.appID = c.Azp
 	}
