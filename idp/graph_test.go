@@ -1,6 +1,7 @@
 package idp_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -404,5 +405,90 @@ func TestGraphFaults(t *testing.T) {
 	evs := srv.Events()
 	if len(evs) != 2 || evs[1].Response["fault"] != "short-page" || evs[1].Response["total"] != "252" || evs[1].Response["nextLink"] != "false" {
 		t.Errorf("short-page events: %+v", evs)
+	}
+}
+
+// TestGraphOverageSource: a user in more than 200 groups gets the overage claim; the
+// endpoint its _claim_sources names answers on the mock (the same path on Graph's host) with
+// the user's groups, for the delegated token of that sign-in.
+func TestGraphOverageSource(t *testing.T) {
+	cfg := graphTestConfig()
+	tn := cfg.Tenants[0]
+	for i := range 205 {
+		g := &idp.Group{ID: fmt.Sprintf("a0000000-0000-4000-8000-%012d", i), DisplayName: fmt.Sprintf("Team %03d", i)}
+		tn.Groups = append(tn.Groups, g)
+		tn.Users[7].MemberOf = append(tn.Users[7].MemberOf, g.ID)
+	}
+	tn.AppRegistrations[0].GroupMembershipClaims = "SecurityGroup"
+	srv := idptest.Start(t, idp.WithConfig(cfg))
+	oc := oauth2.Config{ClientID: importerID, ClientSecret: graphSecret, RedirectURL: graphRedirect, Scopes: []string{"openid", "User.Read"},
+		Endpoint: oauth2.Endpoint{AuthURL: srv.URL + "/" + graphTenant + "/oauth2/v2.0/authorize", TokenURL: srv.URL + "/" + graphTenant + "/oauth2/v2.0/token"}}
+	res := oidcAuthorize(t, oidcBrowser(srv), srv, oc.AuthCodeURL("st"), tn.Users[7].UserPrincipalName)
+	tok, err := oc.Exchange(oidcRPContext(srv.Client()), res.params().Get("code"))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	idt, _ := tok.Extra("id_token").(string)
+	parts := strings.Split(idt, ".")
+	if len(parts) != 3 {
+		t.Fatalf("id_token %q", idt)
+	}
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	var claims struct {
+		Sources map[string]struct {
+			Endpoint string `json:"endpoint"`
+		} `json:"_claim_sources"`
+	}
+	_ = json.Unmarshal(payload, &claims)
+	ep := claims.Sources["src1"].Endpoint
+	if !strings.HasPrefix(ep, "https://graph.microsoft.com/v1.0/users/") {
+		t.Fatalf("no overage source in %s", payload)
+	}
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+strings.TrimPrefix(ep, "https://graph.microsoft.com"), strings.NewReader(`{"securityEnabledOnly":true}`))
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gm struct {
+		Value []string `json:"value"`
+	}
+	body := oidcRead(t, resp)
+	_ = json.Unmarshal([]byte(body), &gm)
+	if resp.StatusCode != 200 || len(gm.Value) != 205 {
+		t.Errorf("getMemberObjects at the claim source: %d, %d groups, want 205: %.300s", resp.StatusCode, len(gm.Value), body)
+	}
+}
+
+// TestGraphFaultsControlAPI arms, lists and disarms Graph faults over the control API.
+func TestGraphFaultsControlAPI(t *testing.T) {
+	cfg := graphTestConfig()
+	cfg.ControlAPI = &idp.ControlAPI{Token: "graph-control-token-0123456789"}
+	srv := idptest.Start(t, idp.WithConfig(cfg))
+	call := func(method, body string) (int, string) {
+		req, _ := http.NewRequest(method, srv.URL+"/_mockidp/graph/faults", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer graph-control-token-0123456789")
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, oidcRead(t, resp)
+	}
+	if st, b := call(http.MethodPost, `{"kind":"throttle","retryAfter":3}`); st != http.StatusCreated || !strings.Contains(b, `"retryAfter":3`) {
+		t.Errorf("arm: %d %s", st, b)
+	}
+	if st, b := call(http.MethodPost, `{"kind":"slow"}`); st != http.StatusBadRequest || !strings.Contains(b, "want throttle, unavailable or short-page") {
+		t.Errorf("bad kind: %d %s", st, b)
+	}
+	tok := graphToken(t, srv, importerID, "https://graph.microsoft.com/.default")
+	if st, h, _ := graphGet(t, srv, tok, "/v1.0/users"); st != http.StatusTooManyRequests || h.Get("Retry-After") != "3" {
+		t.Errorf("armed throttle: %d %q", st, h.Get("Retry-After"))
+	}
+	if st, b := call(http.MethodGet, ""); st != 200 || !strings.Contains(b, `"used":1`) {
+		t.Errorf("list: %d %s", st, b)
+	}
+	if st, _ := call(http.MethodDelete, ""); st != http.StatusNoContent || len(srv.GraphFaults()) != 0 {
+		t.Errorf("disarm: %d, %d left", st, len(srv.GraphFaults()))
 	}
 }
