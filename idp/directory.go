@@ -97,6 +97,9 @@ func (c *Config) Normalize() error {
 				}
 			}
 		}
+		if err := checkGraphDirectory(p, t, groups); err != nil { // graph_directory.go
+			return err
+		}
 		for ai, a := range t.EnterpriseApps {
 			if err := a.normalize(fmt.Sprintf("%s.enterpriseApps[%d]", p, ai), t, groups, upns); err != nil {
 				return err

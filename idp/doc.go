@@ -100,6 +100,7 @@
 //	GET     /v1.0/me                            the signed-in user (delegated token: User.Read; app-only: 400)
 //	GET     /v1.0/users                         users ($select, $filter, $top 1–999, $skiptoken, $count and $search with ConsistencyLevel: eventual, $orderby); User.Read.All or Directory.Read.All
 //	GET     /v1.0/users/{id}                    a user by object ID or userPrincipalName ($select); users/$count: the count, text/plain
+//	GET     /v1.0/users/{id}/manager            the user's manager (User.manager), or 404
 //	GET     /v1.0/users/{id}/memberOf           the user's groups (directoryObjects)
 //	POST    /v1.0/users/{id}/getMemberObjects   {"securityEnabledOnly": bool}: the IDs of the user's groups, transitively (the groups overage source)
 //	GET     /v1.0/directory/deletedItems/microsoft.graph.user

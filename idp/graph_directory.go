@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Graph's tenant-level objects: /organization, /servicePrincipals (enterprise apps and app
@@ -135,4 +136,75 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// checkGraphDirectory checks the Graph properties of tenant p's directory: nested groups name
+// groups of the tenant, managers name users, userType is Member or Guest, dates are RFC 3339,
+// and Graph permissions in requiredResourceAccess are typed Role or Scope and, when named,
+// named as the mock knows them.
+func checkGraphDirectory(p string, t *Tenant, groups map[string]bool) error {
+	for gi, g := range t.Groups {
+		for _, m := range g.MemberOf {
+			if !groups[strings.ToLower(m)] {
+				return fmt.Errorf("%s.groups[%d].memberOf: no group %q in %s.groups", p, gi, m, p)
+			}
+		}
+		if err := checkDate(fmt.Sprintf("%s.groups[%d].createdDateTime", p, gi), g.CreatedDateTime); err != nil {
+			return err
+		}
+	}
+	for ui, u := range t.Users {
+		up := fmt.Sprintf("%s.users[%d]", p, ui)
+		if u.Manager != "" && userByKeyAny(t, u.Manager) == nil {
+			return fmt.Errorf("%s.manager %q: no user with that userPrincipalName or id in %s.users", up, u.Manager, p)
+		}
+		if u.UserType != "" && u.UserType != "Member" && u.UserType != "Guest" {
+			return fmt.Errorf("%s.userType %q: want Member or Guest", up, u.UserType)
+		}
+		if err := checkDate(up+".createdDateTime", u.CreatedDateTime); err != nil {
+			return err
+		}
+		if err := checkDate(up+".deletedDateTime", u.DeletedDateTime); err != nil {
+			return err
+		}
+	}
+	for ai, a := range t.AppRegistrations {
+		for ri, rra := range a.RequiredResourceAccess {
+			if !strings.EqualFold(rra.ResourceAppID, graphAppID) {
+				continue
+			}
+			for pi, ra := range rra.ResourceAccess {
+				q := fmt.Sprintf("%s.appRegistrations[%d].requiredResourceAccess[%d].resourceAccess[%d]", p, ai, ri, pi)
+				if ra.Type != "Role" && ra.Type != "Scope" {
+					return fmt.Errorf("%s.type %q: want Role (application permission) or Scope (delegated)", q, ra.Type)
+				}
+				// A GUID the mock does not know is kept (a real manifest lists many; they grant
+				// nothing the mock's Graph checks); a name must be one it knows.
+				if !isGUID(ra.ID) && graphPermissionName(ra.ID, ra.Type) == "" {
+					return fmt.Errorf("%s.id %q: not a Microsoft Graph %s permission the mock knows by name (use its GUID, or e.g. User.Read.All)", q, ra.ID, ra.Type)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// userByKeyAny finds a user, deleted or not, by object ID or UPN.
+func userByKeyAny(t *Tenant, key string) *User {
+	for _, u := range t.Users {
+		if strings.EqualFold(u.ID, key) || strings.EqualFold(u.UserPrincipalName, key) {
+			return u
+		}
+	}
+	return nil
+}
+
+func checkDate(field, v string) error {
+	if v == "" {
+		return nil
+	}
+	if _, err := time.Parse(time.RFC3339, v); err != nil {
+		return fmt.Errorf("%s %q: want an RFC 3339 time, e.g. 2026-01-31T09:00:00Z", field, v)
+	}
+	return nil
 }

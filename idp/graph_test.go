@@ -47,6 +47,9 @@ func graphTestConfig() *idp.Config {
 		u := &idp.User{ID: fmt.Sprintf("d0000000-0000-4000-8000-%012d", i), UserPrincipalName: fmt.Sprintf("user%03d@contoso.com", i),
 			DisplayName: fmt.Sprintf("User %03d", i), GivenName: "User", Surname: fmt.Sprintf("%03d", i), Password: bPassword,
 			Mail: fmt.Sprintf("user%03d@contoso.com", i), MailNickname: fmt.Sprintf("user%03d", i), JobTitle: "Engineer", Department: "R&D"}
+		if i > 0 && i < 3 {
+			u.Manager = "user000@contoso.com"
+		}
 		switch {
 		case i < 3:
 			u.MemberOf = []string{"Platform"}
@@ -274,6 +277,12 @@ func TestGraphGroupsAndMemberships(t *testing.T) {
 	if got := ids("/v1.0/users/user000@contoso.com/memberOf"); len(got) != 1 || got[0] != "#microsoft.graph.group Platform" {
 		t.Errorf("memberOf: %v", got)
 	}
+	if st, _, m := graphGet(t, srv, tok, "/v1.0/users/user001@contoso.com/manager"); st != 200 || m["userPrincipalName"] != "user000@contoso.com" || m["@odata.type"] != "#microsoft.graph.user" {
+		t.Errorf("manager: %d %v", st, m)
+	}
+	if st, _, m := graphGet(t, srv, tok, "/v1.0/users/user000@contoso.com/manager"); st != 404 {
+		t.Errorf("no manager: %d %v", st, m)
+	}
 	// getMemberObjects answers at the path the tokens' _claim_sources name.
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1.0/users/d0000000-0000-4000-8000-000000000000/getMemberObjects", strings.NewReader(`{"securityEnabledOnly":false}`))
 	req.Header.Set("Authorization", "Bearer "+tok)
@@ -490,5 +499,28 @@ func TestGraphFaultsControlAPI(t *testing.T) {
 	}
 	if st, _ := call(http.MethodDelete, ""); st != http.StatusNoContent || len(srv.GraphFaults()) != 0 {
 		t.Errorf("disarm: %d, %d left", st, len(srv.GraphFaults()))
+	}
+}
+
+// TestGraphConfigChecks: the Graph properties of the directory are checked at load.
+func TestGraphConfigChecks(t *testing.T) {
+	for want, edit := range map[string]func(*idp.Tenant){
+		"groups[1].memberOf: no group": func(t *idp.Tenant) { t.Groups[1].MemberOf = []string{"Nobody"} },
+		"users[1].manager":             func(t *idp.Tenant) { t.Users[1].Manager = "ghost@contoso.com" },
+		"users[0].userType":            func(t *idp.Tenant) { t.Users[0].UserType = "Admin" },
+		"users[0].deletedDateTime":     func(t *idp.Tenant) { t.Users[0].DeletedDateTime = "yesterday" },
+		"resourceAccess[0].type":       func(t *idp.Tenant) { t.AppRegistrations[0].RequiredResourceAccess[0].ResourceAccess[0].Type = "role" },
+		"not a Microsoft Graph Role permission": func(t *idp.Tenant) {
+			t.AppRegistrations[1].RequiredResourceAccess[0].ResourceAccess[0].ID = "User.Read.Al"
+		},
+	} {
+		cfg := graphTestConfig()
+		edit(cfg.Tenants[0])
+		if err := cfg.Normalize(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want an error with %q, got %v", want, err)
+		}
+	}
+	if err := graphTestConfig().Normalize(); err != nil {
+		t.Errorf("the test directory: %v", err)
 	}
 }

@@ -262,3 +262,28 @@ func (s *Server) handleGraphDeletedUsers(w http.ResponseWriter, gr *graphReq) {
 	}
 	s.writeCollection(w, gr, "directory/deletedItems/microsoft.graph.user", gq, all)
 }
+
+// handleGraphManager is GET /v1.0/users/{id}/manager: the user's manager (User.Manager), or
+// Graph's 404 when it has none.
+func (s *Server) handleGraphManager(w http.ResponseWriter, gr *graphReq) {
+	t := gr.caller.tenant
+	u := userByKey(t, gr.r.PathValue("id"))
+	self := u != nil && gr.caller.user == u
+	if e := gr.require(permsReadUsers...); e != nil && !(self && gr.caller.has(permsReadSelf...)) {
+		s.writeGraphError(w, gr, e)
+		return
+	}
+	if u == nil {
+		s.writeGraphError(w, gr, graphNotFound(truncate(gr.r.PathValue("id"), 128)))
+		return
+	}
+	var m *User
+	if u.Manager != "" {
+		m = userByKey(t, u.Manager)
+	}
+	if m == nil {
+		s.writeGraphError(w, gr, graphNotFound("manager"))
+		return
+	}
+	s.writeEntity(w, gr, "directoryObjects/$entity", typed("user", userObject(m).project(userType.defaults)))
+}

@@ -85,6 +85,7 @@ func (s *Server) routeTable() []route {
 		{groupGraph, "GET /v1.0/me", "the signed-in user (delegated token: User.Read; app-only: 400)", s.graphAPI(s.handleGraphMe)},
 		{groupGraph, "GET /v1.0/users", "users ($select, $filter, $top 1–999, $skiptoken, $count and $search with ConsistencyLevel: eventual, $orderby); User.Read.All or Directory.Read.All", s.graphAPI(s.handleGraphUsers)},
 		{groupGraph, "GET /v1.0/users/{id}", "a user by object ID or userPrincipalName ($select); users/$count: the count, text/plain", s.graphAPI(s.handleGraphUser)},
+		{groupGraph, "GET /v1.0/users/{id}/manager", "the user's manager (User.manager), or 404", s.graphAPI(s.handleGraphManager)},
 		{groupGraph, "GET /v1.0/users/{id}/memberOf", "the user's groups (directoryObjects)", s.graphAPI(s.handleGraphMemberOf)},
 		{groupGraph, "POST /v1.0/users/{id}/getMemberObjects", "{\"securityEnabledOnly\": bool}: the IDs of the user's groups, transitively (the groups overage source)", s.graphAPI(s.handleGraphGetMemberObjects)},
 		{groupGraph, "GET /v1.0/directory/deletedItems/microsoft.graph.user", "the deleted users (deletedDateTime)", s.graphAPI(s.handleGraphDeletedUsers)},
