@@ -178,6 +178,21 @@
 // not yet answered) are kept, each for 30 minutes; past that the oldest is dropped and its
 // form gets AADSTS50089, as an expired one.
 //
+// # Microsoft Graph
+//
+// The /v1.0 routes (graph_*.go) are Microsoft Graph over the directory the sign-in uses, for
+// the mock's own access tokens for Graph (parseGraphToken; 401 InvalidAuthenticationToken
+// otherwise). App-only tokens carry roles from AppRegistration.RequiredResourceAccess only
+// with admin consent (graphTokenPermissions, the token endpoint's one hook); without the
+// permission Graph answers 403 Authorization_RequestDenied. Collections page as Graph does
+// ($top 1–999, default 100, an opaque $skiptoken in @odata.nextLink), take $select, $filter
+// (eq, in, startswith; and/or), and $count / $search behind ConsistencyLevel: eventual.
+// Errors are Graph's envelope (graph_errors.go). Every request is a graph-request event
+// (ProtocolGraph) with its page, count, total, nextLink and fault; Server.ArmGraphFault (or
+// POST /_mockidp/graph/faults) arms a 429 with Retry-After, a 503, or a page that ends early.
+// Deleted users (User.DeletedDateTime) are only in /directory/deletedItems and cannot sign
+// in. Microsoft's Graph SDK for Go is the oracle (package graphsdk).
+//
 // # Reliability suite
 //
 // TestSweep sends every variant of testdata/sweep/variants.txt (oversized values, bad base64

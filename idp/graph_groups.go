@@ -159,7 +159,9 @@ func (s *Server) graphMembers(w http.ResponseWriter, gr *graphReq, transitive bo
 	}
 	for _, u := range liveUsers(t) {
 		if in(u.MemberOf) {
-			all = append(all, typed("user", userObject(u).project(userType.defaults)))
+			o := typed("user", userObject(u))
+			o.defaults = userType.defaults // filtered on every property, shown with the default set
+			all = append(all, o)
 		}
 	}
 	s.writeCollection(w, gr, "directoryObjects", gq, all)

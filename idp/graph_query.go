@@ -26,6 +26,9 @@ const (
 type graphObject struct {
 	keys []string
 	vals map[string]any
+	// defaults is the $select a listing without $select applies to this object (a user among
+	// a group's members: the user's default set); nil: the query's own.
+	defaults []string
 }
 
 func newGraphObject() *graphObject { return &graphObject{vals: map[string]any{}} }
@@ -293,7 +296,11 @@ func (gq *graphQuery) apply(objs []*graphObject) ([]*graphObject, int, bool) {
 	end := min(start+gq.top, len(matched))
 	page := make([]*graphObject, 0, end-start)
 	for _, o := range matched[start:end] {
-		page = append(page, o.project(gq.selects))
+		sel := gq.selects
+		if sel == nil && o.defaults != nil {
+			sel = o.defaults
+		}
+		page = append(page, o.project(sel))
 	}
 	return page, len(matched), end < len(matched)
 }

@@ -274,6 +274,9 @@ func TestGraphGroupsAndMemberships(t *testing.T) {
 	if got := ids("/v1.0/groups/" + allStaffID + "/transitiveMembers"); len(got) != 9 {
 		t.Errorf("transitive members of All Staff: %d %v, want 2 groups and 7 users", len(got), got)
 	}
+	if got := ids("/v1.0/groups/" + allStaffID + "/transitiveMembers?$filter=userType%20eq%20'Guest'"); len(got) != 1 || got[0] != "#microsoft.graph.user Guest" {
+		t.Errorf("transitive members filtered on a property outside the default set: %v", got)
+	}
 	if got := ids("/v1.0/users/user000@contoso.com/memberOf"); len(got) != 1 || got[0] != "#microsoft.graph.group Platform" {
 		t.Errorf("memberOf: %v", got)
 	}
@@ -297,6 +300,18 @@ func TestGraphGroupsAndMemberships(t *testing.T) {
 	_ = json.Unmarshal([]byte(oidcRead(t, resp)), &gm)
 	if slices.Sort(gm.Value); resp.StatusCode != 200 || !slices.Equal(gm.Value, []string{engID, allStaffID, platformID}) {
 		t.Errorf("getMemberObjects: %d %v", resp.StatusCode, gm.Value)
+	}
+	// Behind a hosts entry the mock is graph.microsoft.com, and its links say so.
+	req, _ = http.NewRequest(http.MethodGet, srv.URL+"/v1.0/groups?$top=1", nil)
+	req.Host = "graph.microsoft.com"
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if resp, err = srv.Client().Do(req); err != nil {
+		t.Fatal(err)
+	}
+	var page map[string]any
+	_ = json.Unmarshal([]byte(oidcRead(t, resp)), &page)
+	if page["@odata.context"] != "https://graph.microsoft.com/v1.0/$metadata#groups" || !strings.HasPrefix(fmt.Sprint(page["@odata.nextLink"]), "https://graph.microsoft.com/v1.0/groups?$top=1&$skiptoken=") {
+		t.Errorf("as graph.microsoft.com: %d %v %v", resp.StatusCode, page["@odata.context"], page["@odata.nextLink"])
 	}
 	if st, _, m := graphGet(t, srv, tok, "/v1.0/groups/"+engID); st != 200 || m["description"] != "Engineers" || m["securityEnabled"] != true {
 		t.Errorf("group: %d %v", st, m)
