@@ -73,6 +73,29 @@ type AppRegistration struct {
 	// the consent page, /adminconsent): without one an interactive sign-in shows Entra's
 	// consent page and prompt=none or a refresh gets AADSTS65001 (consent.go).
 	AdminConsentGranted *bool `json:"adminConsentGranted,omitempty"`
+	// RequiredResourceAccess is "API permissions" (the manifest's requiredResourceAccess):
+	// per resource app (Microsoft Graph is 00000003-0000-0000-c000-000000000000), the
+	// permissions the app asks for, Role (application permission) or Scope (delegated). An
+	// app-only token for Microsoft Graph carries a Role permission in its roles claim only
+	// when admin consent is granted (adminConsentGranted not false); Graph then answers
+	// (graph_auth.go). A delegated .default request for Graph gets the Scope permissions.
+	RequiredResourceAccess []RequiredResourceAccess `json:"requiredResourceAccess,omitempty"`
+}
+
+// RequiredResourceAccess is one resource's entry of an app's API permissions.
+type RequiredResourceAccess struct {
+	// ResourceAppID is the resource's appId (Microsoft Graph: 00000003-0000-0000-c000-000000000000).
+	ResourceAppID string `json:"resourceAppId"`
+	// ResourceAccess are the permissions asked for.
+	ResourceAccess []ResourceAccess `json:"resourceAccess"`
+}
+
+// ResourceAccess is one permission: its ID as in Entra's manifest (the permission's GUID) or,
+// for the mock's convenience, its name (User.Read.All); Type is Role (application) or Scope
+// (delegated).
+type ResourceAccess struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
 }
 
 // WebPlatform is the "Web" platform configuration of an app registration.

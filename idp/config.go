@@ -102,7 +102,32 @@ type User struct {
 	AccountEnabled *bool `json:"accountEnabled,omitempty"`
 	// MemberOf lists the groups (object ID or display name) the user belongs to.
 	MemberOf []string `json:"memberOf,omitempty"`
+	// The properties below are Microsoft Graph's user properties, served by the mock's Graph
+	// (graph_users.go) under the same names. MailNickname is the mail alias (SCIM's
+	// externalId under Entra's default provisioning mappings).
+	MailNickname string `json:"mailNickname,omitempty"`
+	// UserType is Member (default) or Guest; a guest's UPN has the #EXT# form
+	// (a_contoso.com#EXT#@tenant.onmicrosoft.com).
+	UserType       string   `json:"userType,omitempty"`
+	JobTitle       string   `json:"jobTitle,omitempty"`
+	Department     string   `json:"department,omitempty"`
+	EmployeeID     string   `json:"employeeId,omitempty"`
+	OfficeLocation string   `json:"officeLocation,omitempty"`
+	MobilePhone    string   `json:"mobilePhone,omitempty"`
+	BusinessPhones []string `json:"businessPhones,omitempty"`
+	// Manager is the user's manager: UPN or object ID of another user of the tenant
+	// (Graph's /users/{id}/manager reference).
+	Manager string `json:"manager,omitempty"`
+	// CreatedDateTime is when the user was created (RFC 3339); Graph returns null when empty.
+	CreatedDateTime string `json:"createdDateTime,omitempty"`
+	// DeletedDateTime marks a deleted user (RFC 3339): it is absent from Graph's /users, is
+	// listed at /v1.0/directory/deletedItems/microsoft.graph.user, and cannot sign in (its
+	// login is not found, AADSTS50034, as for a soft-deleted user in Entra).
+	DeletedDateTime string `json:"deletedDateTime,omitempty"`
 }
+
+// Deleted reports whether the user is in the tenant's deleted items (deletedDateTime set).
+func (u *User) Deleted() bool { return u.DeletedDateTime != "" }
 
 // Enabled reports whether the account may sign in.
 func (u *User) Enabled() bool { return u.AccountEnabled == nil || *u.AccountEnabled }
@@ -112,6 +137,19 @@ type Group struct {
 	// ID is the group's object ID (GUID).
 	ID          string `json:"id"`
 	DisplayName string `json:"displayName"`
+	// The properties below are Microsoft Graph's group properties (graph_groups.go).
+	Description  string `json:"description,omitempty"`
+	Mail         string `json:"mail,omitempty"`
+	MailNickname string `json:"mailNickname,omitempty"`
+	// SecurityEnabled defaults to true (a security group); MailEnabled to false.
+	SecurityEnabled *bool `json:"securityEnabled,omitempty"`
+	MailEnabled     bool  `json:"mailEnabled,omitempty"`
+	// MemberOf lists the groups (object ID or display name) this group is a member of:
+	// nested groups, which Graph's transitiveMembers and the users' transitive memberships
+	// follow.
+	MemberOf []string `json:"memberOf,omitempty"`
+	// CreatedDateTime is when the group was created (RFC 3339).
+	CreatedDateTime string `json:"createdDateTime,omitempty"`
 }
 
 // EnterpriseApp is an enterprise application (service principal) set up for SAML-based

@@ -97,6 +97,9 @@ func (c *Config) Normalize() error {
 				}
 			}
 		}
+		if err := checkGraphDirectory(p, t, groups); err != nil { // graph_directory.go
+			return err
+		}
 		for ai, a := range t.EnterpriseApps {
 			if err := a.normalize(fmt.Sprintf("%s.enterpriseApps[%d]", p, ai), t, groups, upns); err != nil {
 				return err
@@ -262,6 +265,9 @@ func (d *directory) tenant(key string) *Tenant { return d.byKey[strings.ToLower(
 func (t *Tenant) userByLogin(login string) *User {
 	login = strings.TrimSpace(login)
 	for _, u := range t.Users {
+		if u.Deleted() {
+			continue // a deleted user does not sign in: its login is not found
+		}
 		if strings.EqualFold(u.UserPrincipalName, login) || strings.EqualFold(u.ID, login) {
 			return u
 		}
@@ -272,7 +278,7 @@ func (t *Tenant) userByLogin(login string) *User {
 // userByID finds a user by object ID.
 func (t *Tenant) userByID(id string) *User {
 	for _, u := range t.Users {
-		if u.ID == id {
+		if u.ID == id && !u.Deleted() {
 			return u
 		}
 	}

@@ -30,7 +30,8 @@
 // # Endpoints
 //
 // The host is the mock's own; the paths are Entra's (login.microsoftonline.com, and for
-// userinfo graph.microsoft.com; the "User access URL" is My Apps'). {tenant} is the tenant
+// userinfo and Microsoft Graph's /v1.0 graph.microsoft.com; the "User access URL" is My
+// Apps'). {tenant} is the tenant
 // GUID or one of its verified domains, and on the OpenID Connect paths also "common",
 // "organizations" or "consumers" (the personal-account tenant
 // 9188040d-6c67-4c5b-b112-36a304b66dad: discovery and keys always, sign-ins when the config
@@ -95,13 +96,30 @@
 //	GET     /{tenant}/oauth2/checksession       check_session_iframe (OIDC Session Management: unchanged / changed / error)
 //	*       /{tenant}/kerberos                  kerberos_endpoint (MS-KKDCP): POST only; no Kerberos realm, so an Entra error JSON
 //
+//	Microsoft Graph v1.0 (graph_*.go; Authorization: Bearer <access token for Graph>)
+//	GET     /v1.0/me                            the signed-in user (delegated token: User.Read; app-only: 400)
+//	GET     /v1.0/users                         users ($select, $filter, $top 1–999, $skiptoken, $count and $search with ConsistencyLevel: eventual, $orderby); User.Read.All or Directory.Read.All
+//	GET     /v1.0/users/{id}                    a user by object ID or userPrincipalName ($select); users/$count: the count, text/plain
+//	GET     /v1.0/users/{id}/manager            the user's manager (User.manager), or 404
+//	GET     /v1.0/users/{id}/memberOf           the user's groups (directoryObjects)
+//	POST    /v1.0/users/{id}/getMemberObjects   {"securityEnabledOnly": bool}: the IDs of the user's groups, transitively (the groups overage source)
+//	GET     /v1.0/directory/deletedItems/microsoft.graph.user
+//	                                            the deleted users (deletedDateTime)
+//	GET     /v1.0/groups                        groups ($select, $filter, $top, $skiptoken); Group.Read.All, GroupMember.Read.All or Directory.Read.All
+//	GET     /v1.0/groups/{id}                   a group by object ID
+//	GET     /v1.0/groups/{id}/members           the group's direct members, groups and users (@odata.type)
+//	GET     /v1.0/groups/{id}/transitiveMembers the members of the group and of the groups nested in it
+//	GET     /v1.0/organization                  the caller's tenant
+//	GET     /v1.0/servicePrincipals             enterprise apps and app registrations as service principals; Application.Read.All
+//	GET     /v1.0/applications                  app registrations (requiredResourceAccess, appRoles, redirect URIs); Application.Read.All
+//
 //	The mock's own (no Entra path)
 //	GET     /_mockidp/apps/{appId}/certificate  "Certificate (Base64)" download (?format=raw: DER)
 //	GET     /_mockidp/signins                   the sign-in log, JSON, paged ($top, $skiptoken); owner only
 //	GET     /_mockidp/attacker/{corr}/{file}    the attacker's key set (keys.json) or certificate (cert.pem) a jku / x5u fault's header names
 //	GET     /devicelogin                        the device code verification_uri (Entra's is https://microsoft.com/devicelogin): redirects to /common/oauth2/deviceauth
 //	GET     /_mockidp/ready                     readiness: 200 "ok"
-//	*       /                                   any other path: Entra's error page, AADSTS900561 (404)
+//	*       /                                   any other path: Entra's error page, AADSTS900561 (404); under /v1.0/, Graph's 400 "Resource not found for the segment …"
 //
 //	Control API (Config.ControlAPI; Authorization: Bearer <token>)
 //	GET     /_mockidp/faults                    the fault catalog
@@ -111,6 +129,9 @@
 //	DELETE  /_mockidp/faults/armed              disarm all
 //	POST    /_mockidp/faults/prepare            {"faults": [ID…]}: make the faults' certificates
 //	POST    /_mockidp/provisioning/{appId}/cycle  run a provisioning cycle of the app (SCIM, package provision); answers its provisioning log
+//	GET     /_mockidp/graph/faults              the armed Microsoft Graph faults (graph_faults.go)
+//	POST    /_mockidp/graph/faults              arm a Graph fault (body: GraphFault: kind throttle|unavailable|short-page, path, after, count, retryAfter)
+//	DELETE  /_mockidp/graph/faults              disarm every Graph fault
 //
 // This table is the route table of routes.go, the only place routes are registered; a test
 // holds the two equal. The Go API builds the URLs: Server.LoginURL, EntityID,
@@ -157,6 +178,21 @@
 // 80-byte RelayState of the SAML bindings). At most 1,000 sign-ins in progress (sign-in pages
 // not yet answered) are kept, each for 30 minutes; past that the oldest is dropped and its
 // form gets AADSTS50089, as an expired one.
+//
+// # Microsoft Graph
+//
+// The /v1.0 routes (graph_*.go) are Microsoft Graph over the directory the sign-in uses, for
+// the mock's own access tokens for Graph (parseGraphToken; 401 InvalidAuthenticationToken
+// otherwise). App-only tokens carry roles from AppRegistration.RequiredResourceAccess only
+// with admin consent (graphTokenPermissions, the token endpoint's one hook); without the
+// permission Graph answers 403 Authorization_RequestDenied. Collections page as Graph does
+// ($top 1–999, default 100, an opaque $skiptoken in @odata.nextLink), take $select, $filter
+// (eq, in, startswith; and/or), and $count / $search behind ConsistencyLevel: eventual.
+// Errors are Graph's envelope (graph_errors.go). Every request is a graph-request event
+// (ProtocolGraph) with its page, count, total, nextLink and fault; Server.ArmGraphFault (or
+// POST /_mockidp/graph/faults) arms a 429 with Retry-After, a 503, or a page that ends early.
+// Deleted users (User.DeletedDateTime) are only in /directory/deletedItems and cannot sign
+// in. Microsoft's Graph SDK for Go is the oracle (package graphsdk).
 //
 // # Reliability suite
 //

@@ -26,7 +26,7 @@ type Event struct {
 	UserID   string    `json:"userId,omitempty"`
 	// UserPrincipalName is the user who signed in, or the login that was typed.
 	UserPrincipalName string `json:"userPrincipalName,omitempty"`
-	// Protocol is "SAML", "OIDC" or "WS-Federation" (ProtocolWSFed).
+	// Protocol is "SAML", "OIDC", "WS-Federation" (ProtocolWSFed) or "Graph" (ProtocolGraph).
 	Protocol string `json:"protocol"`
 	// Kind says what the request was (EventAuthnRequest, EventAuthorize, ...).
 	Kind EventKind `json:"kind"`

@@ -366,6 +366,9 @@ func (s *Server) accessToken(g *oauthGrant, res resource, appAcr string) (string
 	} else if res.app != nil {
 		roles = s.appRoles(&oauthGrant{app: res.app, tenant: g.tenant, user: g.user})
 	}
+	if res.app == nil && res.name == graphName {
+		scp, roles = graphTokenPermissions(g, res, scp) // graph_auth.go
+	}
 	oid, sub, idtyp := "", "", "app"
 	var u User
 	if g.user != nil {

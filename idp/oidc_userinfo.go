@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -19,17 +18,6 @@ type userInfo struct {
 	GivenName  string `json:"given_name,omitempty"`
 	Picture    string `json:"picture"`
 	Email      string `json:"email,omitempty"`
-}
-
-// graphError is Microsoft Graph's error envelope.
-type graphError struct {
-	Error graphErrorBody `json:"error"`
-}
-
-type graphErrorBody struct {
-	Code       string            `json:"code"`
-	Message    string            `json:"message"`
-	InnerError map[string]string `json:"innerError"`
 }
 
 // handleUserInfo is Graph's userinfo endpoint (GET and POST with a Bearer access token for
@@ -105,11 +93,28 @@ type atClaims struct {
 	AppID string `json:"appid"`
 	IdTyp string `json:"idtyp"`
 	Uti   string `json:"uti"`
+	// Graph's authorisation (graph_auth.go): azp (v2 tokens' appid), roles, scp.
+	Azp   string   `json:"azp"`
+	Roles []string `json:"roles"`
+	Scp   string   `json:"scp"`
 }
 
 // verifyAccessToken checks signature (any key of any tenant, by kid), lifetime and that the
 // token is a delegated token for Microsoft Graph.
 func (s *Server) verifyAccessToken(tok string) (*atClaims, error) {
+	c, err := s.parseGraphToken(tok)
+	if err != nil {
+		return nil, err
+	}
+	if c.IdTyp != "user" {
+		return nil, errors.New("userinfo needs a delegated (user) token")
+	}
+	return c, nil
+}
+
+// parseGraphToken checks signature (any key of any tenant, by kid), audience (Microsoft
+// Graph) and lifetime of an access token, delegated or app-only.
+func (s *Server) parseGraphToken(tok string) (*atClaims, error) {
 	jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		return nil, err
@@ -138,15 +143,8 @@ func (s *Server) verifyAccessToken(tok string) (*atClaims, error) {
 	if err := json.Unmarshal(payload, &c); err != nil {
 		return nil, err
 	}
-	now := s.clock.Now()
-	if c.Aud != graphAppID && c.Aud != "https://graph.microsoft.com" {
-		return nil, errors.New("audience is not Microsoft Graph")
-	}
-	if now.After(time.Unix(c.Exp, 0)) || now.Before(time.Unix(c.Nbf, 0).Add(-5*time.Minute)) {
-		return nil, errors.New("token is expired or not yet valid")
-	}
-	if c.IdTyp != "user" {
-		return nil, errors.New("userinfo needs a delegated (user) token")
+	if err := s.checkGraphToken(&c); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }
@@ -160,6 +158,5 @@ func (s *Server) userInfoError(w http.ResponseWriter, ev *Event, code, msg strin
 	s.record(ev)
 	w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+s.base()+`/common/oauth2/authorize", client_id="`+graphAppID+`"`)
 	w.Header().Set("request-id", ev.ID)
-	writeJSON(w, http.StatusUnauthorized, graphError{Error: graphErrorBody{Code: code, Message: msg, InnerError: map[string]string{
-		"date": ev.Time.UTC().Format("2006-01-02T15:04:05"), "request-id": ev.ID, "client-request-id": ev.CorrelationID}}}, true)
+	writeJSON(w, http.StatusUnauthorized, newGraphError(code, msg, ev.Time, ev.ID, ev.CorrelationID), true)
 }

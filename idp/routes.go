@@ -3,6 +3,7 @@ package idp
 import (
 	"io"
 	"net/http"
+	"strings"
 )
 
 // route is one endpoint of the server: a Go 1.22 http.ServeMux pattern, its handler, the
@@ -10,7 +11,7 @@ import (
 // routeTable is the only place routes are registered; TestRoutesMatchManual holds it equal
 // to the endpoint table of the manual.
 type route struct {
-	group   string // groupSAML, groupOIDC, groupMock or groupControl
+	group   string // groupSAML, groupOIDC, groupGraph, groupMock or groupControl
 	pattern string // "[METHOD ]/path", as http.ServeMux takes it
 	doc     string // one line for the manual
 	handler http.HandlerFunc
@@ -20,6 +21,7 @@ type route struct {
 const (
 	groupSAML    = "SAML 2.0"
 	groupOIDC    = "OpenID Connect and OAuth 2.0"
+	groupGraph   = "Microsoft Graph v1.0 (graph_*.go; Authorization: Bearer <access token for Graph>)"
 	groupMock    = "The mock's own (no Entra path)"
 	groupControl = "Control API (Config.ControlAPI; Authorization: Bearer <token>)"
 )
@@ -78,13 +80,30 @@ func (s *Server) routeTable() []route {
 		{groupOIDC, "GET /{tenant}/oauth2/checksession", "check_session_iframe (OIDC Session Management: unchanged / changed / error)", s.handleCheckSession},
 		{groupOIDC, "/{tenant}/kerberos", "kerberos_endpoint (MS-KKDCP): POST only; no Kerberos realm, so an Entra error JSON", s.handleKerberos},
 
+		// Microsoft Graph v1.0 (graph_*.go): the directory the sign-in uses, read with a Graph
+		// access token the mock minted; also reachable as https://graph.microsoft.com.
+		{groupGraph, "GET /v1.0/me", "the signed-in user (delegated token: User.Read; app-only: 400)", s.graphAPI(s.handleGraphMe)},
+		{groupGraph, "GET /v1.0/users", "users ($select, $filter, $top 1–999, $skiptoken, $count and $search with ConsistencyLevel: eventual, $orderby); User.Read.All or Directory.Read.All", s.graphAPI(s.handleGraphUsers)},
+		{groupGraph, "GET /v1.0/users/{id}", "a user by object ID or userPrincipalName ($select); users/$count: the count, text/plain", s.graphAPI(s.handleGraphUser)},
+		{groupGraph, "GET /v1.0/users/{id}/manager", "the user's manager (User.manager), or 404", s.graphAPI(s.handleGraphManager)},
+		{groupGraph, "GET /v1.0/users/{id}/memberOf", "the user's groups (directoryObjects)", s.graphAPI(s.handleGraphMemberOf)},
+		{groupGraph, "POST /v1.0/users/{id}/getMemberObjects", "{\"securityEnabledOnly\": bool}: the IDs of the user's groups, transitively (the groups overage source)", s.graphAPI(s.handleGraphGetMemberObjects)},
+		{groupGraph, "GET /v1.0/directory/deletedItems/microsoft.graph.user", "the deleted users (deletedDateTime)", s.graphAPI(s.handleGraphDeletedUsers)},
+		{groupGraph, "GET /v1.0/groups", "groups ($select, $filter, $top, $skiptoken); Group.Read.All, GroupMember.Read.All or Directory.Read.All", s.graphAPI(s.handleGraphGroups)},
+		{groupGraph, "GET /v1.0/groups/{id}", "a group by object ID", s.graphAPI(s.handleGraphGroup)},
+		{groupGraph, "GET /v1.0/groups/{id}/members", "the group's direct members, groups and users (@odata.type)", s.graphAPI(s.handleGraphMembers)},
+		{groupGraph, "GET /v1.0/groups/{id}/transitiveMembers", "the members of the group and of the groups nested in it", s.graphAPI(s.handleGraphTransitiveMembers)},
+		{groupGraph, "GET /v1.0/organization", "the caller's tenant", s.graphAPI(s.handleGraphOrganization)},
+		{groupGraph, "GET /v1.0/servicePrincipals", "enterprise apps and app registrations as service principals; Application.Read.All", s.graphAPI(s.handleGraphServicePrincipals)},
+		{groupGraph, "GET /v1.0/applications", "app registrations (requiredResourceAccess, appRoles, redirect URIs); Application.Read.All", s.graphAPI(s.handleGraphApplications)},
+
 		// The mock's own endpoints: portal downloads, the sign-in log, readiness.
 		{groupMock, "GET /_mockidp/apps/{appId}/certificate", "\"Certificate (Base64)\" download (?format=raw: DER)", s.handleCertificate},
 		{groupMock, "GET /_mockidp/signins", "the sign-in log, JSON, paged ($top, $skiptoken); owner only", s.ownerOnly(s.serveSignIns)},
 		{groupMock, "GET /_mockidp/attacker/{corr}/{file}", "the attacker's key set (keys.json) or certificate (cert.pem) a jku / x5u fault's header names", s.handleAttackerKey},
 		{groupMock, "GET /devicelogin", "the device code verification_uri (Entra's is https://microsoft.com/devicelogin): redirects to /common/oauth2/deviceauth", s.handleDeviceLogin},
 		{groupMock, "GET /_mockidp/ready", "readiness: 200 \"ok\"", s.handleReady},
-		{groupMock, "/", "any other path: Entra's error page, AADSTS900561 (404)", s.handleNotFound},
+		{groupMock, "/", "any other path: Entra's error page, AADSTS900561 (404); under /v1.0/, Graph's 400 \"Resource not found for the segment …\"", s.handleNotFound},
 
 		// Control API (control.go): 404 unless Config.ControlAPI has a token.
 		{groupControl, "GET /_mockidp/faults", "the fault catalog", s.control(s.handleFaultCatalog)},
@@ -94,6 +113,9 @@ func (s *Server) routeTable() []route {
 		{groupControl, "DELETE /_mockidp/faults/armed", "disarm all", s.control(s.handleDisarmAll)},
 		{groupControl, "POST /_mockidp/faults/prepare", "{\"faults\": [ID…]}: make the faults' certificates", s.control(s.handlePrepareFaults)},
 		{groupControl, "POST /_mockidp/provisioning/{appId}/cycle", "run a provisioning cycle of the app (SCIM, package provision); answers its provisioning log", s.control(s.handleProvisioningCycle)},
+		{groupControl, "GET /_mockidp/graph/faults", "the armed Microsoft Graph faults (graph_faults.go)", s.control(s.handleGraphFaultsGet)},
+		{groupControl, "POST /_mockidp/graph/faults", "arm a Graph fault (body: GraphFault: kind throttle|unavailable|short-page, path, after, count, retryAfter)", s.control(s.handleGraphFaultsArm)},
+		{groupControl, "DELETE /_mockidp/graph/faults", "disarm every Graph fault", s.control(s.handleGraphFaultsDisarm)},
 	}
 }
 
@@ -114,6 +136,10 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 
 // handleNotFound answers every path no other route takes with Entra's error page.
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/v1.0/") {
+		s.graphAPI(s.handleGraphUnknown)(w, r) // Graph answers its unknown segments itself
+		return
+	}
 	s.renderErrorPage(w, r, newError(900561, "invalid_request", http.StatusNotFound,
 		"The endpoint '%s' does not exist.", r.URL.Path), &Event{Protocol: "HTTP", Kind: EventNotFound})
 }

@@ -63,6 +63,8 @@ type Server struct {
 	provisioning provisioningHook
 	// consent is the run's consent grants and pending consent / MFA pages (consent.go).
 	consent consentState
+	// graph is the armed Microsoft Graph faults (graph_faults.go).
+	graph graphState
 	// retain bounds the log, sessions and refresh tokens (retention.go); sessionOrder is the
 	// order sessions were made, to forget the oldest.
 	retain       Retention

@@ -180,6 +180,5 @@ func (l *eventLog) page(from uint64, top int) ([]Event, uint64) {
 func (s *Server) logQueryError(w http.ResponseWriter, code, msg string) {
 	id := s.rand.guid()
 	w.Header().Set("request-id", id)
-	writeJSON(w, http.StatusBadRequest, graphError{Error: graphErrorBody{Code: code, Message: msg, InnerError: map[string]string{
-		"date": s.clock.Now().UTC().Format("2006-01-02T15:04:05"), "request-id": id, "client-request-id": id}}}, true)
+	writeJSON(w, http.StatusBadRequest, newGraphError(code, msg, s.clock.Now(), id, id), true)
 }

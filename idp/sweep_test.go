@@ -3,6 +3,7 @@ package idp_test
 import (
 	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -112,6 +113,10 @@ func (s *sweepTally) add(o *sweepTally) {
 func sweepServer(t *testing.T, scheme string) *idp.Server {
 	cfg := idp.DefaultConfig()
 	cfg.ControlAPI = &idp.ControlAPI{Token: sweepControlToken}
+	// Graph's routes parse their query options only for a token with the permission.
+	app := cfg.Tenants[0].AppRegistrations[0]
+	app.RequiredResourceAccess = append(app.RequiredResourceAccess, idp.RequiredResourceAccess{ResourceAppID: "00000003-0000-0000-c000-000000000000",
+		ResourceAccess: []idp.ResourceAccess{{ID: "Directory.Read.All", Type: "Role"}}})
 	if scheme == "https" {
 		return idptest.StartTLS(t, idp.WithConfig(cfg))
 	}
@@ -135,6 +140,7 @@ func runSweep(t *testing.T, scheme string, routes []*sweepRoute, variants []*swe
 	env["authnxml"] = `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_sweep1" Version="2.0" IssueInstant="` +
 		env["now"] + `" Destination="` + srv.URL + "/" + tn.ID + `/saml2" AssertionConsumerServiceURL="https://sp.example.test/saml/acs"><saml:Issuer>https://sp.example.test/saml/metadata</saml:Issuer></samlp:AuthnRequest>`
 	env["ctx"], env["esctx"] = startFlow(t, &client, srv.URL, env)
+	env["graphtoken"] = graphAppToken(t, &client, srv.URL, env)
 
 	base, _ := url.Parse(srv.URL)
 	tally := &sweepTally{status: map[int]int{}, variantsRoute: map[string]map[string]bool{}}
@@ -211,6 +217,24 @@ func startFlow(t *testing.T, client *http.Client, base string, env map[string]st
 	return html.UnescapeString(string(m[1])), esctx
 }
 
+// graphAppToken is an app-only token for Microsoft Graph ({graphtoken}) from the client
+// credentials grant of {oidcapp}.
+func graphAppToken(t *testing.T, client *http.Client, base string, env map[string]string) string {
+	resp, err := client.PostForm(base+"/"+env["tid"]+"/oauth2/v2.0/token", url.Values{"grant_type": {"client_credentials"},
+		"client_id": {env["oidcapp"]}, "client_secret": {env["secret"]}, "scope": {"https://graph.microsoft.com/.default"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tr struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tr); err != nil || tr.AccessToken == "" {
+		t.Fatalf("no Graph token for the sweep (%d): %v", resp.StatusCode, err)
+	}
+	return tr.AccessToken
+}
+
 // reflected are unescaped hostile markups of variants.txt: any of them in an HTML answer is
 // reflected script.
 var reflected = []string{"<script>alert(7331)", "<img src=x onerror=alert(7331)", "<svg/onload=alert(7331)"}
@@ -281,7 +305,8 @@ func sweepShape(q *sweepReq, events []idp.Event, resp *http.Response, body []byt
 	if resp.StatusCode >= 400 && strings.HasPrefix(ct, "application/json") {
 		own := strings.Contains(q.route.pattern, " /_mockidp/")
 		switch {
-		case (own || strings.HasSuffix(q.route.pattern, "/oidc/userinfo") || strings.HasSuffix(q.route.pattern, "/openid/userinfo")) && bytes.HasPrefix(body, []byte(`{"error":{`)):
+		case (own || strings.HasSuffix(q.route.pattern, "/oidc/userinfo") || strings.HasSuffix(q.route.pattern, "/openid/userinfo") ||
+			strings.Contains(q.route.pattern, " /v1.0/")) && bytes.HasPrefix(body, []byte(`{"error":{`)):
 			return cmp.Or(jsonFields(body, `"code":"`, `"message":"`), entraEvents(events))
 		case own:
 			return cmp.Or(jsonFields(body, `"error":"`, `"error_description":"`), entraEvents(events))

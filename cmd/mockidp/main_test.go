@@ -232,6 +232,17 @@ func TestServeDefault(t *testing.T) {
 				t.Errorf("%s: not a discovery document: %.200s", label, doc)
 			}
 		}
+		if got, want := p.value(t, "Microsoft Graph base URL"), base+"/v1.0"; got != want {
+			t.Errorf("Microsoft Graph base URL = %q, want %q", got, want)
+		} else if resp, err := http.Get(got + "/users"); err != nil {
+			t.Error(err)
+		} else {
+			doc, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized || !bytes.Contains(doc, []byte(`"InvalidAuthenticationToken"`)) {
+				t.Errorf("Graph without a token: %d %.200s", resp.StatusCode, doc)
+			}
+		}
 		out := p.output()
 		for _, want := range []string{"Contoso SAML App", "B.Simon@contoso.com", "Passw0rd!", "DisabledUser@contoso.com", "SSO Users"} {
 			if !strings.Contains(out, want) {

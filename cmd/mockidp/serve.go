@@ -127,6 +127,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	default:
 		fmt.Fprintf(stdout, "Sign-in log (JSON): %s/_mockidp/signins\n", s.URL)
 	}
+	// Graph answers with the mock's Bearer tokens for https://graph.microsoft.com, also as
+	// https://graph.microsoft.com itself behind a hosts entry (idp/graph_request.go).
+	fmt.Fprintf(stdout, "Microsoft Graph base URL: %s/v1.0\n", s.URL)
 	fmt.Fprintf(stdout, "ready %s/_mockidp/ready\n", s.URL)
 
 	<-ctx.Done()
