@@ -16,10 +16,10 @@ import (
 // Readers outside a request (Server.Config, Server.Tenant from a test's goroutine) must not
 // run concurrently with changes.
 
-// directoryChanges is the lock and the deleted-items list of the run.
+// directoryChanges is the directory lock and the users purged in the run.
 type directoryChanges struct {
-	mu      sync.RWMutex
-	deleted []*DeletedUser
+	mu     sync.RWMutex
+	purged []*DeletedUser // permanently deleted users, gone from their tenant
 }
 
 // DeletedUser is a user in the tenant's "Deleted users" (soft-deleted, restorable for 30
@@ -192,57 +192,77 @@ func (s *Server) RemoveGroupMember(group, user string) error {
 	return nil
 }
 
-// DeleteUser soft-deletes a user: it leaves the tenant's users (no sign-in: AADSTS50034)
-// for "Deleted users"; the next provisioning cycle disables it in the app.
-// TODO(issue 16, Graph): set User.DeletedDateTime once the field exists, so that Graph's
-// /directory/deletedItems shows it.
+// DeleteUser soft-deletes a user, as Entra's "Delete" does: it stays in the tenant with
+// deletedDateTime set (the field a config can set too), so it cannot sign in (AADSTS50034),
+// leaves Graph's /users for /directory/deletedItems, and the next provisioning cycle
+// disables it in the app.
 func (s *Server) DeleteUser(user string) error {
 	s.changes.mu.Lock()
 	defer s.changes.mu.Unlock()
-	t, u, err := s.userAnywhere(user)
+	_, u, err := s.userAnywhere(user)
 	if err != nil {
 		return err
 	}
-	t.Users = slices.DeleteFunc(slices.Clone(t.Users), func(x *User) bool { return x == u })
-	s.changes.deleted = append(s.changes.deleted, &DeletedUser{User: *u, TenantID: t.ID, DeletedDateTime: s.clock.Now()})
+	u.DeletedDateTime = s.clock.Now().UTC().Format(time.RFC3339)
 	return nil
 }
 
-// PurgeUser permanently deletes a user (a live one is soft-deleted first): the next
-// provisioning cycle sends DELETE /Users/{id}.
+// PurgeUser permanently deletes a user (a live one is soft-deleted first): it leaves the
+// tenant, and the next provisioning cycle sends DELETE /Users/{id}.
 func (s *Server) PurgeUser(user string) error {
-	if _, _, err := s.userLive(user); err == nil {
-		if err := s.DeleteUser(user); err != nil {
-			return err
-		}
-	}
 	s.changes.mu.Lock()
 	defer s.changes.mu.Unlock()
-	for _, d := range s.changes.deleted {
-		if !d.Purged && (strings.EqualFold(d.ID, user) || strings.EqualFold(d.UserPrincipalName, user)) {
+	for _, t := range s.cfg.Tenants {
+		for _, u := range t.Users {
+			if !strings.EqualFold(u.ID, user) && !strings.EqualFold(u.UserPrincipalName, user) {
+				continue
+			}
+			if !u.Deleted() {
+				u.DeletedDateTime = s.clock.Now().UTC().Format(time.RFC3339)
+			}
+			d := deletedUser(t, u)
 			d.Purged = true
+			s.changes.purged = append(s.changes.purged, d)
+			t.Users = slices.DeleteFunc(slices.Clone(t.Users), func(x *User) bool { return x == u })
 			return nil
 		}
 	}
 	return fmt.Errorf("no user %q in the directory or in deleted users", user)
 }
 
-// userLive is userAnywhere under the read lock.
-func (s *Server) userLive(user string) (*Tenant, *User, error) {
-	s.changes.mu.RLock()
-	defer s.changes.mu.RUnlock()
-	return s.userAnywhere(user)
+// deletedUser is u, a deleted user of t, as the deleted items list shows it.
+func deletedUser(t *Tenant, u *User) *DeletedUser {
+	c := *u
+	c.MemberOf = slices.Clone(u.MemberOf)
+	when, _ := time.Parse(time.RFC3339, u.DeletedDateTime)
+	return &DeletedUser{User: c, TenantID: t.ID, DeletedDateTime: when}
 }
 
-// DeletedUsers lists the soft-deleted and purged users of the run, oldest first.
+// deletedIn lists t's soft-deleted users, then the purged ones.
+func (s *Server) deletedIn(t *Tenant) []DeletedUser {
+	var out []DeletedUser
+	for _, u := range t.Users {
+		if u.Deleted() {
+			out = append(out, *deletedUser(t, u))
+		}
+	}
+	for _, d := range s.changes.purged {
+		if d.TenantID == t.ID {
+			c := *d
+			c.MemberOf = slices.Clone(d.MemberOf)
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// DeletedUsers lists the soft-deleted and purged users of every tenant.
 func (s *Server) DeletedUsers() []DeletedUser {
 	s.changes.mu.RLock()
 	defer s.changes.mu.RUnlock()
-	out := make([]DeletedUser, 0, len(s.changes.deleted))
-	for _, d := range s.changes.deleted {
-		c := *d
-		c.MemberOf = slices.Clone(d.MemberOf)
-		out = append(out, c)
+	var out []DeletedUser
+	for _, t := range s.cfg.Tenants {
+		out = append(out, s.deletedIn(t)...)
 	}
 	return out
 }
@@ -266,9 +286,6 @@ type ProvisioningView struct {
 // ViewUser is a user as the provisioning service sees it.
 type ViewUser struct {
 	User
-	// MailNickname is the user's alias. TODO(issue 16, Graph): read User.MailNickname once it
-	// exists; until then it is the UPN's local part, which is what Entra derives it from.
-	MailNickname string `json:"mailNickname"`
 	// InScope: assigned to the app, directly or through a group (scope assigned), or any user
 	// (scope all).
 	InScope bool `json:"inScope"`
@@ -300,10 +317,15 @@ func (s *Server) ProvisioningView(app string) (*ProvisioningView, error) {
 	v := &ProvisioningView{AppID: a.AppID, AppDisplayName: a.DisplayName, TenantID: t.ID, Settings: p}
 	all := p.Scope == ProvisionAll
 	for _, u := range t.Users {
+		if u.Deleted() {
+			continue // in v.Deleted
+		}
 		c := *u
 		c.MemberOf = slices.Clone(u.MemberOf)
-		nick, _, _ := strings.Cut(u.UserPrincipalName, "@")
-		v.Users = append(v.Users, ViewUser{User: c, MailNickname: nick, InScope: all || t.assigned(u, true, a.Assignments)})
+		if c.MailNickname == "" {
+			c.MailNickname, _, _ = strings.Cut(u.UserPrincipalName, "@") // what Entra derives it from
+		}
+		v.Users = append(v.Users, ViewUser{User: c, InScope: all || t.assigned(u, true, a.Assignments)})
 	}
 	for _, g := range t.Groups {
 		vg := ViewGroup{Group: *g, InScope: all || slices.ContainsFunc(a.Assignments, func(x string) bool {
@@ -316,12 +338,6 @@ func (s *Server) ProvisioningView(app string) (*ProvisioningView, error) {
 		}
 		v.Groups = append(v.Groups, vg)
 	}
-	for _, d := range s.changes.deleted {
-		if d.TenantID == t.ID {
-			c := *d
-			c.MemberOf = slices.Clone(d.MemberOf)
-			v.Deleted = append(v.Deleted, c)
-		}
-	}
+	v.Deleted = s.deletedIn(t)
 	return v, nil
 }

@@ -91,9 +91,10 @@ func userValues(u idp.ViewUser, ms []idp.AttributeMapping, softDeleted bool) Val
 	return v
 }
 
-// sourceValue reads a directory attribute. TODO(issue 16, Graph): jobTitle, department,
-// preferredLanguage, employeeId, manager and the address and phone attributes map to nothing
-// until idp.User has them (the Graph helper adds them); read them here then.
+// sourceValue reads a directory attribute (Entra's source attribute names). Attributes the
+// directory does not model (preferredLanguage, addresses, facsimileTelephoneNumber) map to
+// nothing, and a mapping with an empty value is left out of the request, as Entra leaves out
+// nulls.
 func sourceValue(u idp.ViewUser, source string) string {
 	switch strings.ToLower(source) {
 	case "userprincipalname":
@@ -110,6 +111,21 @@ func sourceValue(u idp.ViewUser, source string) string {
 		return u.Surname
 	case "objectid":
 		return u.ID
+	case "jobtitle":
+		return u.JobTitle
+	case "department":
+		return u.Department
+	case "employeeid":
+		return u.EmployeeID
+	case "mobile":
+		return u.MobilePhone
+	case "telephonenumber":
+		if len(u.BusinessPhones) > 0 {
+			return u.BusinessPhones[0]
+		}
+		return ""
+	case "physicaldeliveryofficename":
+		return u.OfficeLocation
 	case "accountenabled":
 		return boolString(u.Enabled())
 	case `join(" ", [givenname], [surname])`:
