@@ -72,8 +72,13 @@ func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
 		keysOf[i] = keys
 	}
 	scope := keySetScopeOf(r.PathValue("tenant"), t)
-	if t != nil && s.singleKeySet(t.ID) {
-		scope = scopeSingle
+	for _, tt := range tenants {
+		if s.singleKeySet(tt.ID) {
+			// oidc.kid.absent-single: the tenant's key set and the /common and
+			// /organizations sets that hold its keys drop the cloud's other keys, so an RP
+			// reading either meets a one-key set (with one tenant configured).
+			scope = scopeSingle
+		}
 	}
 	key := fmt.Sprintf("keys %v %s %s %d", v2, s.base(), issuerTID, scope)
 	s.writeDiscoveryBytes(w, s.jsonDocs.get(key, state, func() any {
