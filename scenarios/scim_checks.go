@@ -81,7 +81,7 @@ func scimFail(s *SCIMStep, anchored bool, means, fix string) scimVerdict {
 		return v
 	}
 	if code, reason := provision.Classify(s.Exchange, anchored); code != "" {
-		v.Diagnosis = fmt.Sprintf("Entra's provisioning log shows %s: %s. %s", code, reason, means)
+		v.Diagnosis = fmt.Sprintf("Entra's provisioning log shows %s: %s — %s", code, strings.TrimSpace(reason), strings.ToUpper(means[:1])+means[1:])
 	} else {
 		v.Diagnosis = means
 	}
