@@ -250,7 +250,7 @@ func (t *Target) Validate() error {
 		v.bad("name", "missing", "name the SP, e.g. name: Contoso CRM (staging)")
 	}
 	if t.SAML == nil && t.OIDC == nil && t.SCIM == nil {
-		v.bad("saml/oidc", "the target has neither a saml nor an oidc section", "describe at least one protocol the SP signs in with (or its scim endpoint)")
+		v.bad("saml/oidc/scim", "the target has no saml, oidc or scim section", "describe at least one protocol the SP signs in with, or its scim endpoint")
 	}
 	if t.SCIM != nil {
 		v.checkURL("scim.baseUrl", t.SCIM.BaseURL, true)
