@@ -70,3 +70,28 @@ func TestSCIMCatalog(t *testing.T) {
 		}
 	}
 }
+
+// TestSCIMOnlyTargetRun: a target with only a scim section starts (the mock IdP with the
+// default directory, no app) and Run runs its scim.* checks without a browser, the strict
+// reference SCIM server passing them all.
+func TestSCIMOnlyTargetRun(t *testing.T) {
+	srv, _ := refscim.New("tok", "")
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	tg, err := scenarios.ParseTarget([]byte("name: provisioning only\nscim: {baseUrl: " + ts.URL + ", token: tok}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := scenarios.Start(t.Context(), tg, scenarios.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	run, err := scenarios.Run(t.Context(), env, scenarios.Options{Browser: scenarios.BrowserOptions{Path: "/nonexistent/no-browser-needed"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(scenarios.Select([]string{"scim.*"}, nil)); run.Summary.Pass != n || len(run.Checks) != n || run.Browser != "" {
+		t.Errorf("summary %+v of %d checks, browser %q", run.Summary, len(run.Checks), run.Browser)
+	}
+}
