@@ -233,6 +233,12 @@ func (cr *checkRun) runSCIM(ctx context.Context) {
 		return
 	}
 	runSCIM(ctx, cr.check.scim, *t, hostsClient(cr.r.env.Target.Hosts), cr.res)
+	// An override (accept, reject or warn: any but skip, which never runs the check) says
+	// the SP owner knows and accepts the deviation: a fail or warn is waived, with the reason.
+	if ov := cr.r.env.Target.override(cr.check); ov != nil && (cr.res.Status == reports.StatusFail || cr.res.Status == reports.StatusWarn) {
+		cr.res.Status = reports.StatusWaived
+		cr.res.Reason = fmt.Sprintf("expectation overridden by the target (%s): %s", ov.Expect, ov.Reason)
+	}
 }
 
 // runSCIMOnly runs a selection of scim.* checks only: no browser is launched.

@@ -95,3 +95,31 @@ func TestSCIMOnlyTargetRun(t *testing.T) {
 		t.Errorf("summary %+v of %d checks, browser %q", run.Summary, len(run.Checks), run.Browser)
 	}
 }
+
+// TestSCIMOverrideWaives: an expectation on a failing scim check waives it with the reason.
+func TestSCIMOverrideWaives(t *testing.T) {
+	srv, _ := refscim.New("tok", refscim.BooleanOnlyActive)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	tg, err := scenarios.ParseTarget([]byte("name: prov\nscim: {baseUrl: " + ts.URL + ", token: tok}\n" +
+		"expectations: [{check: scim.user.disable, expect: warn, reason: 'booleans only; aadOptscim062020 is set in production'}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := scenarios.Start(t.Context(), tg, scenarios.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	run, err := scenarios.Run(t.Context(), env, scenarios.Options{Only: []string{"scim.user.disable,scim.user.patch.active-string"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]reports.Status{}
+	for _, c := range run.Checks {
+		got[c.ID] = c.Status
+	}
+	if got["scim.user.disable"] != reports.StatusWaived || got["scim.user.patch.active-string"] != reports.StatusFail {
+		t.Errorf("%v", got)
+	}
+}
