@@ -36,6 +36,8 @@ var scimChecks = []*scimCheck{
 		references: []string{refSCIMTutorial, rfc7644("3.4.1")}, probe: probeGet, judge: judgeGet},
 	{id: "scim.user.filter.found", description: "GET /Users?filter=userName eq \"<UPN>\" finds exactly that user among others (Entra's matching query)",
 		references: []string{refSCIMTutorial, rfc7644("3.4.2.2"), refSCIMLogs}, probe: probeFilterFound("userName"), judge: judgeFilterFound},
+	{id: "scim.user.filter.case", description: "GET /Users?filter=userName eq \"<UPN in other case>\" finds the user: userName is not case-exact (RFC 7643 §4.1.1), and a UPN's case can change in Entra",
+		references: []string{rfc7643("4.1.1"), rfc7644("3.4.2.2"), refSCIMTutorial}, probe: probeFilterCase, judge: judgeFilterFound},
 	{id: "scim.user.filter.not-found", description: "GET /Users?filter=userName eq \"<unknown>\" answers 200 with an empty ListResponse (not 404, not other users)",
 		references: []string{refSCIMTutorial, rfc7644("3.4.2.2")}, probe: probeFilterNotFound, judge: judgeEmptyList("query", "the matching query")},
 	{id: "scim.user.filter.externalid", description: "GET /Users?filter=externalId eq \"<alias>\" finds exactly that user (matching on externalId)",

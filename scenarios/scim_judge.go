@@ -211,6 +211,16 @@ func judgeFilterFound(e SCIMEvidence) scimVerdict {
 	return pass(s.line() + ", exactly the user")
 }
 
+// probeFilterCase creates two users and queries the first by its userName in upper case.
+func probeFilterCase(p *scimProbe) {
+	id := p.createUser(1, "create")
+	if id == "" || p.createUser(2, "create other") == "" {
+		return
+	}
+	p.ev.Want["id"] = id
+	p.do("query", p.d.GetUserByUserName(strings.ToUpper(p.user(1)["userName"])))
+}
+
 func probeFilterNotFound(p *scimProbe) {
 	if p.createUser(1, "create") != "" {
 		p.do("query", p.d.GetUserByUserName("ssoh-nobody-"+randomGUID()+"@contoso.example"))

@@ -234,6 +234,7 @@ func (s *Server) list(r *http.Request, store []map[string]any, group bool) (int,
 		matched = nil
 		for _, res := range store {
 			got, caseExact, ok := filterValue(res, m[1], group)
+			caseExact = caseExact || (s.weak == CaseExactUserName && strings.EqualFold(m[1], "userName"))
 			if !ok {
 				return 0, nil, fail(400, "invalidFilter", "cannot filter on %q", m[1])
 			}

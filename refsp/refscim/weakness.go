@@ -32,6 +32,7 @@ const (
 	NoMemberRemoveFilter Weakness = "no-member-remove-filter"
 	NoDottedBundle       Weakness = "no-dotted-bundle"
 	NoPaging             Weakness = "no-paging"
+	CaseExactUserName    Weakness = "case-exact-username"
 )
 
 // Entry is one weak variant: its name, what it does, and the scim.* checks that a run of
@@ -52,12 +53,13 @@ var Weaknesses = []Entry{
 	{LowercaseOpsOnly, "takes PATCH op names only in lower case (\"replace\"), refusing Entra's default \"Replace\"/\"Add\"/\"Remove\"",
 		[]string{"scim.user.patch.replace-capitalised", "scim.user.patch.add", "scim.user.patch.filtered-path", "scim.user.patch.active-string",
 			"scim.user.disable", "scim.group.member.add", "scim.group.member.remove", "scim.group.member.remove-filter"}},
-	{NoFilter, "ignores filter= and lists every user", []string{"scim.user.filter.found", "scim.user.filter.not-found", "scim.user.filter.externalid"}},
+	{NoFilter, "ignores filter= and lists every user", []string{"scim.user.filter.found", "scim.user.filter.case", "scim.user.filter.not-found", "scim.user.filter.externalid"}},
 	{NotFound404, "answers a filter that matches nothing with 404 instead of an empty ListResponse", []string{"scim.test-connection", "scim.user.filter.not-found"}},
 	{DeleteIsSoft, "answers DELETE 204 but keeps serving the user", []string{"scim.user.delete"}},
 	{NoMemberRemoveFilter, "refuses a members[value eq \"…\"] path (aadOptscim062020's member removal)", []string{"scim.group.member.remove-filter"}},
 	{NoDottedBundle, "refuses a path-less replace whose value has dotted names (\"name.givenName\"), as aadOptscim062020 bundles them", []string{"scim.user.patch.bundled"}},
 	{NoPaging, "ignores startIndex and count: every list is one page", []string{"scim.paging"}},
+	{CaseExactUserName, "compares userName case-exactly in filters (uniqueness stays case-insensitive)", []string{"scim.user.filter.case"}},
 }
 
 // Lookup is the registry entry of w.
