@@ -3,6 +3,7 @@ package provision
 import (
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -285,4 +286,16 @@ func userBody(v Values) map[string]any {
 		body[attr] = list
 	}
 	return body
+}
+
+// ListUsers is GET /Users?startIndex=s&count=n: a page of users (RFC 7644 §3.4.2.4). Entra's
+// cycles query by filter; the paging checks use it to see the SP pages as the RFC says.
+func (d Dialect) ListUsers(startIndex, count int) Request {
+	q := url.Values{"startIndex": {strconv.Itoa(startIndex)}, "count": {strconv.Itoa(count)}}
+	return Request{Method: "GET", Path: "/Users?" + q.Encode()}
+}
+
+// GetGroup is GET /Groups/{id}, to read a group's members back.
+func (d Dialect) GetGroup(id string) Request {
+	return Request{Method: "GET", Path: "/Groups/" + url.PathEscape(id)}
 }

@@ -14,4 +14,9 @@
 //
 // The oracle matrix (testdata/oracle-matrix.md, `go test ./refsp/ -run OracleMatrix`) runs
 // every fault against the strict SP and the matching weak one.
+//
+// The reference SCIM server (package refsp/refscim, standard library) is the scim.* checks'
+// counterpart: strict, or with one of the weaknesses of its own table; its oracle is
+// testdata/oracle-scim.md (`go test ./refsp -run OracleSCIM`), and testdata/
+// scim-real-servers.md holds the same checks' verdicts on SCIMMY and elimity-com/scim.
 package refsp

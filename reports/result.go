@@ -65,7 +65,7 @@ type Target struct {
 	Name string `json:"name"`
 	// File is the target file ("" for the built-in reference SPs).
 	File string `json:"file,omitempty"`
-	// Protocols are the protocols tested: "SAML", "OIDC".
+	// Protocols are the protocols tested: "SAML", "OIDC", "SCIM".
 	Protocols []string `json:"protocols"`
 	// URLs are the SP's entry points by role (e.g. "saml.login", "oidc.login").
 	URLs map[string]string `json:"urls,omitempty"`
@@ -143,9 +143,10 @@ func (r *Run) ExitCode() int {
 type Check struct {
 	// ID is the check ID of the catalog (checks.md), e.g. "saml.audience.wrong".
 	ID string `json:"id"`
-	// Protocol is "SAML" or "OIDC".
+	// Protocol is "SAML", "OIDC" or "SCIM".
 	Protocol string `json:"protocol"`
-	// Kind is "fault" (a response the mock IdP mints) or "config" (a misconfiguration check).
+	// Kind is "fault" (a response the mock IdP mints), "config" (a misconfiguration check),
+	// "finding" (drawn from the whole run) or "scim" (requests to the SP's SCIM endpoint).
 	Kind string `json:"kind"`
 	// Description says in one line what the check does.
 	Description string `json:"description"`

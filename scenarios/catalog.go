@@ -22,7 +22,7 @@ const (
 type Check struct {
 	// ID is the check ID of checks.md.
 	ID string `json:"id"`
-	// Protocol is "SAML" or "OIDC".
+	// Protocol is "SAML", "OIDC" or "SCIM".
 	Protocol string `json:"protocol"`
 	// Kind is KindFault or KindConfig.
 	Kind string `json:"kind"`
@@ -38,6 +38,7 @@ type Check struct {
 
 	config  *configCheck
 	finding *finding
+	scim    *scimCheck
 }
 
 // Matches reports whether the check matches a pattern: its ID, a glob, or either after a
@@ -55,7 +56,7 @@ func (c Check) Key() string {
 }
 
 // Catalog is every check, in report order: the SAML faults, the SAML config checks, the SAML
-// findings, then the same for OIDC. Findings are judged over the checks run before them.
+// findings, then the same for OIDC, then the scim.* checks of the target's SCIM endpoint. Findings are judged over the checks run before them.
 func Catalog() []Check {
 	var out []Check
 	for _, p := range []idp.Protocol{idp.ProtocolSAML, idp.ProtocolOIDC} {
@@ -80,6 +81,10 @@ func Catalog() []Check {
 			out = append(out, Check{ID: fd.id, Protocol: fd.protocol, Kind: KindFinding, Description: fd.description,
 				Expected: fd.expectation(), References: fd.references, finding: fd})
 		}
+	}
+	for _, sc := range scimChecks {
+		out = append(out, Check{ID: sc.id, Protocol: ProtocolSCIM, Kind: KindSCIM, Description: sc.description,
+			Expected: "accept", References: sc.references, scim: sc})
 	}
 	return out
 }

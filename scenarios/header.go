@@ -10,9 +10,11 @@ import (
 // and parallelism of the session's options, the browser, the target and its sign-in URLs,
 // the IdP and its apps; Started is now. Once the checks have run, set Checks and Finished
 // and call Recount.
-func (s *Session) RunHeader() *reports.Run {
-	env, o := s.r.env, s.r.o
-	r := &reports.Run{Tool: o.Tool, Browser: s.br.Version(), Parallel: o.Parallel, Started: time.Now(),
+func (s *Session) RunHeader() *reports.Run { return runHeader(s.r.env, s.r.o, s.br.Version()) }
+
+// runHeader is RunHeader for a browser (version ""; none for a SCIM-only run).
+func runHeader(env *Env, o Options, browser string) *reports.Run {
+	r := &reports.Run{Tool: o.Tool, Browser: browser, Parallel: o.Parallel, Started: time.Now(),
 		Target: reports.Target{Name: env.Target.Name, File: env.Target.File(), Protocols: env.Target.Protocols(), URLs: env.Target.urls()},
 		IdP:    reports.IdP{URL: env.Server.URL, TenantID: env.Tenant.ID}}
 	if env.App != nil {

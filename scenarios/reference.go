@@ -18,6 +18,7 @@ import (
 	"github.com/ssoharness/ssoharness/idp"
 	"github.com/ssoharness/ssoharness/refsp/refoidc"
 	"github.com/ssoharness/ssoharness/refsp/refsaml"
+	"github.com/ssoharness/ssoharness/refsp/refscim"
 )
 
 // Host names of the built-in run. The IdP and each SP have different registrable domains,
@@ -35,7 +36,9 @@ type ReferenceOptions struct {
 	// protocol (see refsp); zero is the strict SP.
 	SAMLWeakness refsaml.Weakness
 	OIDCWeakness refoidc.Weakness
-	// Protocols limits the run to "SAML" or "OIDC"; default both.
+	// SCIMWeakness switches one behaviour off in the reference SCIM server (refsp/refscim).
+	SCIMWeakness refscim.Weakness
+	// Protocols limits the run to "SAML", "OIDC" or "SCIM"; default all three.
 	Protocols []string
 	// SAML and OIDC, when set, adjust each SP's config before it starts (i is the sign-in
 	// index: SAML 0 redirect + IdP-initiated + SLO, 1 POST; OIDC 0 query, 1 form_post +
@@ -53,6 +56,8 @@ type References struct {
 	// SAML and OIDC are the SPs.
 	SAML []*refsaml.SP
 	OIDC []*refoidc.RP
+	// SCIM is the reference SCIM server (strict unless SCIMWeakness), nil when not started.
+	SCIM *http.Server
 
 	pool *x509.CertPool
 }
@@ -174,6 +179,12 @@ func StartReferences(o ReferenceOptions) (*References, error) {
 		}
 		t.OIDC = ot
 	}
+	if want(ProtocolSCIM) {
+		if err := refs.startSCIM(t, o.SCIMWeakness); err != nil {
+			refs.Close()
+			return nil, err
+		}
+	}
 	if err := t.Validate(); err != nil {
 		refs.Close()
 		return nil, fmt.Errorf("reference target: %w", err)
@@ -205,6 +216,34 @@ func (r *References) Close() {
 	for _, rp := range r.OIDC {
 		rp.Close()
 	}
+	if r.SCIM != nil {
+		_ = r.SCIM.Close()
+	}
+}
+
+// referenceSCIMToken is the reference SCIM server's Secret Token.
+const referenceSCIMToken = "refscim-secret-token-0123456789"
+
+// startSCIM serves the reference SCIM server on loopback (plain HTTP: the checks call it
+// from the harness, not the browser) under /scim/v2, and adds it to the target.
+func (r *References) startSCIM(t *Target, weak refscim.Weakness) error {
+	srv, err := refscim.New(referenceSCIMToken, weak)
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", srv))
+	r.SCIM = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = r.SCIM.Serve(l) }()
+	t.SCIM = &SCIMTarget{BaseURL: "http://" + l.Addr().String() + "/scim/v2", Token: referenceSCIMToken}
+	if weak != "" {
+		t.Name += " (SCIM: " + string(weak) + ")"
+	}
+	return nil
 }
 
 // StartReferenceEnv starts the reference SPs and the IdP for them: the embedded default of

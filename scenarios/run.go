@@ -84,6 +84,9 @@ func Run(ctx context.Context, env *Env, o Options) (*reports.Run, error) {
 		return nil, errors.New("no check selected (see `conformance list`; --only/--skip take IDs and globs)")
 	}
 	checks := o.Shard.mine(all)
+	if !slices.ContainsFunc(checks, func(c Check) bool { return c.scim == nil }) {
+		return runSCIMOnly(ctx, env, o, checks, all), nil
+	}
 	if len(o.BrowserURLs) > 0 {
 		o.Browser.URL = o.BrowserURLs[0]
 	}
@@ -242,6 +245,9 @@ func (t *Target) urls() map[string]string {
 			m[fmt.Sprintf("oidc.signIn[%d] (%s)", i, si.ResponseMode)] = si.URL
 		}
 	}
+	if t.SCIM != nil {
+		m["scim.baseUrl"] = t.SCIM.BaseURL
+	}
 	return m
 }
 
@@ -308,6 +314,8 @@ func (r *runner) runOn(ctx context.Context, br *Browser, c Check) (res reports.C
 		return res
 	case c.config != nil:
 		c.config.run(cr, cctx)
+	case c.scim != nil:
+		cr.runSCIM(cctx)
 	default:
 		cr.runFault(cctx)
 	}

@@ -25,6 +25,9 @@ type Target struct {
 	SAML *SAMLTarget `json:"saml,omitempty"`
 	// OIDC describes the SP's OpenID Connect side; nil when it has none.
 	OIDC *OIDCTarget `json:"oidc,omitempty"`
+	// SCIM describes the SP's SCIM 2.0 endpoint that Entra's automatic provisioning calls;
+	// nil when it has none. With it the scim.* checks run (no browser needed).
+	SCIM *SCIMTarget `json:"scim,omitempty"`
 	// Success says how to recognise "signed in as X" in the browser (both protocols unless a
 	// protocol section overrides it).
 	Success Success `json:"success"`
@@ -246,8 +249,17 @@ func (t *Target) Validate() error {
 	if strings.TrimSpace(t.Name) == "" {
 		v.bad("name", "missing", "name the SP, e.g. name: Contoso CRM (staging)")
 	}
-	if t.SAML == nil && t.OIDC == nil {
-		v.bad("saml/oidc", "the target has neither a saml nor an oidc section", "describe at least one protocol the SP signs in with")
+	if t.SAML == nil && t.OIDC == nil && t.SCIM == nil {
+		v.bad("saml/oidc/scim", "the target has no saml, oidc or scim section", "describe at least one protocol the SP signs in with, or its scim endpoint")
+	}
+	if t.SCIM != nil {
+		v.checkURL("scim.baseUrl", t.SCIM.BaseURL, true)
+		if strings.Contains(t.SCIM.BaseURL, "aadOptscim062020") {
+			v.bad("scim.baseUrl", "carries Entra's aadOptscim062020 flag", "give the base URL without the query and set aadOptscim062020: true")
+		}
+		if t.SCIM.Token == "" {
+			v.bad("scim.token", "missing", "give the Secret Token the SP expects as Authorization: Bearer (Entra's Admin Credentials)")
+		}
 	}
 	v.checkSuccess("success", &t.Success)
 	if t.SAML != nil {
@@ -454,6 +466,9 @@ func (t *Target) Protocols() []string {
 	}
 	if t.OIDC != nil {
 		p = append(p, "OIDC")
+	}
+	if t.SCIM != nil {
+		p = append(p, ProtocolSCIM)
 	}
 	return p
 }

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 
@@ -80,14 +81,19 @@ func (s *store) Get(r *http.Request, id string) (scim.Resource, error) {
 func (s *store) GetAll(r *http.Request, p scim.ListRequestParams) (scim.Page, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	page := scim.Page{Resources: []scim.Resource{}}
+	// The library leaves paging to the handler (ListRequestParams.StartIndex, 1-based, and
+	// Count): the matches in a stable order (by id), then the page of them.
+	ids := make([]string, 0, len(s.items))
 	for id, a := range s.items {
-		if p.FilterValidator != nil && p.FilterValidator.PassesFilter(a) != nil {
-			continue
+		if p.FilterValidator == nil || p.FilterValidator.PassesFilter(a) == nil {
+			ids = append(ids, id)
 		}
-		page.Resources = append(page.Resources, s.resource(id, a))
 	}
-	page.TotalResults = len(page.Resources)
+	sort.Strings(ids)
+	page := scim.Page{Resources: []scim.Resource{}, TotalResults: len(ids)}
+	for i := max(p.StartIndex, 1) - 1; i < len(ids) && len(page.Resources) < p.Count; i++ {
+		page.Resources = append(page.Resources, s.resource(ids[i], s.items[ids[i]]))
+	}
 	return page, nil
 }
 
