@@ -22,9 +22,9 @@ const (
 type Check struct {
 	// ID is the check ID of checks.md.
 	ID string `json:"id"`
-	// Protocol is "SAML" or "OIDC".
+	// Protocol is "SAML", "OIDC" or "Graph" (ProtocolGraph).
 	Protocol string `json:"protocol"`
-	// Kind is KindFault or KindConfig.
+	// Kind is KindFault, KindConfig, KindFinding or KindGraph.
 	Kind string `json:"kind"`
 	// Description says what the check does.
 	Description string `json:"description"`
@@ -38,6 +38,7 @@ type Check struct {
 
 	config  *configCheck
 	finding *finding
+	graph   *graphCheck
 }
 
 // Matches reports whether the check matches a pattern: its ID, a glob, or either after a
@@ -55,7 +56,8 @@ func (c Check) Key() string {
 }
 
 // Catalog is every check, in report order: the SAML faults, the SAML config checks, the SAML
-// findings, then the same for OIDC. Findings are judged over the checks run before them.
+// findings, then the same for OIDC, then the graph.* checks of an importer. Findings are
+// judged over the checks run before them.
 func Catalog() []Check {
 	var out []Check
 	for _, p := range []idp.Protocol{idp.ProtocolSAML, idp.ProtocolOIDC} {
@@ -81,7 +83,7 @@ func Catalog() []Check {
 				Expected: fd.expectation(), References: fd.references, finding: fd})
 		}
 	}
-	return out
+	return append(out, graphCatalog()...)
 }
 
 // Select returns the checks of the catalog matching any of only (all when only is empty)

@@ -129,7 +129,8 @@ func Run(ctx context.Context, env *Env, o Options) (*reports.Run, error) {
 		switch {
 		case c.finding != nil:
 			last = append(last, i)
-		case c.Fault != nil && c.Fault.Exclusive:
+		case c.Fault != nil && c.Fault.Exclusive, c.graph != nil:
+			// Graph checks change state every check sees (armed Graph faults, admin consent).
 			exclusive = append(exclusive, i)
 		default:
 			shared = append(shared, i)
@@ -308,6 +309,8 @@ func (r *runner) runOn(ctx context.Context, br *Browser, c Check) (res reports.C
 		return res
 	case c.config != nil:
 		c.config.run(cr, cctx)
+	case c.graph != nil:
+		cr.runGraph(cctx)
 	default:
 		cr.runFault(cctx)
 	}

@@ -25,6 +25,9 @@ type Target struct {
 	SAML *SAMLTarget `json:"saml,omitempty"`
 	// OIDC describes the SP's OpenID Connect side; nil when it has none.
 	OIDC *OIDCTarget `json:"oidc,omitempty"`
+	// Graph describes an app that imports users through Microsoft Graph (graph_target.go);
+	// nil when it imports none. The graph.* checks run only with it.
+	Graph *GraphTarget `json:"graph,omitempty"`
 	// Success says how to recognise "signed in as X" in the browser (both protocols unless a
 	// protocol section overrides it).
 	Success Success `json:"success"`
@@ -256,6 +259,9 @@ func (t *Target) Validate() error {
 	if t.OIDC != nil {
 		v.oidc(t.OIDC, t.IdP.Config != "")
 	}
+	if t.Graph != nil {
+		v.graph(t.Graph)
+	}
 	if t.IdP.PublicURL != "" {
 		v.checkURL("idp.publicUrl", t.IdP.PublicURL, false)
 		if u, err := url.Parse(t.IdP.PublicURL); err == nil && u.Scheme == "https" && !t.IdP.TLS {
@@ -454,6 +460,9 @@ func (t *Target) Protocols() []string {
 	}
 	if t.OIDC != nil {
 		p = append(p, "OIDC")
+	}
+	if t.Graph != nil {
+		p = append(p, ProtocolGraph)
 	}
 	return p
 }
