@@ -24,6 +24,9 @@ type graphCheck struct {
 	fault *idp.GraphFault
 	// noConsent revokes the app's admin consent for the import.
 	noConsent bool
+	// deleteBetween runs a first import, deletes one of the users it imported in Entra, and
+	// judges the second import: an import must not keep users deleted since the last one.
+	deleteBetween bool
 	// weakness is the missing behaviour a failure means, in one line; fix what the app must do.
 	weakness, fix string
 }
@@ -62,9 +65,10 @@ var graphChecks = []*graphCheck{
 		weakness:    "the importer gives disabled accounts an active seat in the app",
 		fix:         "Select accountEnabled and skip users where it is false (or import them disabled, and return accountEnabled: false from the read-back)."},
 	{id: "graph.deleted-users", expected: verdictRequired, references: []string{refGraphDeleted},
-		description: "deleted users (in Entra's Deleted users, deletedDateTime set) are not imported",
-		weakness:    "the importer imports users that are deleted in Entra",
-		fix:         "Import from /users only (deleted users are not in it); remove or disable users that were deleted since the last import."},
+		deleteBetween: true,
+		description:   "deleted users (in Entra's Deleted users, deletedDateTime set), including one deleted after a first import, are not in the app after the next import",
+		weakness:      "the importer keeps (or imports) users that are deleted in Entra: each import only adds",
+		fix:           "Import from /users only (deleted users are not in it), and remove or disable the app's users that are no longer in it (or are in /directory/deletedItems) at each import."},
 	{id: "graph.consent.missing", expected: verdictRequired, references: []string{refGraphConsent, refGraphPerms},
 		noConsent:   true,
 		description: "without admin consent Graph answers 403 Authorization_RequestDenied: the import reports it to the admin, not an empty successful import",
@@ -85,7 +89,10 @@ func graphCatalog() []Check {
 // runGraph runs a graph.* check of a run.
 func (cr *checkRun) runGraph(ctx context.Context) {
 	env := cr.r.env
-	ge := GraphEnv{Server: env.Server, Tenant: env.Tenant, Target: env.Target.Graph, Dir: targetDir(env.Target)}
+	ge := GraphEnv{Server: env.Server, Tenant: env.Tenant, Target: env.Target.Graph, Dir: targetDir(env.Target), Keep: env.Target.Rollout}
+	if env.User != nil {
+		ge.Keep = append(ge.Keep, env.User.UserPrincipalName)
+	}
 	v := RunGraphCheck(ctx, ge, cr.check)
 	v.apply(cr.res)
 }

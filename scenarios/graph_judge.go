@@ -22,6 +22,9 @@ type GraphEvidence struct {
 	// Eligible are the UPNs of the live, enabled users; Disabled and Deleted the UPNs and
 	// object IDs of the disabled and deleted users.
 	Eligible, Disabled, Deleted []string
+	// DeletedSince is the UPN of the user deleted in Entra after a first import
+	// (graph.deleted-users); "" when none was.
+	DeletedSince string
 }
 
 // GraphRequest is one graph-request event of the mock's log.
@@ -234,9 +237,19 @@ func (j graphJudging) imported(users []string, okDisabled bool) Verdict {
 		}
 	}
 	if len(bad) > 0 {
-		return j.fail(fmt.Sprintf("%s users imported as active: %s", kind, strings.Join(bad, ", ")), "An account the admin switched off or deleted in Entra gets a working seat in the app.")
+		what := fmt.Sprintf("%s users imported as active: %s", kind, strings.Join(bad, ", "))
+		if !okDisabled {
+			what = "deleted users in the app: " + strings.Join(bad, ", ")
+		}
+		if j.ev.DeletedSince != "" && slices.Contains(bad, j.ev.DeletedSince) {
+			what += fmt.Sprintf(" (%s was deleted in Entra after a first import and is still in the app after the next)", j.ev.DeletedSince)
+		}
+		return j.fail(what, "An account the admin switched off or deleted in Entra keeps a working seat in the app.")
 	}
-	obs := fmt.Sprintf("none of the %d %s users was imported", len(users)/2, kind)
+	obs := fmt.Sprintf("none of the %d %s users is in the app", len(users)/2, kind)
+	if j.ev.DeletedSince != "" {
+		obs += fmt.Sprintf(" (%s deleted in Entra after a first import is gone after the next)", j.ev.DeletedSince)
+	}
 	if len(asDisabled) > 0 {
 		obs = fmt.Sprintf("%s users imported as disabled: %s", kind, strings.Join(asDisabled, ", "))
 	}

@@ -28,6 +28,9 @@ type GraphEnv struct {
 	Dir string
 	// HTTP calls the trigger and read-back URLs (default http.DefaultClient).
 	HTTP *http.Client
+	// Keep are users (UPNs) graph.deleted-users must not delete: the ones the sign-in
+	// checks sign in as.
+	Keep []string
 }
 
 // targetDir is the directory of the target's file ("" for a target built in Go).
@@ -67,6 +70,13 @@ func RunGraphCheck(ctx context.Context, ge GraphEnv, c Check) Verdict {
 			return Verdict{Status: reports.StatusError, Diagnosis: err.Error(), Expected: c.Expected}
 		}
 	}
+	var victim string
+	if g.deleteBetween {
+		var err error
+		if victim, err = ge.deleteOne(ctx); err != nil {
+			return Verdict{Status: reports.StatusError, Diagnosis: err.Error(), Expected: c.Expected}
+		}
+	}
 	before := map[string]bool{}
 	for _, e := range srv.Events() {
 		before[e.ID] = true
@@ -99,11 +109,38 @@ func RunGraphCheck(ctx context.Context, ge GraphEnv, c Check) Verdict {
 			ev.Deleted = append(ev.Deleted, d.UserPrincipalName, d.ID)
 		}
 	}
+	ev.DeletedSince = victim
 	v := JudgeGraph(c.ID, ev)
 	if v.Expected == "" {
 		v.Expected = c.Expected
 	}
 	return v
+}
+
+// deleteOne runs a first import, then soft-deletes in Entra a user it imported (the last
+// enabled member the read-back holds, not one of Keep), as an admin does between two imports.
+func (ge GraphEnv) deleteOne(ctx context.Context) (string, error) {
+	if r := ge.call(ctx, ge.Target.Trigger, http.MethodPost); !r.OK {
+		return "", fmt.Errorf("the first import (before a user is deleted) failed: %s", r.Output)
+	}
+	rb := ge.call(ctx, ge.Target.Imported, http.MethodGet)
+	imported, perr := parseImported(rb.Output)
+	if !rb.OK || perr != "" {
+		return "", fmt.Errorf("no read-back after the first import: %s%s", rb.Output, perr)
+	}
+	for i := len(ge.Tenant.Users) - 1; i >= 0; i-- {
+		u := ge.Tenant.Users[i]
+		if u.Deleted() || (u.AccountEnabled != nil && !*u.AccountEnabled) || strings.EqualFold(u.UserType, "Guest") ||
+			slices.ContainsFunc(ge.Keep, func(k string) bool { return strings.EqualFold(k, u.UserPrincipalName) }) {
+			continue
+		}
+		if slices.ContainsFunc(imported, func(iu ImportedUser) bool {
+			return strings.EqualFold(iu.Key, u.UserPrincipalName) || strings.EqualFold(iu.Key, u.ID) || strings.EqualFold(iu.ID, u.ID)
+		}) {
+			return u.UserPrincipalName, ge.Server.DeleteUser(u.UserPrincipalName)
+		}
+	}
+	return "", nil // nothing imported to delete: the check judges the config's deleted users only
 }
 
 // graphRequestOf reads a graph-request event.

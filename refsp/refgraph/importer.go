@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,8 +106,22 @@ func (im *Importer) Import(ctx context.Context) ([]User, error) {
 		im.lastErr = err.Error()
 		return nil, err
 	}
+	if im.o.Weakness == KeepDeleted {
+		users = merge(im.users, users)
+	}
 	im.users, im.lastErr = users, ""
 	return users, nil
+}
+
+// merge is old with the users of add not in it (by object ID): keep-deleted's import.
+func merge(old, add []User) []User {
+	out := append([]User(nil), old...)
+	for _, u := range add {
+		if !slices.ContainsFunc(out, func(x User) bool { return x.ID == u.ID }) {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // Users is the set of the last successful import.

@@ -24,6 +24,9 @@ const (
 	NoRetry Weakness = "no-retry"
 	// ImportDisabled imports users whose accountEnabled is false as active users.
 	ImportDisabled Weakness = "import-disabled"
+	// KeepDeleted adds each import's users to the previous ones and never removes any: a
+	// user deleted in Entra since the last import stays in the app.
+	KeepDeleted Weakness = "keep-deleted"
 	// SilentOn403 treats a 403 from Graph as an empty directory: the import "succeeds" with
 	// no users and the admin is told nothing.
 	SilentOn403 Weakness = "silent-on-403"
@@ -43,6 +46,7 @@ var registry = []Entry{
 	{IgnoreRetryAfter, "retries 429 and 503 after 50 ms, ignoring Retry-After", []string{"graph.retry-after", "graph.unavailable"}},
 	{NoRetry, "gives up on the first 429 or 503 (reports the error)", []string{"graph.retry-after", "graph.unavailable"}},
 	{ImportDisabled, "imports users with accountEnabled false as active users", []string{"graph.disabled-users"}},
+	{KeepDeleted, "adds each import's users to the previous ones, never removing a user deleted since", []string{"graph.deleted-users"}},
 	{SilentOn403, "answers Graph's 403 Authorization_RequestDenied with an empty, successful import", []string{"graph.consent.missing"}},
 }
 
