@@ -90,6 +90,8 @@ func graphCatalog() []Check {
 func (cr *checkRun) runGraph(ctx context.Context) {
 	env := cr.r.env
 	ge := GraphEnv{Server: env.Server, Tenant: env.Tenant, Target: env.Target.Graph, Dir: targetDir(env.Target), Keep: env.Target.Rollout}
+	ge.HTTP = hostsClient(env.Hosts)
+	ge.HTTP.Timeout = graphWait
 	if env.User != nil {
 		ge.Keep = append(ge.Keep, env.User.UserPrincipalName)
 	}
