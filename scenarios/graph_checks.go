@@ -36,6 +36,7 @@ const (
 	refGraphPaging     = "https://learn.microsoft.com/en-us/graph/paging (\"continue fetching the next page by using the entire URL in the @odata.nextLink property … until no @odata.nextLink is returned\")"
 	refGraphThrottling = "https://learn.microsoft.com/en-us/graph/throttling (\"Wait the number of seconds specified in the Retry-After header and retry the request\")"
 	refGraphErrors     = "https://learn.microsoft.com/en-us/graph/errors (503 Service Unavailable: \"You may repeat the request after a delay, which may be specified in a Retry-After header\")"
+	refGraphCount      = "https://learn.microsoft.com/en-us/graph/query-parameters#count-parameter ($count=true returns @odata.count; on directory objects it needs ConsistencyLevel: eventual, https://learn.microsoft.com/en-us/graph/aad-advanced-queries)"
 	refGraphUser       = "https://learn.microsoft.com/en-us/graph/api/resources/user (accountEnabled: \"true if the account is enabled; otherwise, false\")"
 	refGraphDeleted    = "https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-list (deleted users are in directory/deletedItems, not /users)"
 	refGraphConsent    = "https://learn.microsoft.com/en-us/graph/auth-v2-service (application permissions need admin consent; without it the token has no roles and Graph answers 403 Authorization_RequestDenied)"
@@ -60,6 +61,11 @@ var graphChecks = []*graphCheck{
 		description: "a 503 serviceNotAvailable once: the importer retries after Retry-After and completes (warn when it only reports the error)",
 		weakness:    "the importer does not retry a transient 503 (or retries before Retry-After)",
 		fix:         "Treat 503 (and 504) as transient: wait Retry-After (or back off) and retry a few times before reporting the failure to the admin."},
+	{id: "graph.short-page", expected: verdictWarnText, references: []string{refGraphPaging, refGraphCount},
+		fault:       &idp.GraphFault{Kind: idp.GraphFaultShortPage, After: 1},
+		description: "the second page of /users comes without @odata.nextLink although users remain: the importer notices (its @odata.count) and lists again or reports it (warn when it imports the short list as complete)",
+		weakness:    "the importer takes a listing that ended early for the whole directory",
+		fix:         "Ask for $count=true (with ConsistencyLevel: eventual) and compare the users received with @odata.count; when short, list again, then report the shortfall instead of importing a partial directory."},
 	{id: "graph.disabled-users", expected: verdictRequired, references: []string{refGraphUser, refGraphPerms},
 		description: "users whose accountEnabled is false are not imported, or imported as disabled",
 		weakness:    "the importer gives disabled accounts an active seat in the app",

@@ -71,6 +71,8 @@ func JudgeGraph(id string, ev GraphEvidence) Verdict {
 		return j.paging()
 	case "graph.retry-after", "graph.unavailable":
 		return j.retry()
+	case "graph.short-page":
+		return j.shortPage()
 	case "graph.disabled-users":
 		return j.imported(ev.Disabled, true)
 	case "graph.deleted-users":
@@ -102,10 +104,11 @@ func (j graphJudging) users() []GraphRequest {
 	return out
 }
 
-// lastPage is the last page the listing reached (a 200 without nextLink), or nil.
+// lastPage is the last page the listing reached (a 200 without nextLink that no
+// short-page fault cut), or nil.
 func lastPage(reqs []GraphRequest) *GraphRequest {
 	for i := range reqs {
-		if reqs[i].Status == 200 && !reqs[i].NextLink {
+		if reqs[i].Status == 200 && !reqs[i].NextLink && reqs[i].Fault == "" {
 			return &reqs[i]
 		}
 	}
@@ -274,4 +277,37 @@ func (j graphJudging) consent() Verdict {
 		return Verdict{Status: reports.StatusPass, Observed: what + "; " + j.triggerSaid()}
 	}
 	return j.fail(what+"; "+j.triggerSaid(), "The admin sees an import that succeeded with no (or old) users and never learns that consent is missing.")
+}
+
+// shortPage: a listing cut short (no nextLink on page 2 while users remain) must not pass
+// for the whole directory: the importer lists again to a real last page, or reports it.
+func (j graphJudging) shortPage() Verdict {
+	reqs := j.users()
+	ci := slices.IndexFunc(reqs, func(r GraphRequest) bool { return r.Fault == "short-page" })
+	if ci < 0 {
+		if len(reqs) <= 1 {
+			return Verdict{Status: reports.StatusSkip, Reason: "the importer never asked for a second page of /users (see graph.paging), so no page could end early"}
+		}
+		return Verdict{Status: reports.StatusError, Diagnosis: fmt.Sprintf("the armed short-page fault cut none of the importer's %d /users requests", len(reqs))}
+	}
+	c := reqs[ci]
+	what := fmt.Sprintf("page %d of /users came without @odata.nextLink with %d of %d users left", c.Page, c.Total-(c.Page-1)*pageSize(reqs)-c.Count, c.Total)
+	if lastPage(reqs[ci+1:]) != nil {
+		return Verdict{Status: reports.StatusPass, Observed: what + "; the importer listed again to the real last page"}
+	}
+	if !j.ev.Trigger.OK {
+		return Verdict{Status: reports.StatusPass, Observed: what + "; " + j.triggerSaid()}
+	}
+	return Verdict{Status: reports.StatusWarn, Observed: what + "; " + j.triggerSaid(),
+		Diagnosis: "Weakness: " + j.g.weakness + ". Graph ending a listing early is rare, but the import then silently misses every later user.", Fix: j.g.fix}
+}
+
+// pageSize is the listing's page size (the first full page's count).
+func pageSize(reqs []GraphRequest) int {
+	for _, r := range reqs {
+		if r.Status == 200 && r.NextLink {
+			return r.Count
+		}
+	}
+	return 0
 }

@@ -128,3 +128,21 @@ func TestTargetGraphSection(t *testing.T) {
 		}
 	}
 }
+
+func TestJudgeGraphShortPage(t *testing.T) {
+	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	cut := graphPage(t0, "$top=10&$skiptoken=x", 2, false)
+	cut.Fault = "short-page"
+	ev := scenarios.GraphEvidence{Trigger: scenarios.TriggerResult{OK: true}, Requests: []scenarios.GraphRequest{graphPage(t0, "$top=10", 1, true), cut}}
+	if v := scenarios.JudgeGraph("graph.short-page", ev); v.Status != reports.StatusWarn || !strings.Contains(v.Observed, "5 of 25 users left") {
+		t.Errorf("short list imported: %s %q, want warn", v.Status, v.Observed)
+	}
+	if v := scenarios.JudgeGraph("graph.paging", ev); v.Status != reports.StatusFail {
+		t.Errorf("paging over a cut listing: %s, want fail (a cut page is no last page)", v.Status)
+	}
+	again := ev
+	again.Requests = append(again.Requests, graphPage(t0, "$top=10", 1, true), graphPage(t0, "$top=10&$skiptoken=x", 2, true), graphPage(t0, "$top=10&$skiptoken=y", 3, false))
+	if v := scenarios.JudgeGraph("graph.short-page", again); v.Status != reports.StatusPass {
+		t.Errorf("listed again: %s", v.Status)
+	}
+}

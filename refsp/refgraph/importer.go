@@ -132,7 +132,9 @@ func (im *Importer) Users() []User {
 }
 
 // list fetches a fresh app-only token (so that a consent change shows at the next import)
-// and follows @odata.nextLink to the last page.
+// and follows @odata.nextLink to the last page. It asks for @odata.count ($count=true with
+// ConsistencyLevel: eventual): a listing that ends with fewer users than the count said is
+// listed once more, then reported, rather than imported short.
 func (im *Importer) list(ctx context.Context) ([]User, error) {
 	cc := clientcredentials.Config{ClientID: im.o.ClientID, ClientSecret: im.o.ClientSecret, TokenURL: im.o.TokenURL,
 		Scopes: []string{"https://graph.microsoft.com/.default"}}
@@ -140,10 +142,24 @@ func (im *Importer) list(ctx context.Context) ([]User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get a token for Microsoft Graph: %w", err)
 	}
-	next := im.o.GraphURL + "/v1.0/users?$select=id,userPrincipalName,accountEnabled,userType&$top=" + strconv.Itoa(im.o.Top)
-	var out []User
-	for next != "" {
+	for attempt := 1; ; attempt++ {
+		users, got, want, err := im.listOnce(ctx, tok.AccessToken)
+		if err != nil || got >= want || im.o.Weakness == TrustShortPage || im.o.Weakness == FirstPageOnly {
+			return users, err
+		}
+		if attempt == 2 {
+			return nil, fmt.Errorf("Microsoft Graph's user listing ended after %d of the %d users its @odata.count announced, twice; nothing was imported, try again later", got, want)
+		}
+	}
+}
+
+// listOnce reads the listing once: the users to import, how many users the pages held, and
+// the @odata.count of the first page.
+func (im *Importer) listOnce(ctx context.Context, token string) (out []User, got, want int, err error) {
+	next := im.o.GraphURL + "/v1.0/users?$select=id,userPrincipalName,accountEnabled,userType&$count=true&$top=" + strconv.Itoa(im.o.Top)
+	for first := true; next != ""; first = false {
 		var page struct {
+			Count *int `json:"@odata.count"`
 			Value []struct {
 				ID                string `json:"id"`
 				UserPrincipalName string `json:"userPrincipalName"`
@@ -151,13 +167,17 @@ func (im *Importer) list(ctx context.Context) ([]User, error) {
 			} `json:"value"`
 			NextLink string `json:"@odata.nextLink"`
 		}
-		if err := im.get(ctx, tok.AccessToken, next, &page); err != nil {
+		if err := im.get(ctx, token, next, &page); err != nil {
 			var ge *graphError
 			if im.o.Weakness == SilentOn403 && errors.As(err, &ge) && ge.Status == http.StatusForbidden {
-				return out, nil // the weakness: "no users" looks like a successful import
+				return out, 0, 0, nil // the weakness: "no users" looks like a successful import
 			}
-			return nil, err
+			return nil, 0, 0, err
 		}
+		if first && page.Count != nil {
+			want = *page.Count
+		}
+		got += len(page.Value)
 		for _, u := range page.Value {
 			enabled := u.AccountEnabled == nil || *u.AccountEnabled
 			if !enabled && im.o.Weakness != ImportDisabled {
@@ -170,7 +190,7 @@ func (im *Importer) list(ctx context.Context) ([]User, error) {
 			next = ""
 		}
 	}
-	return out, nil
+	return out, got, want, nil
 }
 
 // get GETs one Graph URL into v, retrying 429 and 503 as Graph's throttling guidance asks:
@@ -210,6 +230,7 @@ func (im *Importer) getOnce(ctx context.Context, token, u string, v any) error {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("ConsistencyLevel", "eventual") // $count needs it
 	resp, err := im.o.HTTP.Do(req)
 	if err != nil {
 		return err

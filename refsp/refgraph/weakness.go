@@ -13,8 +13,8 @@ type Weakness string
 
 // The weak variants.
 const (
-	// Strict follows every page, honours Retry-After, retries 503, skips disabled users and
-	// reports a 403 to the admin.
+	// Strict follows every page, honours Retry-After, retries 503, re-lists a listing that
+	// ended short of its @odata.count, skips disabled users and reports a 403 to the admin.
 	Strict Weakness = ""
 	// FirstPageOnly imports the first page of /users and ignores @odata.nextLink.
 	FirstPageOnly Weakness = "first-page-only"
@@ -27,6 +27,9 @@ const (
 	// KeepDeleted adds each import's users to the previous ones and never removes any: a
 	// user deleted in Entra since the last import stays in the app.
 	KeepDeleted Weakness = "keep-deleted"
+	// TrustShortPage imports what the listing returned even when it ended with fewer users
+	// than its @odata.count announced.
+	TrustShortPage Weakness = "trust-short-page"
 	// SilentOn403 treats a 403 from Graph as an empty directory: the import "succeeds" with
 	// no users and the admin is told nothing.
 	SilentOn403 Weakness = "silent-on-403"
@@ -47,6 +50,7 @@ var registry = []Entry{
 	{NoRetry, "gives up on the first 429 or 503 (reports the error)", []string{"graph.retry-after", "graph.unavailable"}},
 	{ImportDisabled, "imports users with accountEnabled false as active users", []string{"graph.disabled-users"}},
 	{KeepDeleted, "adds each import's users to the previous ones, never removing a user deleted since", []string{"graph.deleted-users"}},
+	{TrustShortPage, "imports a listing that ended before @odata.count users without noticing", []string{"graph.short-page"}},
 	{SilentOn403, "answers Graph's 403 Authorization_RequestDenied with an empty, successful import", []string{"graph.consent.missing"}},
 }
 
