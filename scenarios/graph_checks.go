@@ -33,9 +33,9 @@ type graphCheck struct {
 
 // References of the graph.* checks.
 const (
-	refGraphPaging     = "https://learn.microsoft.com/en-us/graph/paging (\"continue fetching the next page by using the entire URL in the @odata.nextLink property … until no @odata.nextLink is returned\")"
-	refGraphThrottling = "https://learn.microsoft.com/en-us/graph/throttling (\"Wait the number of seconds specified in the Retry-After header and retry the request\")"
-	refGraphErrors     = "https://learn.microsoft.com/en-us/graph/errors (503 Service Unavailable: \"You may repeat the request after a delay, which may be specified in a Retry-After header\")"
+	refGraphPaging     = "https://learn.microsoft.com/en-us/graph/paging (Graph keeps returning @odata.nextLink with each response until there are no more pages; GET /users returns 100 per page by default)"
+	refGraphThrottling = "https://learn.microsoft.com/en-us/graph/throttling#best-practices-to-handle-throttling (wait the number of seconds in Retry-After and retry; without Retry-After, back off exponentially)"
+	refGraphErrors     = "https://learn.microsoft.com/en-us/graph/errors (503 Service Unavailable: temporarily unavailable for maintenance or overloaded; the request may be repeated after a delay, whose length may be given in Retry-After)"
 	refGraphCount      = "https://learn.microsoft.com/en-us/graph/query-parameters#count-parameter ($count=true returns @odata.count; on directory objects it needs ConsistencyLevel: eventual, https://learn.microsoft.com/en-us/graph/aad-advanced-queries)"
 	refGraphUser       = "https://learn.microsoft.com/en-us/graph/api/resources/user (accountEnabled: \"true if the account is enabled; otherwise, false\")"
 	refGraphDeleted    = "https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-list (deleted users are in directory/deletedItems, not /users)"

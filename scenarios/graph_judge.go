@@ -247,7 +247,11 @@ func (j graphJudging) imported(users []string, okDisabled bool) Verdict {
 		if j.ev.DeletedSince != "" && slices.Contains(bad, j.ev.DeletedSince) {
 			what += fmt.Sprintf(" (%s was deleted in Entra after a first import and is still in the app after the next)", j.ev.DeletedSince)
 		}
-		return j.fail(what, "An account the admin switched off or deleted in Entra keeps a working seat in the app.")
+		why := "An account the admin switched off in Entra gets a working seat in the app: Entra blocks its Microsoft sign-in (AADSTS50057), but not what the app grants without it (a phone extension, device or API credentials), and Entra's own provisioning sends such users as active=false."
+		if !okDisabled {
+			why = "An account deleted in Entra keeps a working seat in the app; an import the admin runs as a sync (bvoip's \"Sync User\") must remove or disable it."
+		}
+		return j.fail(what, why)
 	}
 	obs := fmt.Sprintf("none of the %d %s users is in the app", len(users)/2, kind)
 	if j.ev.DeletedSince != "" {
