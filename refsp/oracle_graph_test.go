@@ -104,3 +104,27 @@ func cmpName(w refgraph.Weakness) string {
 	}
 	return string(w)
 }
+
+// Every check a weak importer lists is a graph.* check of the catalog, and the names parse.
+func TestRefgraphRegistry(t *testing.T) {
+	ids := map[string]bool{}
+	for _, c := range scenarios.Select([]string{"graph.*"}, nil) {
+		ids[c.ID] = true
+	}
+	for _, e := range refgraph.Weaknesses() {
+		if len(e.Checks) == 0 {
+			t.Errorf("%s lists no check", e.Weakness)
+		}
+		for _, c := range e.Checks {
+			if !ids[c] {
+				t.Errorf("%s lists %q, not a graph check of the catalog", e.Weakness, c)
+			}
+		}
+		if w, err := refgraph.ParseWeakness(string(e.Weakness)); err != nil || w != e.Weakness {
+			t.Errorf("ParseWeakness(%s) = %q, %v", e.Weakness, w, err)
+		}
+	}
+	if _, err := refgraph.ParseWeakness("no-such"); err == nil {
+		t.Error("ParseWeakness(no-such): no error")
+	}
+}
