@@ -22,9 +22,9 @@ const (
 type Check struct {
 	// ID is the check ID of checks.md.
 	ID string `json:"id"`
-	// Protocol is "SAML", "OIDC" or "SCIM".
+	// Protocol is "SAML", "OIDC", "SCIM" (ProtocolSCIM) or "Graph" (ProtocolGraph).
 	Protocol string `json:"protocol"`
-	// Kind is KindFault or KindConfig.
+	// Kind is KindFault, KindConfig, KindFinding or KindGraph.
 	Kind string `json:"kind"`
 	// Description says what the check does.
 	Description string `json:"description"`
@@ -39,6 +39,7 @@ type Check struct {
 	config  *configCheck
 	finding *finding
 	scim    *scimCheck
+	graph   *graphCheck
 }
 
 // Matches reports whether the check matches a pattern: its ID, a glob, or either after a
@@ -56,7 +57,8 @@ func (c Check) Key() string {
 }
 
 // Catalog is every check, in report order: the SAML faults, the SAML config checks, the SAML
-// findings, then the same for OIDC, then the scim.* checks of the target's SCIM endpoint. Findings are judged over the checks run before them.
+// findings, then the same for OIDC, then the scim.* checks of the target's SCIM endpoint,
+// then the graph.* checks of an importer. Findings are judged over the checks run before them.
 func Catalog() []Check {
 	var out []Check
 	for _, p := range []idp.Protocol{idp.ProtocolSAML, idp.ProtocolOIDC} {
@@ -86,7 +88,7 @@ func Catalog() []Check {
 		out = append(out, Check{ID: sc.id, Protocol: ProtocolSCIM, Kind: KindSCIM, Description: sc.description,
 			Expected: "accept", References: sc.references, scim: sc})
 	}
-	return out
+	return append(out, graphCatalog()...)
 }
 
 // Select returns the checks of the catalog matching any of only (all when only is empty)

@@ -45,6 +45,12 @@ func StartTargetReferences(ctx context.Context, env *Env) (*References, error) {
 			return nil, err
 		}
 	}
+	if t.Graph != nil {
+		if err := b.startGraph(t.Graph); err != nil {
+			b.refs.Close()
+			return nil, err
+		}
+	}
 	refs := b.refs
 	for _, sp := range refs.SAML {
 		sp.SetIdPMetadataURL(env.Server.MetadataURL(env.Tenant, env.App))

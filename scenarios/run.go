@@ -132,7 +132,8 @@ func Run(ctx context.Context, env *Env, o Options) (*reports.Run, error) {
 		switch {
 		case c.finding != nil:
 			last = append(last, i)
-		case c.Fault != nil && c.Fault.Exclusive:
+		case c.Fault != nil && c.Fault.Exclusive, c.graph != nil:
+			// Graph checks change state every check sees (armed Graph faults, admin consent).
 			exclusive = append(exclusive, i)
 		default:
 			shared = append(shared, i)
@@ -316,6 +317,8 @@ func (r *runner) runOn(ctx context.Context, br *Browser, c Check) (res reports.C
 		c.config.run(cr, cctx)
 	case c.scim != nil:
 		cr.runSCIM(cctx)
+	case c.graph != nil:
+		cr.runGraph(cctx)
 	default:
 		cr.runFault(cctx)
 	}

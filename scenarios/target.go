@@ -28,6 +28,9 @@ type Target struct {
 	// SCIM describes the SP's SCIM 2.0 endpoint that Entra's automatic provisioning calls;
 	// nil when it has none. With it the scim.* checks run (no browser needed).
 	SCIM *SCIMTarget `json:"scim,omitempty"`
+	// Graph describes an app that imports users through Microsoft Graph (graph_target.go);
+	// nil when it imports none. The graph.* checks run only with it.
+	Graph *GraphTarget `json:"graph,omitempty"`
 	// Success says how to recognise "signed in as X" in the browser (both protocols unless a
 	// protocol section overrides it).
 	Success Success `json:"success"`
@@ -268,6 +271,9 @@ func (t *Target) Validate() error {
 	if t.OIDC != nil {
 		v.oidc(t.OIDC, t.IdP.Config != "")
 	}
+	if t.Graph != nil {
+		v.graph(t.Graph)
+	}
 	if t.IdP.PublicURL != "" {
 		v.checkURL("idp.publicUrl", t.IdP.PublicURL, false)
 		if u, err := url.Parse(t.IdP.PublicURL); err == nil && u.Scheme == "https" && !t.IdP.TLS {
@@ -469,6 +475,9 @@ func (t *Target) Protocols() []string {
 	}
 	if t.SCIM != nil {
 		p = append(p, ProtocolSCIM)
+	}
+	if t.Graph != nil {
+		p = append(p, ProtocolGraph)
 	}
 	return p
 }
