@@ -152,17 +152,27 @@ func (s *Server) UnassignFromApp(app, principal string) error {
 	return nil
 }
 
+// userAndGroup finds a user in any tenant and a group of the user's tenant (the caller
+// holds the directory lock).
+func (s *Server) userAndGroup(user, group string) (*Tenant, *User, *Group, error) {
+	t, u, err := s.userAnywhere(user)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	g := groupIn(t, group)
+	if g == nil {
+		return nil, nil, nil, fmt.Errorf("no group %q in the user's tenant", group)
+	}
+	return t, u, g, nil
+}
+
 // AddGroupMember makes a user a member of a group of its tenant.
 func (s *Server) AddGroupMember(group, user string) error {
 	s.changes.mu.Lock()
 	defer s.changes.mu.Unlock()
-	t, u, err := s.userAnywhere(user)
+	t, u, g, err := s.userAndGroup(user, group)
 	if err != nil {
 		return err
-	}
-	g := groupIn(t, group)
-	if g == nil {
-		return fmt.Errorf("no group %q in the user's tenant", group)
 	}
 	if !slices.ContainsFunc(t.groupsOf(u), func(x *Group) bool { return x == g }) {
 		u.MemberOf = append(slices.Clip(u.MemberOf), g.ID)
@@ -174,13 +184,9 @@ func (s *Server) AddGroupMember(group, user string) error {
 func (s *Server) RemoveGroupMember(group, user string) error {
 	s.changes.mu.Lock()
 	defer s.changes.mu.Unlock()
-	t, u, err := s.userAnywhere(user)
+	_, u, g, err := s.userAndGroup(user, group)
 	if err != nil {
 		return err
-	}
-	g := groupIn(t, group)
-	if g == nil {
-		return fmt.Errorf("no group %q in the user's tenant", group)
 	}
 	before := len(u.MemberOf)
 	u.MemberOf = slices.DeleteFunc(slices.Clone(u.MemberOf), func(m string) bool {

@@ -184,17 +184,27 @@ func (s *Server) graphRawCount(w http.ResponseWriter, gr *graphReq) {
 	_, _ = io.WriteString(w, strconv.Itoa(total))
 }
 
-// handleGraphMemberOf is GET /v1.0/users/{id}/memberOf: the user's direct groups.
-func (s *Server) handleGraphMemberOf(w http.ResponseWriter, gr *graphReq) {
-	t := gr.caller.tenant
-	u := userByKey(t, gr.r.PathValue("id"))
+// graphMembershipUser is the {id} user whose groups are asked for: the caller needs a
+// permission to read users and groups, or only User.Read-like access for itself. nil when an
+// error was written.
+func (s *Server) graphMembershipUser(w http.ResponseWriter, gr *graphReq) *User {
+	u := userByKey(gr.caller.tenant, gr.r.PathValue("id"))
 	self := u != nil && gr.caller.user == u
 	if e := gr.require(append(permsReadUsers, permsReadGroups...)...); e != nil && !(self && gr.caller.has(permsReadSelf...)) {
 		s.writeGraphError(w, gr, e)
-		return
+		return nil
 	}
 	if u == nil {
 		s.writeGraphError(w, gr, graphNotFound(truncate(gr.r.PathValue("id"), 128)))
+	}
+	return u
+}
+
+// handleGraphMemberOf is GET /v1.0/users/{id}/memberOf: the user's direct groups.
+func (s *Server) handleGraphMemberOf(w http.ResponseWriter, gr *graphReq) {
+	t := gr.caller.tenant
+	u := s.graphMembershipUser(w, gr)
+	if u == nil {
 		return
 	}
 	gq, e := parseGraphQuery(gr.r.URL.Query(), groupType, gr.eventual())
@@ -214,14 +224,8 @@ func (s *Server) handleGraphMemberOf(w http.ResponseWriter, gr *graphReq) {
 // what an app reads after a token's groups overage (_claim_sources).
 func (s *Server) handleGraphGetMemberObjects(w http.ResponseWriter, gr *graphReq) {
 	t := gr.caller.tenant
-	u := userByKey(t, gr.r.PathValue("id"))
-	self := u != nil && gr.caller.user == u
-	if e := gr.require(append(permsReadUsers, permsReadGroups...)...); e != nil && !(self && gr.caller.has(permsReadSelf...)) {
-		s.writeGraphError(w, gr, e)
-		return
-	}
+	u := s.graphMembershipUser(w, gr)
 	if u == nil {
-		s.writeGraphError(w, gr, graphNotFound(truncate(gr.r.PathValue("id"), 128)))
 		return
 	}
 	var body struct {
