@@ -21,15 +21,18 @@ import (
 // each sign-in of the target is served by a reference SP (refsaml, refoidc) on loopback at
 // that URL's port, under its host name (the target's hosts map it to loopback), with the
 // target's entity ID, ACS path, client ID, secret, redirect path, response mode, PKCE,
-// userinfo method and platform. The run then shows what a correct SP configured with
-// exactly these values gets from the Entra side — the way to try a vendor guide's values
-// (and the IdP config an admin made from it) before the real SP is ready.
+// userinfo method and platform; a scim section's base URL is served the same way by the
+// strict reference SCIM server (refscim), which accepts the target's token. The run then
+// shows what a correct SP configured with exactly these values gets from the Entra side —
+// the way to try a vendor guide's values (and the IdP config an admin made from it) before
+// the real SP is ready.
 //
 // The URLs must use the reference SPs' paths: SAML sign-in /login, sign-out /logout, SLO
 // /saml/slo; OIDC sign-in /login. A multi-tenant app registration makes the reference RPs
 // multi-tenant (the /organizations authority, every tenant of the IdP config onboarded); a
 // spa sign-in redeems its code as a single-page app does. Every SP uses HTTPS when its URL
-// does (a self-signed certificate the browser is told to trust). The SPs stop with env.
+// does (a self-signed certificate the browser is told to trust); the SCIM server and the
+// Graph importer serve plain HTTP only. The SPs stop with env.
 func StartTargetReferences(ctx context.Context, env *Env) (*References, error) {
 	t := env.Target
 	b := &targetRefs{env: env, refs: &References{Target: t}, client: referenceClient(env), seen: map[string]string{}}
@@ -47,6 +50,12 @@ func StartTargetReferences(ctx context.Context, env *Env) (*References, error) {
 	}
 	if t.Graph != nil {
 		if err := b.startGraph(t.Graph); err != nil {
+			b.refs.Close()
+			return nil, err
+		}
+	}
+	if t.SCIM != nil {
+		if err := b.startSCIM(t.SCIM); err != nil {
 			b.refs.Close()
 			return nil, err
 		}

@@ -97,7 +97,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var browserURLs multiFlag
 	fs.Var(&browserURLs, "browser-url", "DevTools URL of a running browser (ws://host:9222/devtools/browser/…, http://host:9222, a grid's ws://grid:4444/session/ID/se/cdp); repeat it for a pool: the checks are spread over the browsers, --parallel in all")
 	shard := fs.String("shard", "", "run only part i of n of the applicable checks (i/n, e.g. 2/3); combine the parts with conformance merge")
-	refSP := fs.Bool("reference-sp", false, "serve the target's sign-in URLs with strict reference SPs configured from the target (try a guide's values before the real SP exists)")
+	refSP := fs.Bool("reference-sp", false, "serve the target's sign-in URLs (and graph and scim endpoints) with strict reference SPs configured from the target (try a guide's values before the real SP exists)")
 	insecure := fs.Bool("insecure-tls", false, "ignore certificate errors of the SP in the browser (self-signed test SP)")
 	shots := fs.String("screenshots", "key", "screenshots: key (IdP page and outcome), all (every step), none")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long one page may take to settle")
