@@ -129,7 +129,14 @@ var _ = Describe("the built-in reference SPs (strict)", Ordered, Label("e2e"), f
 	})
 
 	It("pass the whole catalog", func() {
-		Expect(run.Checks).To(HaveLen(len(scenarios.Catalog())))
+		// Every check but graph.*: the built-in directory has no app that imports users.
+		want := 0
+		for _, c := range scenarios.Catalog() {
+			if c.Protocol != scenarios.ProtocolGraph {
+				want++
+			}
+		}
+		Expect(run.Checks).To(HaveLen(want))
 		for _, c := range run.Checks {
 			Expect(c.Status).To(Equal(builtInStatus(c)), "%s; checks that did not earn what they should:%s", c.ID, describeProblems(run))
 		}
