@@ -125,8 +125,9 @@ cat <<EOF
   server CPU is utime+stime of the server process (all threads, and its children) from /proc
   across exactly the measured window, divided by the sign-ins completed in it. Client and
   server share this machine's $(nproc) CPUs: at c=64 both are saturated and latency is queueing.
-- "overhead" divides by Go's RSA-2048 signature cost measured by bench (crypto/rsa, the
-  library the mock signs with). The node peers sign with OpenSSL, which costs
+- "overhead" divides by the RSA-2048 signature cost bench measured with the signer the
+  server uses (OpenSSL when libcrypto.so.3 loads, else crypto/rsa: mockidp version says
+  which). The node peers sign with OpenSSL, which costs
   ${ossl_ms:-?} ms per RSA-2048 signature here (openssl speed, user CPU): "vs OpenSSL" is
   the ratio against that cost, the fairer yardstick for them.
 - oauth2-mock-server (OIDC only; no SAML run): it has no sign-in page — /authorize
