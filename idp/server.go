@@ -2,6 +2,7 @@ package idp
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -78,6 +79,12 @@ type Server struct {
 	verifyCerts  verifyCertCache // parsed request-verification certificates (saml_request.go)
 	encKeys      encryptionKeys  // token encryption certificates set at run time (saml_encrypt.go)
 
+	// store keeps the state replicas share (store.go); sealer seals the state the browser or
+	// RP carries back (seal.go), keyed by stateSecret or the signing keys.
+	store       Store
+	sealer      cipher.AEAD
+	stateSecret []byte
+
 	srv     *http.Server
 	caPEM   []byte
 	caCert  *x509.Certificate
@@ -146,6 +153,12 @@ func New(opts ...Option) (*Server, error) {
 	}
 	if err := s.initOIDC(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
+	}
+	if s.store == nil {
+		s.store = NewMemoryStore(s.clock)
+	}
+	if err := s.initSealer(); err != nil {
+		return nil, fmt.Errorf("state key: %w", err)
 	}
 	s.URL = s.cfg.PublicURL
 	s.routes()

@@ -1,0 +1,135 @@
+package idp
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"slices"
+	"time"
+)
+
+// A sealed value is state the browser or the RP carries back to the IdP, encrypted and
+// authenticated with the server's state key (AES-256-GCM), as Entra's opaque codes, ctx and
+// session cookies are. Any replica with the same state key opens it, so no replica has to
+// remember it. Sealed values name their purpose, so that a code cannot be replayed as a
+// refresh token or a flow handle.
+
+// sealVersion is the first byte of every sealed value, so that a later format can be told
+// apart.
+const sealVersion = 1
+
+// errSealed is the one error for a sealed value that is not ours, was altered, has the
+// wrong purpose or has expired: callers answer it as Entra answers an unknown value.
+var errSealed = errors.New("idp: sealed value not valid")
+
+// sealedEnvelope is what is encrypted: the purpose, when it stops being valid, and the
+// value's JSON.
+type sealedEnvelope struct {
+	Purpose string          `json:"p"`
+	Expires int64           `json:"e,omitempty"` // Unix seconds; 0 = never
+	Value   json.RawMessage `json:"v"`
+}
+
+// WithStateKey sets the secret the server seals state with (at least 32 bytes). Replicas of
+// one mock IdP need the same; by default it is derived from the server's signing keys, so
+// replicas started with the same keys (one --key-dir or config) agree without it.
+func WithStateKey(secret []byte) Option {
+	return func(s *Server) error {
+		if len(secret) < 32 {
+			return errors.New("state key: need at least 32 bytes")
+		}
+		s.stateSecret = append([]byte(nil), secret...)
+		return nil
+	}
+}
+
+// initSealer derives the AEAD from the state secret, or from the signing keys when none was
+// given (sorted, so the order the config lists them in does not matter).
+func (s *Server) initSealer() error {
+	secret := s.stateSecret
+	if secret == nil {
+		var ders [][]byte
+		for _, keys := range s.appKeys {
+			for _, k := range keys {
+				if der, err := x509.MarshalPKCS8PrivateKey(k.Key); err == nil {
+					ders = append(ders, der)
+				}
+			}
+		}
+		for _, keys := range s.oidc.keys {
+			for _, k := range keys {
+				if der, err := x509.MarshalPKCS8PrivateKey(k.Key); err == nil {
+					ders = append(ders, der)
+				}
+			}
+		}
+		slices.SortFunc(ders, func(a, b []byte) int { return slices.Compare(a, b) })
+		h := sha256.New()
+		for _, d := range ders {
+			h.Write(d)
+		}
+		secret = h.Sum(nil)
+	}
+	key, err := hkdf.Key(sha256.New, secret, nil, "mockidp state v1", 32)
+	if err != nil {
+		return err
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return err
+	}
+	s.sealer, err = cipher.NewGCM(block)
+	return err
+}
+
+// seal encrypts v for purpose, valid until expires (zero: no expiry of its own), as
+// base64url without padding (safe in URLs, forms and cookies).
+func (s *Server) seal(purpose string, v any, expires time.Time) (string, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	env := sealedEnvelope{Purpose: purpose, Value: raw}
+	if !expires.IsZero() {
+		env.Expires = expires.Unix()
+	}
+	plain, err := json.Marshal(env)
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, s.sealer.NonceSize())
+	s.rand.read(nonce)
+	out := append([]byte{sealVersion}, nonce...)
+	out = s.sealer.Seal(out, nonce, plain, []byte(purpose))
+	return base64.RawURLEncoding.EncodeToString(out), nil
+}
+
+// unseal opens a value sealed for purpose into v; any failure (not ours, altered, another
+// purpose, expired by the server's clock) is errSealed.
+func (s *Server) unseal(purpose, sealed string, v any) error {
+	b, err := base64.RawURLEncoding.DecodeString(sealed)
+	ns := s.sealer.NonceSize()
+	if err != nil || len(b) < 1+ns+s.sealer.Overhead() || b[0] != sealVersion {
+		return errSealed
+	}
+	plain, err := s.sealer.Open(nil, b[1:1+ns], b[1+ns:], []byte(purpose))
+	if err != nil {
+		return errSealed
+	}
+	var env sealedEnvelope
+	if json.Unmarshal(plain, &env) != nil || env.Purpose != purpose {
+		return errSealed
+	}
+	if env.Expires != 0 && !s.clock.Now().Before(time.Unix(env.Expires, 0)) {
+		return errSealed
+	}
+	if json.Unmarshal(env.Value, v) != nil {
+		return errSealed
+	}
+	return nil
+}
