@@ -39,10 +39,20 @@ var ErrStoreNotFound = errors.New("idp: store: not found")
 // MemoryStore is the in-memory Store: the default of a server, and what `mockidp store`
 // serves to replicas over HTTP.
 type MemoryStore struct {
-	mu    sync.Mutex
-	now   func() time.Time
-	items map[string]storeItem
-	puts  int
+	mu  sync.Mutex
+	now func() time.Time
+	// spaces holds the items by namespace (the key up to its first "/"), so that a List of
+	// one namespace — every sign-in lists the armed faults — does not scan the others.
+	spaces map[string]map[string]storeItem
+	puts   int
+}
+
+// namespace is key's namespace: up to and including its first "/", or all of it.
+func namespace(key string) string {
+	if i := strings.IndexByte(key, '/'); i >= 0 {
+		return key[:i+1]
+	}
+	return key
 }
 
 type storeItem struct {
@@ -57,28 +67,47 @@ func NewMemoryStore(clock *Clock) *MemoryStore {
 	if clock != nil {
 		now = clock.Now
 	}
-	return &MemoryStore{now: now, items: map[string]storeItem{}}
+	return &MemoryStore{now: now, spaces: map[string]map[string]storeItem{}}
 }
 
 // live returns key's item if it has not expired; the caller holds mu.
 func (m *MemoryStore) live(key string) (storeItem, bool) {
-	it, ok := m.items[key]
+	it, ok := m.spaces[namespace(key)][key]
 	if ok && !it.expires.IsZero() && !m.now().Before(it.expires) {
-		delete(m.items, key)
+		m.remove(key)
 		return storeItem{}, false
 	}
 	return it, ok
 }
 
+// remove deletes key, and its namespace when that empties; the caller holds mu.
+func (m *MemoryStore) remove(key string) {
+	ns := namespace(key)
+	if sp := m.spaces[ns]; sp != nil {
+		delete(sp, key)
+		if len(sp) == 0 {
+			delete(m.spaces, ns)
+		}
+	}
+}
+
 // put stores an item and, every 1024 writes, drops expired ones so that an unread value
 // cannot pin memory; the caller holds mu.
 func (m *MemoryStore) put(key string, value []byte, expires time.Time) {
-	m.items[key] = storeItem{value: append([]byte(nil), value...), expires: expires}
+	ns := namespace(key)
+	sp := m.spaces[ns]
+	if sp == nil {
+		sp = map[string]storeItem{}
+		m.spaces[ns] = sp
+	}
+	sp[key] = storeItem{value: append([]byte(nil), value...), expires: expires}
 	if m.puts++; m.puts%1024 == 0 {
 		now := m.now()
-		for k, it := range m.items {
-			if !it.expires.IsZero() && !now.Before(it.expires) {
-				delete(m.items, k)
+		for _, sp := range m.spaces {
+			for k, it := range sp {
+				if !it.expires.IsZero() && !now.Before(it.expires) {
+					m.remove(k)
+				}
 			}
 		}
 	}
@@ -121,14 +150,14 @@ func (m *MemoryStore) Take(_ context.Context, key string) ([]byte, error) {
 	if !ok {
 		return nil, ErrStoreNotFound
 	}
-	delete(m.items, key)
+	m.remove(key)
 	return it.value, nil
 }
 
 // Delete implements Store.
 func (m *MemoryStore) Delete(_ context.Context, key string) error {
 	m.mu.Lock()
-	delete(m.items, key)
+	m.remove(key)
 	m.mu.Unlock()
 	return nil
 }
@@ -138,12 +167,21 @@ func (m *MemoryStore) List(_ context.Context, prefix string) (map[string][]byte,
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := map[string][]byte{}
-	for k := range m.items {
-		if strings.HasPrefix(k, prefix) {
-			if it, ok := m.live(k); ok {
-				out[k] = append([]byte(nil), it.value...)
+	list := func(sp map[string]storeItem) {
+		for k := range sp {
+			if strings.HasPrefix(k, prefix) {
+				if it, ok := m.live(k); ok {
+					out[k] = append([]byte(nil), it.value...)
+				}
 			}
 		}
+	}
+	if strings.Contains(prefix, "/") {
+		list(m.spaces[namespace(prefix)])
+		return out, nil
+	}
+	for _, sp := range m.spaces {
+		list(sp)
 	}
 	return out, nil
 }
@@ -153,7 +191,11 @@ func (m *MemoryStore) List(_ context.Context, prefix string) (map[string][]byte,
 func (m *MemoryStore) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.items)
+	n := 0
+	for _, sp := range m.spaces {
+		n += len(sp)
+	}
+	return n
 }
 
 // WithStore makes the server keep its shared state in st instead of its own memory: give
