@@ -399,6 +399,30 @@ func TestReplicaFaultsUserinfo(t *testing.T) {
 	}
 }
 
+// TestReplicaFaultsControlAPI: a fault armed through A's control API is listed by B's, and
+// disarmed through B's for A.
+func TestReplicaFaultsControlAPI(t *testing.T) {
+	cfg := idp.DefaultConfig()
+	cfg.ControlAPI = &idp.ControlAPI{Token: "0123456789abcdef-token"}
+	store := idp.NewMemoryStore(nil)
+	a := idptest.Start(t, idp.WithConfig(cfg), idp.WithStore(store))
+	b := idptest.Start(t, idp.WithConfig(cfg), idp.WithStore(store))
+	tok := cfg.ControlAPI.Token
+	code, out := controlCall(t, a, "POST", "/_mockidp/faults/armed", tok, `{"fault":"oidc.state.wrong","context":true}`)
+	if code != http.StatusCreated {
+		t.Fatalf("arm on A: %d %v", code, out)
+	}
+	if code, list := controlCall(t, b, "GET", "/_mockidp/faults/armed", tok, ""); code != 200 || len(list["value"].([]any)) != 1 {
+		t.Fatalf("B's armed list: %d %v", code, list)
+	}
+	if code, _ := controlCall(t, b, "DELETE", "/_mockidp/faults/armed/"+out["token"].(string), tok, ""); code != http.StatusNoContent {
+		t.Errorf("disarm on B: %d", code)
+	}
+	if code, _ := controlCall(t, a, "DELETE", "/_mockidp/faults/armed/"+out["token"].(string), tok, ""); code != http.StatusNotFound {
+		t.Errorf("disarm on A after B: %d, want 404", code)
+	}
+}
+
 // TestReplicaFaultsConfig: two replicas of one config arm its faults once, not once each.
 func TestReplicaFaultsConfig(t *testing.T) {
 	cfg, err := idp.ParseConfig([]byte(`
