@@ -173,7 +173,7 @@ func (s *Server) Disarm(token string) bool {
 		return false
 	}
 	if af.Fault == "oidc.key.rotation" || af.Fault == "oidc.jwks.key-issuer-mismatch" {
-		armed, err := s.listArmed(ctx)
+		armed, err := s.listArmed(ctx, true)
 		if err != nil {
 			return true
 		}
@@ -191,9 +191,9 @@ func (s *Server) Disarm(token string) bool {
 // DisarmAll removes every armed fault.
 func (s *Server) DisarmAll() {
 	ctx := context.Background()
-	armed, _ := s.store.List(ctx, armedPrefix)
-	for k := range armed {
-		s.removeArmed(ctx, strings.TrimPrefix(k, armedPrefix))
+	armed, _ := s.listArmed(ctx, true)
+	for _, a := range armed {
+		s.removeArmed(ctx, a.Token)
 	}
 	s.unpublish(ctx, pubJWKS)
 	s.unpublish(ctx, pubIssuer)
@@ -203,7 +203,7 @@ func (s *Server) DisarmAll() {
 // replica sharing the store.
 func (s *Server) ArmedFaults() []ArmedFault {
 	ctx := context.Background()
-	armed, err := s.listArmed(ctx)
+	armed, err := s.listArmed(ctx, true)
 	if err != nil || len(armed) == 0 {
 		return []ArmedFault{}
 	}
@@ -261,12 +261,12 @@ func (s *Server) takeFaultWhere(r *http.Request, proto Protocol, t *Tenant, appK
 	}
 	if c, err := r.Cookie(FaultCookie); err == nil {
 		// A context with a fault cookie gets that fault or nothing.
-		if a := s.loadArmed(ctx, c.Value); a != nil && a.Context && ok(a.fault) {
+		if a := s.loadContextArmed(ctx, c.Value); a != nil && a.Context && ok(a.fault) {
 			return use(a)
 		}
 		return nil
 	}
-	armed, err := s.listArmed(ctx) // the one store call of an unfaulted sign-in
+	armed, err := s.listArmed(ctx, false) // the one store call of an unfaulted sign-in
 	if err != nil {
 		return nil
 	}

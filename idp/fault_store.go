@@ -23,7 +23,9 @@ import (
 // Store.Add), and the keys and certificates faults sign with are made once, by whichever
 // replica needs them first, and published and used by every replica. Key namespaces:
 //
-//	fault/<token>             an armed fault (armedRecord JSON), until disarmed or used up
+//	fault/<token>             a fault armed for the next sign-ins (armedRecord JSON), until
+//	                          disarmed or used up
+//	fault-ctx/<token>         a fault armed for a browser context (its cookie's value)
 //	fault-use/<token>/<n>     the claim of the fault's use n (one sign-in per n)
 //	fault-config/<i>/<hash>   config fault i was armed (by one replica, not by each)
 //	fault-key/<name>          a key a fault signs with (faultKeyRecord: PEM), made once
@@ -34,11 +36,13 @@ import (
 //	fault-token/<sha256>      the userinfo fault of an access token, until the token expires
 //	fault-attacker/<corr>     the header-key fault of a sign-in, for the attacker key's fetch
 //
-// Only "fault/" is read on the hot path: an unfaulted sign-in costs one List of it (or one
-// Get of fault/<token> for a context with a fault cookie). The server keeps nothing of this
+// An unfaulted sign-in costs one store call for faults: a List of "fault/" (which holds no
+// context-bound faults, however many contexts a harness runs), or for a browser with a fault
+// cookie the Get of fault-ctx/<token>. The server keeps nothing of this
 // in its own memory but parsed keys, by the stored bytes they were parsed from.
 const (
 	armedPrefix    = "fault/"
+	ctxArmedPrefix = "fault-ctx/"
 	usePrefix      = "fault-use/"
 	configPrefix   = "fault-config/"
 	faultKeyPrefix = "fault-key/"
@@ -70,6 +74,15 @@ type faultState struct {
 	mu   sync.Mutex
 	seq  uint64
 	keys map[string]cachedFaultKey // fault key name -> the key parsed from raw
+	// parsed are armings parsed from the store (token -> the stored bytes and the value),
+	// so that the sign-ins that list them do not decode JSON each time; an arming never
+	// changes once stored, and a changed value is parsed again.
+	parsed map[string]parsedArming
+}
+
+type parsedArming struct {
+	raw string
+	a   ArmedFault
 }
 
 type cachedFaultKey struct {
@@ -78,7 +91,32 @@ type cachedFaultKey struct {
 	k   *SigningKey
 }
 
-func (f *faultState) init() { f.keys = map[string]cachedFaultKey{} }
+func (f *faultState) init() {
+	f.keys = map[string]cachedFaultKey{}
+	f.parsed = map[string]parsedArming{}
+}
+
+// parseArmed is armedFrom through the parsed cache; the result is the caller's copy.
+func (f *faultState) parseArmed(key string, b []byte) *ArmedFault {
+	f.mu.Lock()
+	p, ok := f.parsed[key]
+	f.mu.Unlock()
+	if ok && p.raw == string(b) {
+		a := p.a
+		return &a
+	}
+	a := armedFrom(b)
+	if a == nil {
+		return nil
+	}
+	f.mu.Lock()
+	if len(f.parsed) >= 4096 {
+		clear(f.parsed) // bounded: a cache, refilled from the store
+	}
+	f.parsed[key] = parsedArming{raw: string(b), a: *a}
+	f.mu.Unlock()
+	return a
+}
 
 func (f *faultState) nextSeq() uint64 {
 	f.mu.Lock()
@@ -122,7 +160,7 @@ func (s *Server) storeArmed(af *ArmedFault) error {
 	if err != nil {
 		return err
 	}
-	added, err := s.store.Add(context.Background(), armedPrefix+af.Token, b, time.Time{})
+	added, err := s.store.Add(context.Background(), armedKey(af.Context, af.Token), b, time.Time{})
 	if err == nil && !added {
 		err = errors.New("arming token already in use")
 	}
@@ -139,28 +177,43 @@ func validFaultToken(tok string) bool {
 	return err == nil
 }
 
-// loadArmed is the armed fault of token, or nil.
-func (s *Server) loadArmed(ctx context.Context, token string) *ArmedFault {
+// armedKey is the store key of an arming.
+func armedKey(context bool, token string) string {
+	if context {
+		return ctxArmedPrefix + token
+	}
+	return armedPrefix + token
+}
+
+// loadContextArmed is the context-bound fault of a cookie's token, or nil.
+func (s *Server) loadContextArmed(ctx context.Context, token string) *ArmedFault {
 	if !validFaultToken(token) {
 		return nil
 	}
-	b, err := s.store.Get(ctx, armedPrefix+token)
+	b, err := s.store.Get(ctx, ctxArmedPrefix+token)
 	if err != nil {
 		return nil
 	}
-	return armedFrom(b)
+	return s.faults.parseArmed(ctxArmedPrefix+token, b)
 }
 
-// listArmed is every armed fault, oldest first.
-func (s *Server) listArmed(ctx context.Context) ([]*ArmedFault, error) {
-	m, err := s.store.List(ctx, armedPrefix)
-	if err != nil {
-		return nil, err
+// listArmed is the faults armed for the next sign-ins, oldest first, and with context the
+// context-bound ones too.
+func (s *Server) listArmed(ctx context.Context, context bool) ([]*ArmedFault, error) {
+	var out []*ArmedFault
+	prefixes := []string{armedPrefix}
+	if context {
+		prefixes = append(prefixes, ctxArmedPrefix)
 	}
-	out := make([]*ArmedFault, 0, len(m))
-	for _, b := range m {
-		if a := armedFrom(b); a != nil {
-			out = append(out, a)
+	for _, p := range prefixes {
+		m, err := s.store.List(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		for k, b := range m {
+			if a := s.faults.parseArmed(k, b); a != nil {
+				out = append(out, a)
+			}
 		}
 	}
 	slices.SortFunc(out, func(a, b *ArmedFault) int {
@@ -220,12 +273,15 @@ func (s *Server) retireUses(ctx context.Context, token string) {
 }
 
 // removeArmed deletes an arming (Take: of two replicas disarming it, one succeeds) and
-// reports whether it was there.
+// returns it, or nil when it was not there.
 func (s *Server) removeArmed(ctx context.Context, token string) *ArmedFault {
 	if !validFaultToken(token) {
 		return nil
 	}
 	b, err := s.store.Take(ctx, armedPrefix+token)
+	if errors.Is(err, ErrStoreNotFound) {
+		b, err = s.store.Take(ctx, ctxArmedPrefix+token)
+	}
 	if err != nil {
 		return nil
 	}

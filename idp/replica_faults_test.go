@@ -568,7 +568,7 @@ func TestReplicaFaultsHotPath(t *testing.T) {
 	srv.Disarm(af.Token)
 	st.take()
 	r.samlSignIn(t, browserWith(t, srv, af), 2)
-	if calls := st.take(); len(calls) != 1 || !strings.HasPrefix(calls[0], "Get fault/") {
+	if calls := st.take(); len(calls) != 1 || !strings.HasPrefix(calls[0], "Get fault-ctx/") {
 		t.Errorf("a disarmed fault's cookie: fault store calls %v, want one Get", calls)
 	}
 }
