@@ -178,8 +178,8 @@ func validFaultToken(tok string) bool {
 }
 
 // armedKey is the store key of an arming.
-func armedKey(context bool, token string) string {
-	if context {
+func armedKey(bound bool, token string) string {
+	if bound {
 		return ctxArmedPrefix + token
 	}
 	return armedPrefix + token
@@ -197,12 +197,12 @@ func (s *Server) loadContextArmed(ctx context.Context, token string) *ArmedFault
 	return s.faults.parseArmed(ctxArmedPrefix+token, b)
 }
 
-// listArmed is the faults armed for the next sign-ins, oldest first, and with context the
+// listArmed is the faults armed for the next sign-ins, oldest first, and withContext the
 // context-bound ones too.
-func (s *Server) listArmed(ctx context.Context, context bool) ([]*ArmedFault, error) {
+func (s *Server) listArmed(ctx context.Context, withContext bool) ([]*ArmedFault, error) {
 	var out []*ArmedFault
 	prefixes := []string{armedPrefix}
-	if context {
+	if withContext {
 		prefixes = append(prefixes, ctxArmedPrefix)
 	}
 	for _, p := range prefixes {
