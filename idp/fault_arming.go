@@ -1,12 +1,12 @@
 package idp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -43,6 +43,7 @@ type ArmedFault struct {
 
 	fault  *Fault
 	secure bool
+	seq    uint64 // orders faults armed at the same Created time (fault_store.go)
 }
 
 // Cookie is the cookie that binds a context-bound fault to a browser context: set it on the
@@ -76,35 +77,6 @@ type MintedFault struct {
 	// the directory (the first text node of a comment-split NameID), so that a harness can
 	// recognise it on the SP's page.
 	Decoy string `json:"decoy,omitempty"`
-}
-
-// faultState is the server's armed faults and the keys faults sign with.
-type faultState struct {
-	mu       sync.Mutex
-	armed    []*ArmedFault
-	byToken  map[string]*ArmedFault
-	keys     map[string]*SigningKey           // named fault keys (untrusted, cloned, rotation)
-	appCerts map[*EnterpriseApp][]*SigningKey // certificates published for certificate faults
-	jwks     map[string]*SigningKey           // tenant ID -> rotation key published in its key set
-	tokens   map[string]*oidcMint             // access token -> the fault of its grant (userinfo)
-	foreign  *Tenant                          // the made-up second tenant
-	consumer *Tenant                          // the MSA (consumer) tenant of oidc.tenant.msa
-	users    map[string]*User                 // tid/oid -> a made-up user of a directory tenant
-	issKeys  map[string]*SigningKey           // tenant ID -> key published under another issuer
-	single   map[string]bool                  // tenant ID -> its key set holds its own keys only (oidc.kid.absent-single)
-	attacker map[string]*MintedFault          // correlation ID -> the header-key fault of a sign-in
-}
-
-func (f *faultState) init() {
-	f.byToken = map[string]*ArmedFault{}
-	f.keys = map[string]*SigningKey{}
-	f.appCerts = map[*EnterpriseApp][]*SigningKey{}
-	f.jwks = map[string]*SigningKey{}
-	f.tokens = map[string]*oidcMint{}
-	f.users = map[string]*User{}
-	f.issKeys = map[string]*SigningKey{}
-	f.single = map[string]bool{}
-	f.attacker = map[string]*MintedFault{}
 }
 
 // ErrUnknownFault is returned for a fault ID that is not in the catalog.
@@ -141,16 +113,13 @@ func (s *Server) arm(a Arming, context bool) (*ArmedFault, error) {
 		return nil, fmt.Errorf("idp: fault %s: %w", a.Fault, err)
 	}
 	af := &ArmedFault{Arming: a, Token: s.rand.token(18), Context: context, Created: s.clock.Now(), fault: f,
-		secure: strings.HasPrefix(s.URL, "https://")}
-	s.faults.mu.Lock()
-	s.faults.armed = append(s.faults.armed, af)
-	s.faults.byToken[af.Token] = af
-	// The caller gets a copy taken under the lock: once the fault is listed, sign-ins count
-	// its uses (takeFault) under this lock, and a caller reading the live value without it —
-	// the control API encoding its answer — raced with them.
-	snap := *af
-	s.faults.mu.Unlock()
-	return &snap, nil
+		secure: strings.HasPrefix(s.URL, "https://"), seq: s.faults.nextSeq()}
+	// The arming goes into the store, where every replica sharing it finds it; the caller
+	// gets its own copy (sign-ins count uses in the store, not in this value).
+	if err := s.storeArmed(af); err != nil {
+		return nil, fmt.Errorf("idp: fault %s: store: %w", a.Fault, err)
+	}
+	return af, nil
 }
 
 // PrepareFaults makes the certificates and keys the given faults sign with (all of the
@@ -195,23 +164,25 @@ func (s *Server) prepareFault(f *Fault) error {
 	return nil
 }
 
-// Disarm removes an armed fault (and unpublishes a rotation key it published).
+// Disarm removes an armed fault (and unpublishes a rotation key it published when no other
+// arming of the same fault is left). Of replicas disarming the same token, one succeeds.
 func (s *Server) Disarm(token string) bool {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	af := s.faults.byToken[token]
+	ctx := context.Background()
+	af := s.removeArmed(ctx, token)
 	if af == nil {
 		return false
 	}
-	delete(s.faults.byToken, token)
-	s.faults.armed = slices.DeleteFunc(s.faults.armed, func(x *ArmedFault) bool { return x == af })
 	if af.Fault == "oidc.key.rotation" || af.Fault == "oidc.jwks.key-issuer-mismatch" {
-		still := slices.ContainsFunc(s.faults.armed, func(x *ArmedFault) bool { return x.Fault == af.Fault })
+		armed, err := s.listArmed(ctx, true)
+		if err != nil {
+			return true
+		}
+		still := slices.ContainsFunc(armed, func(x *ArmedFault) bool { return x.Fault == af.Fault })
 		if !still && af.Fault == "oidc.key.rotation" {
-			clear(s.faults.jwks)
+			s.unpublish(ctx, pubJWKS)
 		}
 		if !still && af.Fault == "oidc.jwks.key-issuer-mismatch" {
-			clear(s.faults.issKeys)
+			s.unpublish(ctx, pubIssuer)
 		}
 	}
 	return true
@@ -219,21 +190,31 @@ func (s *Server) Disarm(token string) bool {
 
 // DisarmAll removes every armed fault.
 func (s *Server) DisarmAll() {
-	s.faults.mu.Lock()
-	s.faults.armed = nil
-	clear(s.faults.byToken)
-	clear(s.faults.jwks)
-	clear(s.faults.issKeys)
-	s.faults.mu.Unlock()
+	ctx := context.Background()
+	armed, _ := s.listArmed(ctx, true)
+	for _, a := range armed {
+		s.removeArmed(ctx, a.Token)
+	}
+	s.unpublish(ctx, pubJWKS)
+	s.unpublish(ctx, pubIssuer)
 }
 
-// ArmedFaults lists the armed faults, oldest first (copies).
+// ArmedFaults lists the armed faults, oldest first (copies), with their uses on every
+// replica sharing the store.
 func (s *Server) ArmedFaults() []ArmedFault {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	out := make([]ArmedFault, len(s.faults.armed))
-	for i, a := range s.faults.armed {
-		out[i] = *a
+	ctx := context.Background()
+	armed, err := s.listArmed(ctx, true)
+	if err != nil || len(armed) == 0 {
+		return []ArmedFault{}
+	}
+	used := s.useCounts(ctx)
+	out := make([]ArmedFault, 0, len(armed))
+	for _, a := range armed {
+		a.Used = used[a.Token]
+		if !a.Context && a.Exhausted() {
+			continue // used up on another replica a moment ago; being removed
+		}
+		out = append(out, *a)
 	}
 	return out
 }
@@ -264,29 +245,33 @@ func (s *Server) takeFault(r *http.Request, proto Protocol, t *Tenant, appKeys [
 // A context whose cookie names a fault the flow cannot mint gets a clean response.
 func (s *Server) takeFaultWhere(r *http.Request, proto Protocol, t *Tenant, appKeys []string, u *User, accept func(*Fault) bool) *faultUse {
 	ok := func(f *Fault) bool { return f.Protocol == proto && (accept == nil || accept(f)) }
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	if len(s.faults.armed) == 0 {
-		return nil
-	}
+	ctx := r.Context()
+	// use claims the fault's next use in the store; a fault not bound to a context is
+	// removed with its last use.
 	use := func(a *ArmedFault) *faultUse {
-		step := a.Used % max(a.fault.SignIns, 1)
-		a.Used++
-		if !a.Context && a.Exhausted() {
-			delete(s.faults.byToken, a.Token)
-			s.faults.armed = slices.DeleteFunc(s.faults.armed, func(x *ArmedFault) bool { return x == a })
+		n, claimed := s.claimUse(ctx, a, a.Context && a.fault.cond != "")
+		if !claimed {
+			return nil
 		}
-		return &faultUse{armed: a, fault: a.fault, step: step}
+		a.Used = n + 1
+		if !a.Context && a.Exhausted() {
+			s.removeArmed(ctx, a.Token)
+		}
+		return &faultUse{armed: a, fault: a.fault, step: n % max(a.fault.SignIns, 1)}
 	}
 	if c, err := r.Cookie(FaultCookie); err == nil {
 		// A context with a fault cookie gets that fault or nothing.
-		if a := s.faults.byToken[c.Value]; a != nil && a.Context && ok(a.fault) && (!a.Exhausted() || a.fault.cond != "") {
+		if a := s.loadContextArmed(ctx, c.Value); a != nil && a.Context && ok(a.fault) {
 			return use(a)
 		}
 		return nil
 	}
-	for _, a := range s.faults.armed {
-		if a.Context || !ok(a.fault) || a.Exhausted() {
+	armed, err := s.listArmed(ctx, false) // the one store call of an unfaulted sign-in
+	if err != nil {
+		return nil
+	}
+	for _, a := range armed {
+		if a.Context || !ok(a.fault) {
 			continue
 		}
 		if a.User != "" && (u == nil || !(strings.EqualFold(a.User, u.UserPrincipalName) || strings.EqualFold(a.User, u.Mail) || strings.EqualFold(a.User, u.ID))) {
@@ -295,16 +280,8 @@ func (s *Server) takeFaultWhere(r *http.Request, proto Protocol, t *Tenant, appK
 		if a.App != "" && !slices.ContainsFunc(appKeys, func(k string) bool { return strings.EqualFold(k, a.App) }) {
 			continue
 		}
-		return use(a)
-	}
-	return nil
-}
-
-// armConfigFaults arms the faults of the config file.
-func (s *Server) armConfigFaults() error {
-	for i, a := range s.cfg.Faults {
-		if _, err := s.Arm(a); err != nil {
-			return fmt.Errorf("faults[%d]: %w", i, err)
+		if fu := use(a); fu != nil {
+			return fu // else used up by another sign-in since the list: the next one
 		}
 	}
 	return nil

@@ -250,15 +250,16 @@ func (g *oauthGrant) signingTenant() string {
 // rotationKey is the tenant's next signing key for oidc.key.rotation; publish puts it into
 // the tenant's key set (it stays until the fault is disarmed).
 func (s *Server) rotationKey(tid string, publish bool) (*SigningKey, error) {
-	return s.tenantFaultKey("rotation-"+tid, tid, publish, s.faults.jwks)
+	return s.tenantFaultKey("rotation-"+tid, tid, publish, pubJWKS)
 }
 
 // faultJWKS is the key a rotation fault published for the tenant, if any.
-func (s *Server) faultJWKS(tid string) *SigningKey { return s.publishedFaultKey(s.faults.jwks, tid) }
+func (s *Server) faultJWKS(tid string) *SigningKey { return s.publishedFaultKey(pubJWKS, tid) }
 
 // tenantFaultKey is a key a key-set fault signs with, made once per name; publish records it
-// in published under the tenant, from where the tenant's key set lists it.
-func (s *Server) tenantFaultKey(name, tid string, publish bool, published map[string]*SigningKey) (*SigningKey, error) {
+// (in the store, fault_records.go) as published under the tenant in kind, from where the
+// tenant's key set lists it.
+func (s *Server) tenantFaultKey(name, tid string, publish bool, kind string) (*SigningKey, error) {
 	k, err := s.faultKeyFor(name, func() (*SigningKey, error) {
 		now := s.clock.Now()
 		return s.newFaultKey(oidcSubject, now.Add(-time.Minute), now.AddDate(5, 0, 0))
@@ -267,18 +268,11 @@ func (s *Server) tenantFaultKey(name, tid string, publish bool, published map[st
 		return nil, err
 	}
 	if publish {
-		s.faults.mu.Lock()
-		published[tid] = k
-		s.faults.mu.Unlock()
+		if err := s.publishFaultKey(kind, tid, name); err != nil {
+			return nil, err
+		}
 	}
 	return k, nil
-}
-
-// publishedFaultKey is the key a fault published in published for the tenant, if any.
-func (s *Server) publishedFaultKey(published map[string]*SigningKey, tid string) *SigningKey {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	return published[tid]
 }
 
 // foreignTenantID is the made-up second tenant ("Fabrikam") of the cross-tenant faults.
@@ -307,18 +301,15 @@ func (s *Server) foreignUser(home *Tenant, victim *User, sameMail bool) (*Tenant
 	}
 	u := &User{ID: id, UserPrincipalName: "mallory@fabrikam.example", Mail: mail, DisplayName: "Mallory (Fabrikam)",
 		GivenName: "Mallory", Surname: "Fabrikam"}
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	t := s.faults.foreign
-	if t == nil {
-		t = &Tenant{ID: foreignTenantID, DisplayName: "Fabrikam", VerifiedDomains: []string{"fabrikam.example"}}
-		s.faults.foreign = t
-	}
-	if old := t.userByID(id); old != nil {
-		return t, old
-	}
-	t.Users = append(t.Users, u)
+	t := foreignTenant()
+	u = s.madeUpUser(t.ID, u, false) // the first one made stays (on every replica)
+	t.Users = []*User{u}
 	return t, u
+}
+
+// foreignTenant is the made-up second tenant, without users.
+func foreignTenant() *Tenant {
+	return &Tenant{ID: foreignTenantID, DisplayName: "Fabrikam", VerifiedDomains: []string{"fabrikam.example"}}
 }
 
 // tenantForToken resolves a token's tid: a directory tenant or the made-up foreign one.
@@ -326,13 +317,5 @@ func (s *Server) tenantForToken(tid string) *Tenant {
 	if t := s.dir.tenant(tid); t != nil {
 		return t
 	}
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	if s.faults.foreign != nil && s.faults.foreign.ID == tid {
-		return s.faults.foreign
-	}
-	if s.faults.consumer != nil && s.faults.consumer.ID == tid {
-		return s.faults.consumer
-	}
-	return nil
+	return s.madeUpTenant(tid) // the foreign or consumer tenant a fault made, from the store
 }

@@ -20,16 +20,17 @@ const consumerTenantID = "9188040d-6c67-4c5b-b112-36a304b66dad"
 // consumerUser is a personal Microsoft account in the consumer tenant, for oidc.tenant.msa.
 // MSA object IDs start with sixteen zeros (the docs' v2 ID token sample).
 func (s *Server) consumerUser() (*Tenant, *User) {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	t := s.faults.consumer
-	if t == nil {
-		t = &Tenant{ID: consumerTenantID, DisplayName: "Microsoft Accounts", VerifiedDomains: []string{"outlook.com"},
-			Users: []*User{{ID: "00000000-0000-0000-6b3e-9a41c7d2e580", UserPrincipalName: "mallory.consumer@outlook.com",
-				Mail: "mallory.consumer@outlook.com", DisplayName: "Mallory (personal account)", GivenName: "Mallory", Surname: "Consumer"}}}
-		s.faults.consumer = t
-	}
+	t := consumerTenant()
+	u := &User{ID: "00000000-0000-0000-6b3e-9a41c7d2e580", UserPrincipalName: "mallory.consumer@outlook.com",
+		Mail: "mallory.consumer@outlook.com", DisplayName: "Mallory (personal account)", GivenName: "Mallory", Surname: "Consumer"}
+	// Stored, so that userinfo and Graph on any replica find the account (tenantForToken).
+	t.Users = []*User{s.madeUpUser(t.ID, u, false)}
 	return t, t.Users[0]
+}
+
+// consumerTenant is the MSA tenant, without users.
+func consumerTenant() *Tenant {
+	return &Tenant{ID: consumerTenantID, DisplayName: "Microsoft Accounts", VerifiedDomains: []string{"outlook.com"}}
 }
 
 // mutableUser is a made-up second user of the victim's own tenant whose mail attribute now
@@ -41,21 +42,7 @@ func (s *Server) mutableUser(t *Tenant, victim *User) *User {
 	if u.Mail == "" {
 		u.Mail = victim.UserPrincipalName
 	}
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	key := t.ID + "/" + u.ID
-	if old := s.faults.users[key]; old != nil && old.Mail == u.Mail {
-		return old
-	}
-	s.faults.users[key] = u
-	return u
-}
-
-// faultUser is a made-up user a fault put into a directory tenant (nil when none).
-func (s *Server) faultUser(tid, oid string) *User {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	return s.faults.users[tid+"/"+oid]
+	return s.madeUpUser(t.ID, u, true) // its mail follows the latest victim's
 }
 
 func firstDomain(t *Tenant) string {
@@ -80,12 +67,12 @@ func (s *Server) applyEntraMint(g *oauthGrant, t *Tenant, u *User, m *oidcMint) 
 // set with the consumer tenant's issuer, as Entra's common key set lists keys meant for
 // personal accounts only (the key class Storm-0558 forged enterprise tokens with).
 func (s *Server) issuerKey(tid string, publish bool) (*SigningKey, error) {
-	return s.tenantFaultKey("issuer-"+tid, tid, publish, s.faults.issKeys)
+	return s.tenantFaultKey("issuer-"+tid, tid, publish, pubIssuer)
 }
 
 // faultIssuerKey is the key a key-issuer fault published for the tenant, if any.
 func (s *Server) faultIssuerKey(tid string) *SigningKey {
-	return s.publishedFaultKey(s.faults.issKeys, tid)
+	return s.publishedFaultKey(pubIssuer, tid)
 }
 
 // appendIssuerKeys adds the keys published under the consumer issuer to a v2 key set.
@@ -130,12 +117,7 @@ func (s *Server) injectedHeader(g *oauthGrant, m *oidcMint, key *SigningKey) (st
 	case injectJKU, injectX5U:
 		v = s.attackerURL(g.corr, m.inject)
 		if m.fault != nil {
-			s.faults.mu.Lock()
-			if len(s.faults.attacker) > 1024 {
-				clear(s.faults.attacker) // bounded: only the recent sign-ins' fetches matter
-			}
-			s.faults.attacker[g.corr] = &MintedFault{ID: m.fault.ID, Step: m.step}
-			s.faults.mu.Unlock()
+			s.rememberAttacker(g.corr, &MintedFault{ID: m.fault.ID, Step: m.step}) // fault_records.go
 		}
 	case injectJWK:
 		j := publicJWK(key)
@@ -168,9 +150,7 @@ func (s *Server) handleAttackerKey(w http.ResponseWriter, r *http.Request) {
 		s.handleNotFound(w, r)
 		return
 	}
-	s.faults.mu.Lock()
-	mf := s.faults.attacker[corr]
-	s.faults.mu.Unlock()
+	mf := s.attackerFault(corr)
 	what := map[string]string{"keys.json": "jku", "cert.pem": "x5u"}[file]
 	if mf != nil {
 		c := *mf

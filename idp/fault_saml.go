@@ -139,27 +139,6 @@ const otherAppURL = "https://other-app.example.test/saml/acs"
 // otherTenantID is the tenant a wrong Issuer names.
 const otherTenantID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 
-// faultKeyFor returns a named key minted for faults, generating it once per server.
-func (s *Server) faultKeyFor(name string, mk func() (*SigningKey, error)) (*SigningKey, error) {
-	s.faults.mu.Lock()
-	k := s.faults.keys[name]
-	s.faults.mu.Unlock()
-	if k != nil {
-		return k, nil
-	}
-	k, err := mk()
-	if err != nil {
-		return nil, err
-	}
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	if old := s.faults.keys[name]; old != nil {
-		return old, nil
-	}
-	s.faults.keys[name] = k
-	return k, nil
-}
-
 // newFaultKey makes a fresh key and a certificate for it.
 func (s *Server) newFaultKey(subject string, notBefore, notAfter time.Time) (*SigningKey, error) {
 	key, err := s.keygen()
@@ -216,10 +195,7 @@ func (s *Server) appFaultCert(app *EnterpriseApp, kind string) (*SigningKey, err
 			path = filepath.Join(s.cfg.KeyDir, "fault-"+name+".pem")
 			if key, cert, _, err := readKeyFile(path); err == nil && cert != nil {
 				if k := (&SigningKey{Cert: cert, Key: key, Published: true}); fits(k) {
-					s.faults.mu.Lock()
-					s.faults.appCerts[app] = append(s.faults.appCerts[app], k)
-					s.faults.mu.Unlock()
-					return k, nil
+					return k, nil // published by being stored (faultKeyFor; storedAppCerts)
 				}
 			}
 		}
@@ -240,19 +216,14 @@ func (s *Server) appFaultCert(app *EnterpriseApp, kind string) (*SigningKey, err
 				return nil, err
 			}
 		}
-		s.faults.mu.Lock()
-		s.faults.appCerts[app] = append(s.faults.appCerts[app], k)
-		s.faults.mu.Unlock()
-		return k, nil
+		return k, nil // published by being stored (faultKeyFor; storedAppCerts)
 	})
 }
 
 // publishedKeys is what the app's metadata lists: its certificates plus those published for
-// certificate faults.
+// certificate faults (by any replica sharing the store).
 func (s *Server) publishedKeys(app *EnterpriseApp) []*SigningKey {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	return append(append([]*SigningKey(nil), s.appKeys[app]...), s.faults.appCerts[app]...)
+	return append(append([]*SigningKey(nil), s.appKeys[app]...), s.storedAppCerts(app)...)
 }
 
 // untrustedKey is a key nobody published, with a certificate shaped like Entra's.

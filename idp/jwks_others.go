@@ -121,19 +121,3 @@ func withOtherKeys(own []jwk, scope keySetScope, seed, issuer, msaIssuer string)
 	out = append(out, own...)
 	return append(out, others[at:]...)
 }
-
-// setSingleKeySet makes the tenant's key sets publish its own keys only, without the
-// cloud's other keys: oidc.kid.absent-single (OpenID's rp-id_token-kid-absent-single-jwks)
-// tests an RP against a one-key set, which Entra never serves.
-func (s *Server) setSingleKeySet(tid string) {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	s.faults.single[tid] = true
-}
-
-// singleKeySet reports whether a fault made the tenant's key sets one-key sets.
-func (s *Server) singleKeySet(tid string) bool {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	return s.faults.single[tid]
-}

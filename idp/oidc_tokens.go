@@ -407,12 +407,7 @@ func (s *Server) accessToken(g *oauthGrant, res resource, appAcr string) (string
 		s.mu.Unlock()
 	}
 	if err == nil && g.mint != nil && g.mint.userinfoSub != "" {
-		s.faults.mu.Lock()
-		if len(s.faults.tokens) > 4096 {
-			clear(s.faults.tokens) // bounded: only the last sign-ins' userinfo calls matter
-		}
-		s.faults.tokens[tok] = g.mint
-		s.faults.mu.Unlock()
+		s.rememberTokenFault(tok, g.mint, now.Add(life)) // in the store, for userinfo on any replica
 	}
 	return tok, int(life/time.Second) - 1, err
 }

@@ -62,9 +62,7 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	ui := userInfo{Sub: pairwiseSub(t.ID, c.AppID, u.ID), Name: u.DisplayName, FamilyName: u.Surname, GivenName: u.GivenName,
 		Picture: "https://graph.microsoft.com/v1.0/me/photo/$value", Email: u.Mail}
-	s.faults.mu.Lock()
-	m := s.faults.tokens[strings.TrimSpace(tok)]
-	s.faults.mu.Unlock()
+	m := s.tokenFault(tok) // the grant's userinfo fault, from the store (fault_records.go)
 	if m != nil {
 		// Another user's answer: an RP that uses it instead of the ID token signs that user
 		// in; one that compares the subs (or ignores userinfo) does not.
