@@ -52,9 +52,6 @@ type Server struct {
 	flows    map[string]*pendingFlow
 	// flowExpiry orders flows by when they are dropped (expiry.go).
 	flowExpiry expiryQueue[*pendingFlow]
-	// tokenCorr maps an access token's uti to its sign-in's correlation ID, so that the
-	// RP's userinfo call joins that sign-in in the log (bounded by retain.Events).
-	tokenCorr map[string]string
 
 	events eventLog
 	faults faultState
@@ -66,7 +63,7 @@ type Server struct {
 	consent consentState
 	// graph is the armed Microsoft Graph faults (graph_faults.go).
 	graph graphState
-	// retain bounds the log, sessions and refresh tokens (retention.go); sessionOrder is the
+	// retain bounds the log and sessions (retention.go); sessionOrder is the
 	// order sessions were made, to forget the oldest.
 	retain       Retention
 	sessionOrder fifoKeys
