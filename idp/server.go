@@ -44,8 +44,7 @@ type Server struct {
 	mux     *http.ServeMux
 
 	appKeys map[*EnterpriseApp][]*SigningKey
-	oidc    *oidcState  // OIDC keys, codes, refresh tokens (oidc_config.go)
-	device  deviceState // device codes (oidc_devicecode.go)
+	oidc    *oidcState // OIDC keys (oidc_config.go)
 
 	mu       sync.Mutex
 	sessions map[string]*idpSession
