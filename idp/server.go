@@ -150,6 +150,7 @@ func New(opts ...Option) (*Server, error) {
 	if err := s.initOIDC(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	s.changes.shared = s.store != nil // replicas' directory changes (directory_log.go)
 	if s.store == nil {
 		s.store = NewMemoryStore(s.clock)
 	}
@@ -381,6 +382,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	}
 	w.Header().Set("x-ms-ests-server", "ssoharness-mockidp")
+	s.syncDirectory() // changes other replicas made (directory_log.go)
 	if !isProvisioningCycle(r) { // a cycle reads the directory itself (provisioning.go)
 		s.changes.mu.RLock() // directory changes wait for the request (directory_changes.go)
 		defer s.changes.mu.RUnlock()
