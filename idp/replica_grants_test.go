@@ -1,0 +1,250 @@
+package idp_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/idp/idptest"
+)
+
+// replicaPublicURL is the one public URL both replicas answer for, as behind a load balancer.
+const replicaPublicURL = "http://login.replica.test"
+
+// startReplicas starts two mock IdPs, A and B, from one config, one key directory and one
+// store: two replicas of one IdP.
+func startReplicas(t *testing.T, cfg *idp.Config) (a, b *idp.Server) {
+	t.Helper()
+	cfg.KeyDir = t.TempDir()
+	cfg.PublicURL = replicaPublicURL
+	st := idp.NewMemoryStore(nil)
+	a = idptest.Start(t, idp.WithConfig(cfg), idp.WithStore(st))
+	b = idptest.Start(t, idp.WithConfig(cfg), idp.WithStore(st))
+	return a, b
+}
+
+// replicaTransport sends the requests for the public host to the listener of the replica it
+// is pinned to (Pin), as a load balancer would; other hosts are not dialled.
+type replicaTransport struct {
+	mu  sync.Mutex
+	to  *idp.Server
+	via []string // the listener of each request, in order
+}
+
+func (rt *replicaTransport) Pin(s *idp.Server) { rt.mu.Lock(); rt.to = s; rt.mu.Unlock() }
+
+func (rt *replicaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rt.mu.Lock()
+	addr := rt.to.Listener.Addr().String()
+	rt.via = append(rt.via, addr)
+	rt.mu.Unlock()
+	r2 := r.Clone(r.Context())
+	r2.URL.Host = addr // r2.Host stays the public host
+	return http.DefaultTransport.RoundTrip(r2)
+}
+
+// replicaClient is a browser-like client (cookies, stops at redirects leaving the IdP)
+// whose requests go to the replica rt is pinned to.
+func replicaClient(to *idp.Server) (*http.Client, *replicaTransport) {
+	rt := &replicaTransport{to: to}
+	jar, _ := cookiejar.New(nil)
+	host := strings.TrimPrefix(replicaPublicURL, "http://")
+	return &http.Client{Transport: rt, Jar: jar, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+		if req.URL.Host != host {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}, rt
+}
+
+// tokenCall posts a token request to the replica c is pinned to and decodes the answer.
+func tokenCall(t *testing.T, c *http.Client, v url.Values) (int, map[string]any) {
+	t.Helper()
+	resp, err := c.PostForm(replicaPublicURL+"/"+contosoID+"/oauth2/v2.0/token", v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, m
+}
+
+// wantAADSTS checks a token error's code.
+func wantAADSTS(t *testing.T, what string, status int, m map[string]any, code string) {
+	t.Helper()
+	desc, _ := m["error_description"].(string)
+	if status != http.StatusBadRequest || !strings.HasPrefix(desc, code+":") {
+		t.Fatalf("%s: %d %v, want 400 %s", what, status, m, code)
+	}
+}
+
+// signInForCode signs B.Simon in to the web app through the replica c is pinned to and
+// returns the authorization code.
+func signInForCode(t *testing.T, c *http.Client, srv *idp.Server, scope string) string {
+	t.Helper()
+	q := url.Values{"client_id": {webAppID}, "response_type": {"code"}, "redirect_uri": {webRedir},
+		"scope": {scope}, "state": {"st"}, "nonce": {"nn"}}
+	res := oidcAuthorize(t, c, srv, replicaPublicURL+"/"+contosoID+"/oauth2/v2.0/authorize?"+q.Encode(), bSimon)
+	code := res.params().Get("code")
+	if code == "" {
+		t.Fatalf("no code: %v %s", res.location, oidcTrunc(res.body))
+	}
+	return code
+}
+
+// TestReplicaGrants: a code issued by replica A is redeemed at B, its replay at A is
+// AADSTS54005; B's refresh token is redeemed at A; userinfo at B joins A's sign-in in the
+// log; a user deleted through A gets no sign-in nor refresh at B.
+func TestReplicaGrants(t *testing.T) {
+	a, b := startReplicas(t, oidcTestConfig())
+	browser, _ := replicaClient(a) // the sign-in on A (pending flows are replicated by R1's slice)
+	code := signInForCode(t, browser, a, "openid profile offline_access User.Read")
+	toA, _ := replicaClient(a)
+	toB, _ := replicaClient(b)
+	redeem := url.Values{"grant_type": {"authorization_code"}, "client_id": {webAppID}, "client_secret": {webSecret},
+		"code": {code}, "redirect_uri": {webRedir}}
+	st, m := tokenCall(t, toB, redeem)
+	if st != http.StatusOK || m["id_token"] == nil || m["refresh_token"] == nil || m["access_token"] == nil {
+		t.Fatalf("code from A redeemed at B: %d %v", st, m)
+	}
+	st, m2 := tokenCall(t, toA, redeem)
+	wantAADSTS(t, "replay at A", st, m2, "AADSTS54005")
+	st, m2 = tokenCall(t, toB, redeem)
+	wantAADSTS(t, "replay at B", st, m2, "AADSTS54005")
+
+	// The refresh token B issued, redeemed at A.
+	refresh := url.Values{"grant_type": {"refresh_token"}, "client_id": {webAppID}, "client_secret": {webSecret},
+		"refresh_token": {m["refresh_token"].(string)}, "scope": {"openid profile offline_access User.Read"}}
+	st, r := tokenCall(t, toA, refresh)
+	if st != http.StatusOK || r["access_token"] == nil || r["refresh_token"] == nil {
+		t.Fatalf("B's refresh token at A: %d %v", st, r)
+	}
+
+	// Userinfo at B with the access token from B's redemption joins the sign-in on A.
+	var signInCorr string
+	for _, ev := range a.Events() {
+		if ev.Kind == idp.EventAuthorize && ev.Status == idp.StatusSuccess {
+			signInCorr = ev.CorrelationID
+		}
+	}
+	for _, at := range []string{m["access_token"].(string), r["access_token"].(string)} {
+		req, _ := http.NewRequest(http.MethodGet, replicaPublicURL+"/oidc/userinfo", nil)
+		req.Header.Set("Authorization", "Bearer "+at)
+		resp, err := toB.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("userinfo at B: %d", resp.StatusCode)
+		}
+	}
+	var joined int
+	for _, ev := range b.Events() {
+		if ev.Kind == idp.EventUserInfo {
+			if signInCorr == "" || ev.CorrelationID != signInCorr {
+				t.Errorf("userinfo at B has correlation %q, want the sign-in's on A %q", ev.CorrelationID, signInCorr)
+			}
+			joined++
+		}
+	}
+	if joined != 2 {
+		t.Errorf("B logged %d userinfo calls, want 2", joined)
+	}
+
+	// The user deleted through A: B refuses the refresh token and the sign-in.
+	if err := a.DeleteUser(bSimon); err != nil {
+		t.Fatal(err)
+	}
+	st, m2 = tokenCall(t, toB, refresh)
+	wantAADSTS(t, "refresh at B after DeleteUser on A", st, m2, "AADSTS50034")
+	browserB, _ := replicaClient(b)
+	q := url.Values{"client_id": {webAppID}, "response_type": {"code"}, "redirect_uri": {webRedir}, "scope": {"openid"}, "state": {"s"}}
+	resp, err := browserB.Get(replicaPublicURL + "/" + contosoID + "/oauth2/v2.0/authorize?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	action, v := oidcFormOf(t, oidcRead(t, resp))
+	v.Set("login", bSimon)
+	if resp, err = browserB.PostForm(replicaPublicURL+action, v); err != nil {
+		t.Fatal(err)
+	}
+	if body := oidcRead(t, resp); !strings.Contains(body, "50034") {
+		t.Errorf("sign-in at B of the user deleted on A: no AADSTS50034:\n%s", oidcTrunc(body))
+	}
+	if d := b.DeletedUsers(); len(d) != 1 || d[0].UserPrincipalName != bSimon {
+		t.Errorf("B's deleted users: %+v", d)
+	}
+}
+
+// TestReplicaCodeSealed: a code is not accepted as a refresh token nor altered, and a code of
+// another app is refused, on either replica.
+func TestReplicaCodeSealed(t *testing.T) {
+	a, b := startReplicas(t, oidcTestConfig())
+	browser, _ := replicaClient(a)
+	code := signInForCode(t, browser, a, "openid offline_access")
+	toB, _ := replicaClient(b)
+	st, m := tokenCall(t, toB, url.Values{"grant_type": {"refresh_token"}, "client_id": {webAppID}, "client_secret": {webSecret}, "refresh_token": {code}})
+	wantAADSTS(t, "code as a refresh token", st, m, "AADSTS9002313")
+	bad := []byte(code)
+	bad[len(bad)/2] ^= 1
+	st, m = tokenCall(t, toB, url.Values{"grant_type": {"authorization_code"}, "client_id": {webAppID}, "client_secret": {webSecret},
+		"code": {string(bad)}, "redirect_uri": {webRedir}})
+	wantAADSTS(t, "altered code", st, m, "AADSTS70000")
+	st, m = tokenCall(t, toB, url.Values{"grant_type": {"authorization_code"}, "client_id": {multiAppID}, "client_secret": {webSecret},
+		"code": {code}, "redirect_uri": {webRedir}})
+	wantAADSTS(t, "another app's code", st, m, "AADSTS70000")
+}
+
+// TestReplicaDeviceCode: the device polls A, the user approves on B's /devicelogin, the
+// poll at A gets the tokens, and a second poll at B finds the code used.
+func TestReplicaDeviceCode(t *testing.T) {
+	a, b := startReplicas(t, deviceTestConfig())
+	toA, _ := replicaClient(a)
+	toB, _ := replicaClient(b)
+	resp, err := toA.PostForm(replicaPublicURL+"/"+contosoID+"/oauth2/v2.0/devicecode",
+		url.Values{"client_id": {deviceAppID}, "scope": {"openid profile offline_access User.Read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var da struct {
+		UserCode        string `json:"user_code"`
+		DeviceCode      string `json:"device_code"`
+		VerificationURI string `json:"verification_uri"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&da); err != nil || da.DeviceCode == "" {
+		t.Fatalf("devicecode at A: %v %+v", err, da)
+	}
+	resp.Body.Close()
+	poll := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "client_id": {deviceAppID}, "device_code": {da.DeviceCode}}
+	st, m := tokenCall(t, toB, poll)
+	wantAADSTS(t, "pending poll at B", st, m, "AADSTS70016")
+
+	browserB, _ := replicaClient(b) // the browser's whole sign-in on B
+	done := approveDevice(t, idptest.NewBrowser(browserB), da.VerificationURI, da.UserCode, bSimon, "continue")
+	if !strings.Contains(done.Text(), "You have signed in to the Contoso CLI application on your device.") {
+		t.Fatalf("done page on B: %s", oidcTrunc(done.String()))
+	}
+	st, m = tokenCall(t, toA, poll)
+	if st != http.StatusOK || m["access_token"] == nil || m["id_token"] == nil || m["refresh_token"] == nil {
+		t.Fatalf("poll at A after approval on B: %d %v", st, m)
+	}
+	st, m = tokenCall(t, toB, poll)
+	wantAADSTS(t, "second poll at B", st, m, "AADSTS70018")
+	// The code entered again on A's page: used.
+	resp, err = toA.PostForm(replicaPublicURL+"/common/oauth2/deviceauth", url.Values{"otc": {da.UserCode}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := oidcRead(t, resp); !strings.Contains(body, `data-aadsts="70018"`) {
+		t.Errorf("used code entered on A: %s", oidcTrunc(body))
+	}
+}
