@@ -1,6 +1,7 @@
 package idp_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
@@ -246,5 +247,42 @@ func TestReplicaDeviceCode(t *testing.T) {
 	}
 	if body := oidcRead(t, resp); !strings.Contains(body, `data-aadsts="70018"`) {
 		t.Errorf("used code entered on A: %s", oidcTrunc(body))
+	}
+}
+
+// TestReplicaFaultedCode: the fault minted into a sign-in on A travels in the code: B's
+// token response carries the same swapped identity (oidc.tenant.foreign: a user of the
+// made-up tenant) and B's token event names the fault.
+func TestReplicaFaultedCode(t *testing.T) {
+	a, b := startReplicas(t, oidcTestConfig())
+	if _, err := a.Arm(idp.Arming{Fault: "oidc.tenant.foreign"}); err != nil {
+		t.Fatal(err)
+	}
+	browser, _ := replicaClient(a)
+	code := signInForCode(t, browser, a, "openid profile")
+	toB, _ := replicaClient(b)
+	st, m := tokenCall(t, toB, url.Values{"grant_type": {"authorization_code"}, "client_id": {webAppID}, "client_secret": {webSecret},
+		"code": {code}, "redirect_uri": {webRedir}})
+	if st != http.StatusOK {
+		t.Fatalf("faulted code at B: %d %v", st, m)
+	}
+	parts := strings.Split(m["id_token"].(string), ".")
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct{ Tid, Iss, PreferredUsername string }
+	_ = json.Unmarshal(raw, &claims)
+	if claims.Tid == contosoID || claims.Tid == "" || !strings.Contains(claims.Iss, claims.Tid) {
+		t.Errorf("ID token from B: tid %q iss %q, want the foreign tenant's", claims.Tid, claims.Iss)
+	}
+	var named bool
+	for _, ev := range b.Events() {
+		if ev.Kind == idp.EventToken && ev.Fault != nil && ev.Fault.ID == "oidc.tenant.foreign" {
+			named = true
+		}
+	}
+	if !named {
+		t.Error("B's token event does not name the fault minted on A")
 	}
 }
