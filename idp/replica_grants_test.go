@@ -1,6 +1,9 @@
 package idp_test
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -9,6 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 
 	"github.com/ssoharness/ssoharness/idp"
 	"github.com/ssoharness/ssoharness/idp/idptest"
@@ -284,5 +290,118 @@ func TestReplicaFaultedCode(t *testing.T) {
 	}
 	if !named {
 		t.Error("B's token event does not name the fault minted on A")
+	}
+}
+
+// flipTransport is a round-robin load balancer without stickiness in front of two TLS
+// replicas: each request for the IdP's host (or login.microsoftonline.com, MSAL's instance
+// discovery) goes to the other replica than the last; pinned, all go to one.
+type flipTransport struct {
+	mu     sync.Mutex
+	addrs  []string
+	pinned string
+	n      int
+	served map[string]int
+	next   http.RoundTripper
+}
+
+func newFlipTransport(t *testing.T, a, b *idp.Server) *flipTransport {
+	pool := x509.NewCertPool()
+	pool.AddCert(a.Certificate())
+	pool.AddCert(b.Certificate())
+	next := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	t.Cleanup(next.CloseIdleConnections)
+	return &flipTransport{addrs: []string{a.Listener.Addr().String(), b.Listener.Addr().String()}, served: map[string]int{}, next: next}
+}
+
+func (f *flipTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Host == "login.replica.test" || r.URL.Host == "login.microsoftonline.com" {
+		f.mu.Lock()
+		addr := f.pinned
+		if addr == "" {
+			addr = f.addrs[f.n%len(f.addrs)]
+			f.n++
+		}
+		f.served[addr]++
+		f.mu.Unlock()
+		r = r.Clone(r.Context())
+		r.URL.Host, r.Host = addr, "login.replica.test"
+	}
+	return f.next.RoundTrip(r)
+}
+
+// TestMSALDeviceCodeReplicas: MSAL Go's public client, unmodified, signs in by device code
+// through a round-robin balancer over two replicas (every request to the other one): the
+// device code request, the polls, and the refresh grant of AcquireTokenSilent land on
+// either; the user approves in a browser pinned to B (the sign-in pages' own state is
+// another slice's).
+func TestMSALDeviceCodeReplicas(t *testing.T) {
+	cfg := deviceTestConfig()
+	cfg.KeyDir = t.TempDir()
+	cfg.PublicURL = "https://login.replica.test"
+	st := idp.NewMemoryStore(nil)
+	a := idptest.StartTLS(t, idp.WithConfig(cfg), idp.WithStore(st))
+	b := idptest.StartTLS(t, idp.WithConfig(cfg), idp.WithStore(st))
+	lb := newFlipTransport(t, a, b)
+	app, err := public.New(deviceAppID, public.WithAuthority(cfg.PublicURL+"/"+contosoID), public.WithHTTPClient(&http.Client{Transport: lb}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dc, err := app.AcquireTokenByDeviceCode(ctx, []string{"User.Read"})
+	if err != nil {
+		t.Fatalf("AcquireTokenByDeviceCode: %v", err)
+	}
+	pin := newFlipTransport(t, a, b)
+	pin.pinned = b.Listener.Addr().String()
+	jar, _ := cookiejar.New(nil)
+	approved := make(chan error, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond) // MSAL polls (authorization_pending) meanwhile
+		br := idptest.NewBrowser(&http.Client{Transport: pin, Jar: jar})
+		p, err := br.Get(dc.Result.VerificationURL)
+		if err == nil {
+			p, err = br.Submit(p, "code-form", map[string]string{"otc": dc.Result.UserCode})
+		}
+		if err == nil {
+			p, err = br.Continue(p, bSimon, bPassword)
+		}
+		if err == nil {
+			_, err = br.Submit(p, "continue-form", nil)
+		}
+		approved <- err
+	}()
+	res, err := dc.AuthenticationResult(ctx)
+	if err != nil {
+		t.Fatalf("AuthenticationResult: %v", err)
+	}
+	if err := <-approved; err != nil {
+		t.Fatalf("approval on B: %v", err)
+	}
+	if res.IDToken.PreferredUsername != bSimon {
+		t.Errorf("signed in %q", res.IDToken.PreferredUsername)
+	}
+	silent, err := app.AcquireTokenSilent(ctx, []string{"User.Read", "email"}, public.WithSilentAccount(res.Account))
+	if err != nil {
+		t.Fatalf("AcquireTokenSilent (refresh grant) through the balancer: %v", err)
+	}
+	if silent.Metadata.TokenSource != public.TokenSourceIdentityProvider {
+		t.Errorf("silent token from %v, want the IdP (a refresh grant)", silent.Metadata.TokenSource)
+	}
+	grants := map[string]bool{}
+	for _, s := range []*idp.Server{a, b} {
+		for _, ev := range s.Events() {
+			if ev.Kind == idp.EventToken && ev.Status == idp.StatusSuccess {
+				grants[ev.Request["grant_type"]] = true
+			}
+		}
+	}
+	if !grants["device_code"] || !grants["refresh_token"] {
+		t.Errorf("successful grants over both replicas: %v", grants)
+	}
+	t.Logf("MSAL's requests per replica: %v", lb.served)
+	if len(lb.served) != 2 || lb.served[lb.addrs[0]] == 0 || lb.served[lb.addrs[1]] == 0 {
+		t.Errorf("MSAL's requests per replica: %v", lb.served)
 	}
 }
