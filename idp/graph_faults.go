@@ -2,8 +2,8 @@ package idp
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -47,7 +47,7 @@ type GraphFault struct {
 }
 
 // Armed Graph faults live in the store, so that every replica applies them and counts
-// their requests together: "graph-fault/<seq>" is an armed fault (seq: arming order), and
+// their requests together: "graph-fault/<n>" is the n-th armed fault (arming order), and
 // its counters are markers claimed with Add, "graph-seen/<id>/<n>" for the n-th matching
 // request and "graph-used/<id>/<n>" for the n-th faulted one. A replica remembers only the
 // last n it saw of each counter, to start claiming from there.
@@ -101,29 +101,37 @@ func (s *Server) ArmGraphFault(f GraphFault) error {
 		return err
 	}
 	for n := len(armed); ; n++ { // the next free place in the arming order
-		ok, err := s.store.Add(storeCtx(), fmt.Sprintf("graph-fault/%06d", n), b, time.Time{})
+		ok, err := s.store.Add(storeCtx(), graphFaultKey(n), b, time.Time{})
 		if err != nil || ok {
 			return err
 		}
 	}
 }
 
-// armedGraphFaults lists the armed Graph faults in arming order.
+// armedGraphFaults lists the armed Graph faults in arming order. Faults are only ever added
+// at the next place and removed all at once, so their places are 0…n-1: one store Get per
+// fault and one for the end (no List, which would scan the whole store on every Graph
+// request).
 func (s *Server) armedGraphFaults() ([]armedGraphFault, error) {
-	m, err := s.store.List(storeCtx(), "graph-fault/")
-	if err != nil {
-		return nil, err
-	}
-	keys := slices.Sorted(maps.Keys(m))
-	out := make([]armedGraphFault, 0, len(keys))
-	for _, k := range keys {
+	var out []armedGraphFault
+	for n := 0; n <= maxGraphFaults; n++ {
+		b, err := s.store.Get(storeCtx(), graphFaultKey(n))
+		if errors.Is(err, ErrStoreNotFound) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 		var a armedGraphFault
-		if json.Unmarshal(m[k], &a) == nil {
+		if json.Unmarshal(b, &a) == nil {
 			out = append(out, a)
 		}
 	}
 	return out, nil
 }
+
+// graphFaultKey is the store key of the n-th armed Graph fault.
+func graphFaultKey(n int) string { return fmt.Sprintf("graph-fault/%06d", n) }
 
 // GraphFaults returns a snapshot of the armed Graph faults.
 func (s *Server) GraphFaults() []GraphFault {
