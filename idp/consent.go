@@ -38,11 +38,10 @@ type OAuth2PermissionGrant struct {
 	Scope string `json:"scope,omitempty"`
 }
 
-// consentState is the grants made at run time (Accept on a consent page, /adminconsent) and
-// the consent and MFA pages waiting for the user's answer.
+// consentState is the consent and MFA pages waiting for the user's answer (the grants made
+// at run time are in the store: consent_grants.go).
 type consentState struct {
 	mu         sync.Mutex
-	grants     []OAuth2PermissionGrant
 	interrupts map[string]*interruption
 	order      []string // interruption IDs, oldest first (bounded by maxPendingFlows)
 }
@@ -94,16 +93,7 @@ func (s *Server) consentNeeded(t *Tenant, app *AppRegistration, u *User) bool {
 			return false
 		}
 	}
-	s.consent.mu.Lock()
-	defer s.consent.mu.Unlock()
-	return !slices.ContainsFunc(s.consent.grants, match)
-}
-
-// grant records a consent made at run time.
-func (s *Server) grant(g OAuth2PermissionGrant) {
-	s.consent.mu.Lock()
-	s.consent.grants = append(s.consent.grants, g)
-	s.consent.mu.Unlock()
+	return !s.runtimeConsent(app, u) // consent_grants.go
 }
 
 // interrupt keeps it for the browser's answer and shows its page.

@@ -10,16 +10,22 @@ import (
 
 // Directory changes at run time: what an admin does in the portal between two provisioning
 // cycles (disable a user, change an attribute, assign or unassign, change group membership,
-// delete). Every method takes the directory lock for writing; ServeHTTP holds it for reading
-// while any handler but a provisioning cycle runs (server.go), so a change never races a
-// sign-in: a sign-in sees the directory before or after the change, never half of it.
+// delete). Every change goes through the change log every replica applies (directory_log.go)
+// and is applied under the directory lock for writing; ServeHTTP holds it for reading while
+// any handler but a provisioning cycle runs (server.go), so a change never races a sign-in:
+// a sign-in sees the directory before or after the change, never half of it.
 // Readers outside a request (Server.Config, Server.Tenant from a test's goroutine) must not
 // run concurrently with changes.
 
-// directoryChanges is the directory lock and the users purged in the run.
+// directoryChanges is the directory lock, the users purged in the run, and how far this
+// replica has applied the change log (directory_log.go).
 type directoryChanges struct {
 	mu     sync.RWMutex
 	purged []*DeletedUser // permanently deleted users, gone from their tenant
+	// applied is the sequence number of the last change applied; shared says the store is
+	// shared with other replicas (WithStore), whose changes each request looks for.
+	applied int
+	shared  bool
 }
 
 // DeletedUser is a user in the tenant's "Deleted users" (soft-deleted, restorable for 30
@@ -67,8 +73,10 @@ func groupIn(t *Tenant, key string) *Group {
 // SetAccountEnabled sets "Account enabled" of a user (UPN or object ID): false blocks its
 // sign-in (AADSTS50057) and makes the next provisioning cycle disable it in the app.
 func (s *Server) SetAccountEnabled(user string, enabled bool) error {
-	s.changes.mu.Lock()
-	defer s.changes.mu.Unlock()
+	return s.change(dirChange{Op: opAccountEnabled, Target: user, On: enabled})
+}
+
+func (s *Server) setAccountEnabled(user string, enabled bool) error {
 	_, u, err := s.userAnywhere(user)
 	if err != nil {
 		return err
@@ -80,8 +88,10 @@ func (s *Server) SetAccountEnabled(user string, enabled bool) error {
 // SetUserAttribute changes one attribute of a user: displayName, givenName, surname, mail or
 // userPrincipalName (unique in its tenant). The next provisioning cycle PATCHes it.
 func (s *Server) SetUserAttribute(user, attr, value string) error {
-	s.changes.mu.Lock()
-	defer s.changes.mu.Unlock()
+	return s.change(dirChange{Op: opUserAttribute, Target: user, Name: attr, Value: value})
+}
+
+func (s *Server) setUserAttribute(user, attr, value string) error {
 	t, u, err := s.userAnywhere(user)
 	if err != nil {
 		return err
@@ -112,8 +122,10 @@ func (s *Server) SetUserAttribute(user, attr, value string) error {
 // AssignToApp adds a user (UPN or object ID) or group (display name or object ID) to the
 // app's "Users and groups". Assigning twice is a no-op.
 func (s *Server) AssignToApp(app, principal string) error {
-	s.changes.mu.Lock()
-	defer s.changes.mu.Unlock()
+	return s.change(dirChange{Op: opAssign, Target: app, Value: principal})
+}
+
+func (s *Server) assignToApp(app, principal string) error {
 	t, a, err := s.appAnywhere(app)
 	if err != nil {
 		return err
@@ -130,8 +142,10 @@ func (s *Server) AssignToApp(app, principal string) error {
 // UnassignFromApp removes a principal from the app's "Users and groups": every assignment
 // naming it, by UPN, object ID or group display name.
 func (s *Server) UnassignFromApp(app, principal string) error {
-	s.changes.mu.Lock()
-	defer s.changes.mu.Unlock()
+	return s.change(dirChange{Op: opUnassign, Target: app, Value: principal})
+}
+
+func (s *Server) unassignFromApp(app, principal string) error {
 	t, a, err := s.appAnywhere(app)
 	if err != nil {
 		return err
@@ -168,8 +182,10 @@ func (s *Server) userAndGroup(user, group string) (*Tenant, *User, *Group, error
 
 // AddGroupMember makes a user a member of a group of its tenant.
 func (s *Server) AddGroupMember(group, user string) error {
-	s.changes.mu.Lock()
-	defer s.changes.mu.Unlock()
+	return s.change(dirChange{Op: opAddMember, Target: group, Value: user})
+}
+
+func (s *Server) addGroupMember(group, user string) error {
 	t, u, g, err := s.userAndGroup(user, group)
 	if err != nil {
 		return err
@@ -182,8 +198,10 @@ func (s *Server) AddGroupMember(group, user string) error {
 
 // RemoveGroupMember removes a user from a group.
 func (s *Server) RemoveGroupMember(group, user string) error {
-	s.changes.mu.Lock()
-	defer s.changes.mu.Unlock()
+	return s.change(dirChange{Op: opRemoveMember, Target: group, Value: user})
+}
+
+func (s *Server) removeGroupMember(group, user string) error {
 	_, u, g, err := s.userAndGroup(user, group)
 	if err != nil {
 		return err
@@ -203,28 +221,32 @@ func (s *Server) RemoveGroupMember(group, user string) error {
 // leaves Graph's /users for /directory/deletedItems, and the next provisioning cycle
 // disables it in the app.
 func (s *Server) DeleteUser(user string) error {
-	s.changes.mu.Lock()
-	defer s.changes.mu.Unlock()
+	return s.change(dirChange{Op: opDeleteUser, Target: user})
+}
+
+func (s *Server) deleteUser(user string, at time.Time) error {
 	_, u, err := s.userAnywhere(user)
 	if err != nil {
 		return err
 	}
-	u.DeletedDateTime = s.clock.Now().UTC().Format(time.RFC3339)
+	u.DeletedDateTime = at.UTC().Format(time.RFC3339)
 	return nil
 }
 
 // PurgeUser permanently deletes a user (a live one is soft-deleted first): it leaves the
 // tenant, and the next provisioning cycle sends DELETE /Users/{id}.
 func (s *Server) PurgeUser(user string) error {
-	s.changes.mu.Lock()
-	defer s.changes.mu.Unlock()
+	return s.change(dirChange{Op: opPurgeUser, Target: user})
+}
+
+func (s *Server) purgeUser(user string, at time.Time) error {
 	for _, t := range s.cfg.Tenants {
 		for _, u := range t.Users {
 			if !strings.EqualFold(u.ID, user) && !strings.EqualFold(u.UserPrincipalName, user) {
 				continue
 			}
 			if !u.Deleted() {
-				u.DeletedDateTime = s.clock.Now().UTC().Format(time.RFC3339)
+				u.DeletedDateTime = at.UTC().Format(time.RFC3339)
 			}
 			d := deletedUser(t, u)
 			d.Purged = true
@@ -264,6 +286,7 @@ func (s *Server) deletedIn(t *Tenant) []DeletedUser {
 
 // DeletedUsers lists the soft-deleted and purged users of every tenant.
 func (s *Server) DeletedUsers() []DeletedUser {
+	s.syncDirectory()
 	s.changes.mu.RLock()
 	defer s.changes.mu.RUnlock()
 	var out []DeletedUser
@@ -309,6 +332,7 @@ type ViewGroup struct {
 // ProvisioningView returns the app's (app ID or display name) provisioning settings and the
 // directory as its provisioning service sees it. It fails when the app has no provisioning.
 func (s *Server) ProvisioningView(app string) (*ProvisioningView, error) {
+	s.syncDirectory()
 	s.changes.mu.RLock()
 	defer s.changes.mu.RUnlock()
 	t, a, err := s.appAnywhere(app)

@@ -102,7 +102,7 @@ type graphCaller struct {
 	user   *User // delegated: the signed-in user
 	roles  []string
 	scp    []string
-	uti    string // the token's uti: its sign-in's correlation ID in the log (tokenCorr)
+	uti    string // the token's uti: its sign-in's correlation ID in the log (utiCorrelation)
 }
 
 // delegated reports whether the token is a user's (scp) rather than the app's own (roles).

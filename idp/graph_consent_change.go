@@ -9,8 +9,10 @@ import "fmt"
 // their roles until they expire, as Entra's do. The graph.consent.* checks use it to show
 // an importer a tenant where consent is missing.
 func (s *Server) SetAdminConsent(app string, granted bool) error {
-	s.changes.mu.Lock()
-	defer s.changes.mu.Unlock()
+	return s.change(dirChange{Op: opAdminConsent, Target: app, On: granted})
+}
+
+func (s *Server) setAdminConsent(app string, granted bool) error {
 	for _, t := range s.cfg.Tenants {
 		if a := t.AppRegistration(app); a != nil {
 			a.AdminConsentGranted = &granted
@@ -23,6 +25,7 @@ func (s *Server) SetAdminConsent(app string, granted bool) error {
 // AdminConsentGranted reports whether admin consent is granted for an app registration (app
 // ID or display name); ok is false when there is no such app.
 func (s *Server) AdminConsentGranted(app string) (granted, ok bool) {
+	s.syncDirectory()
 	s.changes.mu.RLock()
 	defer s.changes.mu.RUnlock()
 	for _, t := range s.cfg.Tenants {

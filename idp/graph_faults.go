@@ -1,11 +1,15 @@
 package idp
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Graph faults: what Microsoft Graph does to importers under load, armed per run from Go
@@ -40,14 +44,28 @@ type GraphFault struct {
 	RetryAfter int `json:"retryAfter,omitempty"`
 	// Used is how many requests have had the fault so far.
 	Used int `json:"used"`
-
-	seen int // matching requests seen
 }
 
-// graphState is the server's armed Graph faults.
+// Armed Graph faults live in the store, so that every replica applies them and counts
+// their requests together: "graph-fault/<n>" is the n-th armed fault (arming order), and
+// its counters are markers claimed with Add, "graph-seen/<id>/<n>" for the n-th matching
+// request and "graph-used/<id>/<n>" for the n-th faulted one. A replica remembers only the
+// last n it saw of each counter, to start claiming from there.
+
+// maxGraphFaults is how many Graph faults may be armed at once.
+const maxGraphFaults = 64
+
+// armedGraphFault is a Graph fault as the store keeps it.
+type armedGraphFault struct {
+	ID    string     `json:"id"`
+	Fault GraphFault `json:"fault"`
+}
+
+// graphState is the replica's hints of the Graph fault counters (counter prefix → the
+// highest n it claimed or saw).
 type graphState struct {
-	mu     sync.Mutex
-	faults []*GraphFault
+	mu    sync.Mutex
+	hints map[string]int
 }
 
 // ArmGraphFault arms a Graph fault for the next matching requests.
@@ -70,51 +88,128 @@ func (s *Server) ArmGraphFault(f GraphFault) error {
 	if f.RetryAfter == 0 {
 		f.RetryAfter = 2
 	}
-	f.Used, f.seen = 0, 0
-	s.graph.mu.Lock()
-	defer s.graph.mu.Unlock()
-	if len(s.graph.faults) >= 64 {
-		return fmt.Errorf("graph fault: 64 are armed already; disarm some first")
+	f.Used = 0
+	armed, err := s.armedGraphFaults()
+	if err != nil {
+		return err
 	}
-	s.graph.faults = append(s.graph.faults, &f)
-	return nil
+	if len(armed) >= maxGraphFaults {
+		return fmt.Errorf("graph fault: %d are armed already; disarm some first", maxGraphFaults)
+	}
+	b, err := json.Marshal(armedGraphFault{ID: s.rand.guid(), Fault: f})
+	if err != nil {
+		return err
+	}
+	for n := len(armed); ; n++ { // the next free place in the arming order
+		ok, err := s.store.Add(storeCtx(), graphFaultKey(n), b, time.Time{})
+		if err != nil || ok {
+			return err
+		}
+	}
 }
+
+// armedGraphFaults lists the armed Graph faults in arming order. Faults are only ever added
+// at the next place and removed all at once, so their places are 0…n-1: one store Get per
+// fault and one for the end (no List, which would scan the whole store on every Graph
+// request).
+func (s *Server) armedGraphFaults() ([]armedGraphFault, error) {
+	var out []armedGraphFault
+	for n := 0; n <= maxGraphFaults; n++ {
+		b, err := s.store.Get(storeCtx(), graphFaultKey(n))
+		if errors.Is(err, ErrStoreNotFound) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		var a armedGraphFault
+		if json.Unmarshal(b, &a) == nil {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// graphFaultKey is the store key of the n-th armed Graph fault.
+func graphFaultKey(n int) string { return fmt.Sprintf("graph-fault/%06d", n) }
 
 // GraphFaults returns a snapshot of the armed Graph faults.
 func (s *Server) GraphFaults() []GraphFault {
-	s.graph.mu.Lock()
-	defer s.graph.mu.Unlock()
-	out := make([]GraphFault, 0, len(s.graph.faults))
-	for _, f := range s.graph.faults {
-		out = append(out, *f)
+	armed, _ := s.armedGraphFaults()
+	out := make([]GraphFault, 0, len(armed))
+	for _, a := range armed {
+		f := a.Fault
+		used, _ := s.store.List(storeCtx(), "graph-used/"+a.ID+"/")
+		f.Used = min(len(used), f.Count)
+		out = append(out, f)
 	}
 	return out
 }
 
 // DisarmGraphFaults removes every armed Graph fault.
 func (s *Server) DisarmGraphFaults() {
+	ctx := storeCtx()
+	for _, prefix := range []string{"graph-fault/", "graph-seen/", "graph-used/"} {
+		m, _ := s.store.List(ctx, prefix)
+		for k := range m {
+			_ = s.store.Delete(ctx, k)
+		}
+	}
+}
+
+// claimNext claims the next marker of a counter (prefix "graph-seen/<id>/" …) and returns
+// its number (from 1); 0 when the store fails.
+func (s *Server) claimNext(prefix string) int {
 	s.graph.mu.Lock()
-	s.graph.faults = nil
+	n := s.graph.hints[prefix]
 	s.graph.mu.Unlock()
+	for {
+		n++
+		ok, err := s.store.Add(storeCtx(), prefix+strconv.Itoa(n), []byte{1}, time.Time{})
+		if err != nil {
+			return 0
+		}
+		if ok {
+			break
+		}
+	}
+	s.graph.mu.Lock()
+	if s.graph.hints == nil {
+		s.graph.hints = map[string]int{}
+	}
+	s.graph.hints[prefix] = max(s.graph.hints[prefix], n)
+	s.graph.mu.Unlock()
+	return n
+}
+
+// reached reports whether a counter has reached n (its n-th marker is claimed).
+func (s *Server) reached(prefix string, n int) bool {
+	_, err := s.store.Get(storeCtx(), prefix+strconv.Itoa(n))
+	return err == nil
 }
 
 // takeGraphFault consumes the first armed fault of one of kinds that applies to path.
 // With count, the request counts towards the After of every matching fault.
 func (s *Server) takeGraphFault(path string, count bool, kinds ...string) *GraphFault {
-	s.graph.mu.Lock()
-	defer s.graph.mu.Unlock()
+	armed, _ := s.armedGraphFaults()
 	var hit *GraphFault
-	for _, f := range s.graph.faults {
-		if !slices.Contains(kinds, f.Kind) || f.Used >= f.Count || !strings.HasPrefix(path, f.Path) {
+	for _, a := range armed {
+		f := a.Fault
+		used := "graph-used/" + a.ID + "/"
+		if !slices.Contains(kinds, f.Kind) || !strings.HasPrefix(path, f.Path) || s.reached(used, f.Count) {
 			continue
 		}
+		var past bool // more than After matching requests were seen
 		if count {
-			f.seen++
+			past = s.claimNext("graph-seen/"+a.ID+"/") > f.After
+		} else {
+			past = s.reached("graph-seen/"+a.ID+"/", f.After+1)
 		}
-		if hit == nil && f.seen > f.After {
-			f.Used++
-			c := *f
-			hit = &c
+		if hit == nil && past {
+			if n := s.claimNext(used); n > 0 && n <= f.Count {
+				f.Used = n
+				hit = &f
+			}
 		}
 	}
 	return hit
@@ -138,11 +233,11 @@ func (s *Server) graphFaultBefore(gr *graphReq) *graphErr {
 
 // countShortPage counts a request towards the After of the short-page faults.
 func (s *Server) countShortPage(path string) {
-	s.graph.mu.Lock()
-	defer s.graph.mu.Unlock()
-	for _, f := range s.graph.faults {
-		if f.Kind == GraphFaultShortPage && f.Used < f.Count && strings.HasPrefix(path, f.Path) {
-			f.seen++
+	armed, _ := s.armedGraphFaults()
+	for _, a := range armed {
+		f := a.Fault
+		if f.Kind == GraphFaultShortPage && strings.HasPrefix(path, f.Path) && !s.reached("graph-used/"+a.ID+"/", f.Count) {
+			s.claimNext("graph-seen/" + a.ID + "/")
 		}
 	}
 }

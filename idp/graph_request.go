@@ -66,11 +66,9 @@ func (s *Server) graphAPI(h func(http.ResponseWriter, *graphReq)) http.HandlerFu
 		if c.user != nil {
 			ev.UserID, ev.UserPrincipalName = c.user.ID, c.user.UserPrincipalName
 		}
-		s.mu.Lock()
-		if corr := s.tokenCorr[c.uti]; corr != "" && c.uti != "" {
+		if corr := s.utiCorrelation(c.uti); corr != "" {
 			ev.CorrelationID = corr // a delegated call joins the sign-in its token came from
 		}
-		s.mu.Unlock()
 		if e := s.graphFaultBefore(gr); e != nil {
 			s.writeGraphError(w, gr, e)
 			return

@@ -328,13 +328,7 @@ func (s *Server) finishAuthorize(w http.ResponseWriter, r *http.Request, req *au
 			s.redirectError(w, r, req.to, asError(fmt.Errorf("fault %s: %w", use.fault.ID, err)), &ev)
 			return
 		}
-		if m.foreign {
-			g.tenant, g.user = s.foreignUser(t, u, m.sameMail)
-			g.signTID = t.ID
-		}
-		if m.consumer || m.mutable {
-			s.applyEntraMint(g, t, u, m)
-		}
+		s.mintIdentity(g, m) // oauth_grant.go
 		if m.state != "" {
 			req.to.state = m.state
 		}
@@ -345,14 +339,11 @@ func (s *Server) finishAuthorize(w http.ResponseWriter, r *http.Request, req *au
 	var params [][2]string
 	code := ""
 	if strings.Contains(req.responseType, "code") {
-		code = "1.A" + s.opaque(96)
-		s.oidc.mu.Lock()
-		// Codes are kept for a lifetime past their expiry (a late redemption is
-		// AADSTS70008, "expired", rather than an unknown code), then dropped.
-		s.oidc.codeExpiry.sweep(now, s.oidc.codes)
-		s.oidc.codes[code] = g
-		s.oidc.codeExpiry.add(g.expires.Add(codeLifetime), code, g)
-		s.oidc.mu.Unlock()
+		var err error
+		if code, err = s.issueCode(g); err != nil { // the sealed grant (oauth_grant.go)
+			s.redirectError(w, r, req.to, asError(err), &ev)
+			return
+		}
 		params = append(params, [2]string{"code", code})
 	}
 	accessToken := ""

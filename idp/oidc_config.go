@@ -13,19 +13,14 @@ import (
 // Default secret lifetime: the portal's "Recommended: 180 days".
 const defaultSecretLifetime = 180 * 24 * time.Hour
 
-// oidcState is the server's OIDC/OAuth state: signing keys per tenant, outstanding codes and
-// refresh tokens. Its own mutex keeps it apart from the SAML side's locks.
+// oidcState is the server's OIDC/OAuth state: signing keys per tenant (codes and refresh
+// tokens are sealed grants: oauth_grant.go). Its own mutex keeps it apart from the SAML
+// side's locks.
 type oidcState struct {
 	mu      sync.Mutex
 	certs   map[string][]*Certificate // tenant ID -> configured certificates (WithOIDCCertificates)
 	keys    map[string][]*SigningKey  // tenant ID -> keys, newest first
 	rotated map[string]int            // tenant ID -> rotations, to name persisted keys
-	codes   map[string]*oauthGrant
-	// codeExpiry orders codes by when they are dropped (expiry.go).
-	codeExpiry expiryQueue[*oauthGrant]
-	refresh    map[string]*oauthGrant
-	// refreshOrder is the order refresh tokens were issued, to forget the oldest (retention.go).
-	refreshOrder fifoKeys
 	// apps lists, per session ID, the app registrations signed in to (front-channel logout).
 	apps map[string][]*AppRegistration
 }
@@ -57,8 +52,6 @@ func (s *Server) initOIDC() error {
 	o := s.oidc
 	o.keys = map[string][]*SigningKey{}
 	o.rotated = map[string]int{}
-	o.codes = map[string]*oauthGrant{}
-	o.refresh = map[string]*oauthGrant{}
 	o.apps = map[string][]*AppRegistration{}
 	now := s.clock.Now()
 	for _, t := range s.cfg.Tenants {

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -25,9 +24,6 @@ const (
 	// and does not answer slow_down (Entra has not been seen to either): MSAL Go polls
 	// sooner than the interval at first and treats slow_down as pending anyway.
 	deviceCodeInterval = 5
-	// maxDeviceCodes bounds the device codes kept (each is two map entries: its device
-	// code and its user code); past it the oldest are dropped.
-	maxDeviceCodes = 1000
 	// userCodeAlphabet is what Entra's user codes are made of (e.g. FRWQDE7YL, DM5Y6LYDS):
 	// upper-case letters and digits; the mock leaves out I, O, 0 and 1, which a user misreads.
 	userCodeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -46,7 +42,8 @@ const (
 	deviceRedeemed = "redeemed"
 )
 
-// deviceGrant is one device authorization, from /devicecode to its redemption.
+// deviceGrant is one device authorization, from /devicecode to its redemption, as read from
+// the store (oidc_devicecode_store.go).
 type deviceGrant struct {
 	app        *AppRegistration
 	appTenant  *Tenant
@@ -62,15 +59,8 @@ type deviceGrant struct {
 	// sessID that user's session: the form's post must carry both (no cross-site approval).
 	confirm string
 	sessID  string
-	grant   *oauthGrant // the user's grant, once approved
-}
-
-// deviceState keeps the device codes. Each grant is in codes twice, under "d:"+device code
-// and "u:"+user code, so that one expiry queue sweeps both.
-type deviceState struct {
-	mu     sync.Mutex
-	codes  map[string]*deviceGrant
-	expiry expiryQueue[*deviceGrant]
+	// decided is the user's grant, once approved.
+	decided *sealedGrant
 }
 
 // deviceCodeResponse is the v2 /devicecode answer, in Entra's field order (RFC 8628 names).
@@ -175,8 +165,11 @@ func (s *Server) deviceCode(w http.ResponseWriter, r *http.Request, v1 bool) {
 	}
 	now := s.clock.Now()
 	dg := &deviceGrant{app: app, appTenant: appTenant, pathTenant: pathTenant, scopes: ss,
-		deviceCode: "DAQABAAEAAAD" + s.opaque(160), expires: now.Add(deviceCodeLifetime), corr: ev.CorrelationID, v1: v1, status: devicePending}
-	s.storeDeviceGrant(dg, now)
+		expires: now.Add(deviceCodeLifetime), corr: ev.CorrelationID, v1: v1, status: devicePending}
+	if err := s.storeDeviceGrant(dg); err != nil {
+		s.writeTokenError(w, asError(err), ev)
+		return
+	}
 	uri := s.URL + "/devicelogin"
 	msg := "To sign in, use a web browser to open the page " + uri + " and enter the code " + dg.userCode + " to authenticate."
 	expiresIn := int(deviceCodeLifetime / time.Second)
@@ -192,32 +185,6 @@ func (s *Server) deviceCode(w http.ResponseWriter, r *http.Request, v1 bool) {
 	writeJSON(w, http.StatusOK, resp, true)
 }
 
-// storeDeviceGrant gives dg a user code no pending grant has and keeps it. Codes are kept a
-// lifetime past their expiry, so that a late poll is told expired_token rather than
-// bad_verification_code.
-func (s *Server) storeDeviceGrant(dg *deviceGrant, now time.Time) {
-	d := &s.device
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.codes == nil {
-		d.codes = map[string]*deviceGrant{}
-	}
-	d.expiry.sweep(now, d.codes)
-	for len(d.codes) >= 2*maxDeviceCodes && d.expiry.dropFirst(d.codes) {
-	}
-	for {
-		dg.userCode = s.userCode()
-		if d.codes["u:"+dg.userCode] == nil {
-			break
-		}
-	}
-	d.codes["u:"+dg.userCode] = dg
-	d.codes["d:"+dg.deviceCode] = dg
-	keep := dg.expires.Add(deviceCodeLifetime)
-	d.expiry.add(keep, "u:"+dg.userCode, dg)
-	d.expiry.add(keep, "d:"+dg.deviceCode, dg)
-}
-
 // userCode draws a user code from the server's random source.
 func (s *Server) userCode() string {
 	b := make([]byte, userCodeLen)
@@ -226,18 +193,6 @@ func (s *Server) userCode() string {
 		b[i] = userCodeAlphabet[int(b[i])%len(userCodeAlphabet)] // 256 is a multiple of 32: unbiased
 	}
 	return string(b)
-}
-
-// deviceGrantBy returns the grant under key ("u:" or "d:" and the code), or nil, and its
-// state at the time (the grant's other fields are not changed after it is stored).
-func (s *Server) deviceGrantBy(key string) (*deviceGrant, string) {
-	s.device.mu.Lock()
-	defer s.device.mu.Unlock()
-	dg := s.device.codes[key]
-	if dg == nil {
-		return nil, ""
-	}
-	return dg, dg.status
 }
 
 // redeemDeviceCode is grant_type=urn:ietf:params:oauth:grant-type:device_code: the device's
@@ -267,22 +222,16 @@ func (s *Server) redeemDeviceCode(w http.ResponseWriter, tr *tokenRequest) {
 		s.writeTokenError(w, errMissingClientSecret(), ev)
 		return
 	}
-	s.device.mu.Lock()
-	dg := s.device.codes["d:"+code]
-	var status string
-	var g *oauthGrant
-	if dg != nil && dg.app == tr.app {
-		status, g = dg.status, dg.grant
-		if status == deviceApproved && !s.clock.Now().After(dg.expires) {
-			dg.status = deviceRedeemed
-		}
-	}
-	s.device.mu.Unlock()
-	if dg == nil || dg.app != tr.app {
+	dg, status, g, e := s.redeemDeviceGrant(code, tr.app) // the one poll that redeems gets g
+	if dg == nil {
 		s.writeTokenError(w, codeBadVerificationCode.with(), ev)
 		return
 	}
 	ev.CorrelationID = dg.corr
+	if e != nil {
+		s.writeTokenError(w, e, ev)
+		return
+	}
 	switch {
 	case s.clock.Now().After(dg.expires):
 		s.writeTokenError(w, codeDeviceCodeExpired.with(), ev)
@@ -292,8 +241,14 @@ func (s *Server) redeemDeviceCode(w http.ResponseWriter, tr *tokenRequest) {
 		s.writeTokenError(w, errAuthorizationDeclined(), ev)
 	case status == deviceRedeemed:
 		s.writeTokenError(w, codeBadVerificationCode.with(), ev)
+	case g == nil:
+		s.writeTokenError(w, codeBadVerificationCode.with(), ev)
 	default:
 		ev.TenantID, ev.UserID, ev.UserPrincipalName = g.tenant.ID, g.user.ID, g.user.UserPrincipalName
+		if e := g.userState(); e != nil {
+			s.writeTokenError(w, e, ev) // deleted or disabled since the approval
+			return
+		}
 		s.issueTokens(w, tr, g)
 	}
 }

@@ -1,7 +1,6 @@
 package idp
 
 import (
-	"crypto/subtle"
 	"net/http"
 	"strings"
 )
@@ -122,13 +121,7 @@ func (s *Server) deviceAsk(w http.ResponseWriter, r *http.Request, dg *deviceGra
 		return
 	}
 	nonce := s.rand.token(16)
-	s.device.mu.Lock()
-	ok := dg.status == devicePending && sess != nil
-	if ok {
-		dg.confirm, dg.sessID = nonce, sess.ID
-	}
-	s.device.mu.Unlock()
-	if !ok {
+	if sess == nil || !s.deviceAskConfirm(dg, nonce, sess.ID) { // oidc_devicecode_store.go
 		s.renderErrorPage(w, r, codeBadVerificationCode.with(), ev)
 		return
 	}
@@ -168,27 +161,7 @@ func (s *Server) deviceConfirm(w http.ResponseWriter, r *http.Request, ev *Event
 	}
 	action := r.PostForm.Get("action")
 	ev.Request = map[string]string{"user_code": truncate(code, 16), "action": truncate(action, 16)}
-	s.device.mu.Lock()
-	var e *Error
-	switch {
-	case dg.status != devicePending || dg.confirm == "":
-		e = codeBadVerificationCode.with()
-	case s.clock.Now().After(dg.expires):
-		e = codeVerificationCodeExpired.with()
-	case u == nil || sess.ID != dg.sessID ||
-		subtle.ConstantTimeCompare([]byte(r.PostForm.Get("nonce")), []byte(dg.confirm)) != 1:
-		e = errFlowTokenInvalid(errDeviceConfirmForeign)
-	case action != "continue" && action != "cancel":
-		e = errMalformedRequest("action must be continue or cancel")
-	case action == "cancel":
-		dg.status, dg.confirm = deviceDeclined, ""
-	default:
-		dg.status, dg.confirm = deviceApproved, ""
-		dg.grant = &oauthGrant{app: dg.app, tenant: t, user: u, sid: sess.SID, authTime: sess.AuthnInstant, scopes: dg.scopes.all,
-			platform: platformPublic, expires: dg.expires, corr: dg.corr}
-	}
-	status := dg.status
-	s.device.mu.Unlock()
+	status, e := s.deviceDecide(dg, sess, t, u, action, r.PostForm.Get("nonce")) // oidc_devicecode_store.go
 	if e != nil {
 		s.renderErrorPage(w, r, e, ev)
 		return

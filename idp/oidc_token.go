@@ -180,25 +180,23 @@ func (s *Server) redeemCode(w http.ResponseWriter, tr *tokenRequest) {
 		s.writeTokenError(w, errMissingParameter("code"), ev)
 		return
 	}
-	s.oidc.mu.Lock()
-	g := s.oidc.codes[code]
-	used := g != nil && g.used
-	if g != nil {
-		g.used = true // single use, even when the redemption fails below
-	}
-	s.oidc.mu.Unlock()
-	if g == nil || g.app != tr.app {
-		s.writeTokenError(w, errInvalidGrant("code"), ev)
+	g, first, e := s.openCode(code, tr.app) // single use, even when the redemption fails below
+	if e != nil {
+		s.writeTokenError(w, e, ev)
 		return
 	}
 	ev.CorrelationID = g.corr
 	ev.TenantID, ev.UserID, ev.UserPrincipalName = g.tenant.ID, g.user.ID, g.user.UserPrincipalName
-	if used {
+	if !first {
 		s.writeTokenError(w, errCodeRedeemed(), ev)
 		return
 	}
 	if s.clock.Now().After(g.expires) {
 		s.writeTokenError(w, errGrantExpired(), ev)
+		return
+	}
+	if e := g.userState(); e != nil {
+		s.writeTokenError(w, e, ev) // deleted or disabled since the sign-in (oauth_grant.go)
 		return
 	}
 	redirect := p.Get("redirect_uri")
@@ -299,7 +297,8 @@ func checkPKCE(g *oauthGrant, verifier string) *Error {
 }
 
 // redeemRefresh is grant_type=refresh_token. Refresh tokens rotate: each use returns a new
-// one and the old one stays valid until it expires, as Entra's do.
+// one and the old one stays valid until it expires, as Entra's do; a user deleted or
+// disabled since gets no more tokens.
 func (s *Server) redeemRefresh(w http.ResponseWriter, tr *tokenRequest) {
 	p, ev := tr.p, tr.ev
 	rt := p.Get("refresh_token")
@@ -307,20 +306,18 @@ func (s *Server) redeemRefresh(w http.ResponseWriter, tr *tokenRequest) {
 		s.writeTokenError(w, errMissingParameter("refresh_token"), ev)
 		return
 	}
-	s.oidc.mu.Lock()
-	g := s.oidc.refresh[rt]
-	s.oidc.mu.Unlock()
-	if g == nil {
-		s.writeTokenError(w, errMalformedRequest("The refresh token is malformed or not valid."), ev)
-		return
-	}
-	if g.app != tr.app {
-		s.writeTokenError(w, errInvalidGrant("refresh_token"), ev)
+	g, e := s.openRefresh(rt, tr.app)
+	if e != nil {
+		s.writeTokenError(w, e, ev)
 		return
 	}
 	ev.TenantID, ev.UserID, ev.UserPrincipalName = g.tenant.ID, g.user.ID, g.user.UserPrincipalName
 	if s.clock.Now().After(g.expires) {
 		s.writeTokenError(w, errGrantExpired(), ev)
+		return
+	}
+	if e := g.userState(); e != nil {
+		s.writeTokenError(w, e, ev) // deleted or disabled since (oauth_grant.go)
 		return
 	}
 	if e := s.clientRules(tr, g.platform); e != nil {
@@ -406,13 +403,10 @@ func (s *Server) issueTokens(w http.ResponseWriter, tr *tokenRequest, g *oauthGr
 		if g.platform == platformSPA {
 			rg.expires = s.clock.Now().Add(spaRefreshLifetime)
 		}
-		resp.RefreshToken = "1.A" + s.opaque(192)
-		s.oidc.mu.Lock()
-		s.oidc.refresh[resp.RefreshToken] = &rg
-		for _, old := range s.oidc.refreshOrder.add(resp.RefreshToken, s.retain.RefreshTokens) {
-			delete(s.oidc.refresh, old)
+		if resp.RefreshToken, err = s.issueRefresh(&rg); err != nil { // sealed (oauth_grant.go)
+			s.writeTokenError(w, asError(err), ev)
+			return
 		}
-		s.oidc.mu.Unlock()
 	}
 	if tr.p.Get("client_info") == "1" {
 		resp.ClientInfo = clientInfo(g.user, g.tenant.ID)

@@ -32,8 +32,11 @@ const (
 	accessTokenJitterMn = 31
 )
 
-// oauthGrant is what a code or refresh token stands for.
+// oauthGrant is what a code or refresh token stands for (sealed into it as a sealedGrant:
+// oauth_grant.go).
 type oauthGrant struct {
+	// id names the grant in the store (its code's single-use marker).
+	id        string
 	app       *AppRegistration
 	tenant    *Tenant // the tenant the user signed in to: tid and iss of the tokens
 	user      *User
@@ -46,10 +49,13 @@ type oauthGrant struct {
 	challenge string
 	method    string
 	expires   time.Time
-	used      bool
 	corr      string
 	// signTID is the tenant whose key signs (a fault's foreign identity); "" = tenant.
 	signTID string
+	// homeTenant and homeUser are who signed in when a fault swapped the identity (nil:
+	// tenant and user), so that a sealed grant can make the same swap again.
+	homeTenant *Tenant
+	homeUser   *User
 	// mint is the fault armed for this sign-in, fault what the sign-in log records of it.
 	mint  *oidcMint
 	fault *MintedFault
@@ -399,12 +405,7 @@ func (s *Server) accessToken(g *oauthGrant, res resource, appAcr string) (string
 	tok, err := s.signJWT(g.signingTenant(), claims, res.version != 2)
 	if err == nil && g.corr != "" {
 		// The userinfo call made with this token belongs to the same sign-in in the log.
-		s.mu.Lock()
-		if s.tokenCorr == nil || len(s.tokenCorr) >= s.retain.Events {
-			s.tokenCorr = map[string]string{} // bounded: only the recent sign-ins' calls matter
-		}
-		s.tokenCorr[uti] = g.corr
-		s.mu.Unlock()
+		s.rememberUTI(uti, g.corr, now.Add(life))
 	}
 	if err == nil && g.mint != nil && g.mint.userinfoSub != "" {
 		s.rememberTokenFault(tok, g.mint, now.Add(life)) // in the store, for userinfo on any replica

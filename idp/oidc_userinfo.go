@@ -55,11 +55,9 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev.TenantID, ev.UserID, ev.UserPrincipalName, ev.AppID = t.ID, u.ID, u.UserPrincipalName, c.AppID
-	s.mu.Lock()
-	if corr := s.tokenCorr[c.Uti]; corr != "" {
-		ev.CorrelationID = corr
+	if corr := s.utiCorrelation(c.Uti); corr != "" {
+		ev.CorrelationID = corr // the sign-in the token came from, on any replica (oauth_grant.go)
 	}
-	s.mu.Unlock()
 	ui := userInfo{Sub: pairwiseSub(t.ID, c.AppID, u.ID), Name: u.DisplayName, FamilyName: u.Surname, GivenName: u.GivenName,
 		Picture: "https://graph.microsoft.com/v1.0/me/photo/$value", Email: u.Mail}
 	m := s.tokenFault(tok) // the grant's userinfo fault, from the store (fault_records.go)

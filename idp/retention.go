@@ -2,32 +2,31 @@ package idp
 
 // Retention bounds what the server keeps of past sign-ins, so that a mock behind a long load
 // test holds steady memory instead of growing with every sign-in (each browser that signs in
-// leaves a session; each code redemption a refresh token; every request a log entry with the
-// request it parsed). The oldest are forgotten first, as if they had expired: a forgotten
-// session asks for credentials again, a forgotten refresh token is refused like any unknown
-// one. Zero fields take the defaults.
+// leaves a session; every request a log entry with the request it parsed). The oldest are
+// forgotten first, as if they had expired: a forgotten session asks for credentials again.
+// Codes and refresh tokens need no bound: they are sealed grants the RP holds, not server
+// state (oauth_grant.go), and their single-use markers expire in the store. Zero fields
+// take the defaults.
 type Retention struct {
 	// Events is how many sign-in log entries are kept at most, newest (default 10000; the
 	// oldest tenth is dropped at once when the log is full).
 	Events int `json:"events,omitempty" yaml:"events,omitempty"`
 	// Sessions is how many browser sessions are kept, newest (default 10000).
 	Sessions int `json:"sessions,omitempty" yaml:"sessions,omitempty"`
-	// RefreshTokens is how many refresh tokens are kept, newest (default 10000).
-	RefreshTokens int `json:"refreshTokens,omitempty" yaml:"refreshTokens,omitempty"`
 }
 
 // Default retention: far more than a conformance run uses (a few hundred entries), and a few
 // tens of MB at most under load.
 const defaultRetain = 10000
 
-// WithRetention bounds the sign-in log, sessions and refresh tokens (see Retention).
+// WithRetention bounds the sign-in log and sessions (see Retention).
 func WithRetention(r Retention) Option {
 	return func(s *Server) error { s.retain = r; return nil }
 }
 
 // retention is the server's Retention with the defaults filled in.
 func (r Retention) withDefaults() Retention {
-	for _, f := range []*int{&r.Events, &r.Sessions, &r.RefreshTokens} {
+	for _, f := range []*int{&r.Events, &r.Sessions} {
 		if *f <= 0 {
 			*f = defaultRetain
 		}

@@ -6,7 +6,7 @@ import (
 )
 
 func TestRetention(t *testing.T) {
-	s, err := NewUnstartedServer(WithRetention(Retention{Events: 10, Sessions: 3, RefreshTokens: 2}))
+	s, err := NewUnstartedServer(WithRetention(Retention{Events: 10, Sessions: 3}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestRetention(t *testing.T) {
 		}
 	}
 
-	// Refresh tokens: only the newest 2 are kept.
+	// fifoKeys (the sessions' order) forgets the oldest keys beyond its limit.
 	var order fifoKeys
 	m := map[string]bool{}
 	for _, k := range []string{"a", "b", "c", "d"} {

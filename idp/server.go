@@ -44,17 +44,13 @@ type Server struct {
 	mux     *http.ServeMux
 
 	appKeys map[*EnterpriseApp][]*SigningKey
-	oidc    *oidcState  // OIDC keys, codes, refresh tokens (oidc_config.go)
-	device  deviceState // device codes (oidc_devicecode.go)
+	oidc    *oidcState // OIDC keys (oidc_config.go)
 
 	mu       sync.Mutex
 	sessions map[string]*idpSession
 	flows    map[string]*pendingFlow
 	// flowExpiry orders flows by when they are dropped (expiry.go).
 	flowExpiry expiryQueue[*pendingFlow]
-	// tokenCorr maps an access token's uti to its sign-in's correlation ID, so that the
-	// RP's userinfo call joins that sign-in in the log (bounded by retain.Events).
-	tokenCorr map[string]string
 
 	events eventLog
 	faults faultState
@@ -66,7 +62,7 @@ type Server struct {
 	consent consentState
 	// graph is the armed Microsoft Graph faults (graph_faults.go).
 	graph graphState
-	// retain bounds the log, sessions and refresh tokens (retention.go); sessionOrder is the
+	// retain bounds the log and sessions (retention.go); sessionOrder is the
 	// order sessions were made, to forget the oldest.
 	retain       Retention
 	sessionOrder fifoKeys
@@ -154,6 +150,7 @@ func New(opts ...Option) (*Server, error) {
 	if err := s.initOIDC(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	s.changes.shared = s.store != nil // replicas' directory changes (directory_log.go)
 	if s.store == nil {
 		s.store = NewMemoryStore(s.clock)
 	}
@@ -385,6 +382,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	}
 	w.Header().Set("x-ms-ests-server", "ssoharness-mockidp")
+	s.syncDirectory()            // changes other replicas made (directory_log.go)
 	if !isProvisioningCycle(r) { // a cycle reads the directory itself (provisioning.go)
 		s.changes.mu.RLock() // directory changes wait for the request (directory_changes.go)
 		defer s.changes.mu.RUnlock()
