@@ -26,8 +26,6 @@ type oidcState struct {
 	refresh    map[string]*oauthGrant
 	// refreshOrder is the order refresh tokens were issued, to forget the oldest (retention.go).
 	refreshOrder fifoKeys
-	// apps lists, per session ID, the app registrations signed in to (front-channel logout).
-	apps map[string][]*AppRegistration
 }
 
 // WithOIDCCertificates sets the OIDC token-signing certificates of a tenant (GUID), e.g. a
@@ -59,7 +57,6 @@ func (s *Server) initOIDC() error {
 	o.rotated = map[string]int{}
 	o.codes = map[string]*oauthGrant{}
 	o.refresh = map[string]*oauthGrant{}
-	o.apps = map[string][]*AppRegistration{}
 	now := s.clock.Now()
 	for _, t := range s.cfg.Tenants {
 		certs := o.certs[t.ID]

@@ -1,16 +1,18 @@
 package idp
 
 // Retention bounds what the server keeps of past sign-ins, so that a mock behind a long load
-// test holds steady memory instead of growing with every sign-in (each browser that signs in
-// leaves a session; each code redemption a refresh token; every request a log entry with the
-// request it parsed). The oldest are forgotten first, as if they had expired: a forgotten
-// session asks for credentials again, a forgotten refresh token is refused like any unknown
-// one. Zero fields take the defaults.
+// test holds steady memory instead of growing with every sign-in (each code redemption leaves
+// a refresh token; every request a log entry with the request it parsed). The oldest are
+// forgotten first, as if they had expired: a forgotten refresh token is refused like any
+// unknown one. Browser sessions need no bound: they are sealed into the browser's ESTSAUTH
+// cookie (session_cookie.go), so the server keeps none. Zero fields take the defaults.
 type Retention struct {
 	// Events is how many sign-in log entries are kept at most, newest (default 10000; the
 	// oldest tenth is dropped at once when the log is full).
 	Events int `json:"events,omitempty" yaml:"events,omitempty"`
-	// Sessions is how many browser sessions are kept, newest (default 10000).
+	// Sessions bounded the browser sessions the server kept. It has no effect any more:
+	// sessions live in the browser's sealed cookie, whose expiry (24 hours from sign-in) and
+	// sign-out bound them; the field is kept so that configurations that set it still load.
 	Sessions int `json:"sessions,omitempty" yaml:"sessions,omitempty"`
 	// RefreshTokens is how many refresh tokens are kept, newest (default 10000).
 	RefreshTokens int `json:"refreshTokens,omitempty" yaml:"refreshTokens,omitempty"`
@@ -20,7 +22,7 @@ type Retention struct {
 // tens of MB at most under load.
 const defaultRetain = 10000
 
-// WithRetention bounds the sign-in log, sessions and refresh tokens (see Retention).
+// WithRetention bounds the sign-in log and refresh tokens (see Retention).
 func WithRetention(r Retention) Option {
 	return func(s *Server) error { s.retain = r; return nil }
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -102,8 +103,13 @@ func (s *Server) seal(purpose string, v any, expires time.Time) (string, error) 
 	if err != nil {
 		return "", err
 	}
+	// The nonce comes from crypto/rand, never the server's (possibly seeded) source: two
+	// replicas or two runs with one seed and one key would repeat nonces, which breaks GCM,
+	// and a draw from s.rand would shift every later ID of a reproducible run.
 	nonce := make([]byte, s.sealer.NonceSize())
-	s.rand.read(nonce)
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
 	out := append([]byte{sealVersion}, nonce...)
 	out = s.sealer.Seal(out, nonce, plain, []byte(purpose))
 	return base64.RawURLEncoding.EncodeToString(out), nil

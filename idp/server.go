@@ -47,11 +47,7 @@ type Server struct {
 	oidc    *oidcState  // OIDC keys, codes, refresh tokens (oidc_config.go)
 	device  deviceState // device codes (oidc_devicecode.go)
 
-	mu       sync.Mutex
-	sessions map[string]*idpSession
-	flows    map[string]*pendingFlow
-	// flowExpiry orders flows by when they are dropped (expiry.go).
-	flowExpiry expiryQueue[*pendingFlow]
+	mu sync.Mutex
 	// tokenCorr maps an access token's uti to its sign-in's correlation ID, so that the
 	// RP's userinfo call joins that sign-in in the log (bounded by retain.Events).
 	tokenCorr map[string]string
@@ -66,10 +62,10 @@ type Server struct {
 	consent consentState
 	// graph is the armed Microsoft Graph faults (graph_faults.go).
 	graph graphState
-	// retain bounds the log, sessions and refresh tokens (retention.go); sessionOrder is the
-	// order sessions were made, to forget the oldest.
-	retain       Retention
-	sessionOrder fifoKeys
+	// retain bounds the log and refresh tokens (retention.go). Sessions and sign-ins in
+	// progress are sealed into the browser's cookie and forms (session_cookie.go,
+	// flow_resume.go): the server keeps none.
+	retain Retention
 
 	postActions  postActionCache // escaped form actions of post.html (pages.go)
 	roundTrips   roundTrips      // XML tokens that passed the round-trip check (saml_roundtrip.go)
@@ -134,8 +130,6 @@ func New(opts ...Option) (*Server, error) {
 	s.dir = newDirectory(s.cfg)
 	s.retain = s.retain.withDefaults()
 	s.events.limit = s.retain.Events
-	s.sessions = map[string]*idpSession{}
-	s.flows = map[string]*pendingFlow{}
 	s.appKeys = map[*EnterpriseApp][]*SigningKey{}
 	s.faults.init()
 	for _, t := range s.cfg.Tenants {
