@@ -131,12 +131,11 @@ func (s *Server) deviceAsk(w http.ResponseWriter, r *http.Request, dg *deviceGra
 		s.renderErrorPage(w, r, e, ev)
 		return
 	}
-	nonce := s.rand.token(16)
+	// The form's nonce is the sealed pair (user code, session): the Continue may be posted to
+	// any replica, and only with this browser's session.
+	nonce, err := s.seal("device-confirm", deviceConfirmState{UserCode: dg.userCode, SID: sessionID(sess)}, dg.expires)
 	s.device.mu.Lock()
-	ok := dg.status == devicePending && sess != nil
-	if ok {
-		dg.confirm, dg.sessID = nonce, sess.SID
-	}
+	ok := err == nil && dg.status == devicePending && sess != nil
 	s.device.mu.Unlock()
 	if !ok {
 		s.renderErrorPage(w, r, codeBadVerificationCode.with(), ev)
@@ -181,19 +180,18 @@ func (s *Server) deviceConfirm(w http.ResponseWriter, r *http.Request, ev *Event
 	s.device.mu.Lock()
 	var e *Error
 	switch {
-	case dg.status != devicePending || dg.confirm == "":
+	case dg.status != devicePending:
 		e = codeBadVerificationCode.with()
 	case s.clock.Now().After(dg.expires):
 		e = codeVerificationCodeExpired.with()
-	case u == nil || sess.SID != dg.sessID ||
-		subtle.ConstantTimeCompare([]byte(r.PostForm.Get("nonce")), []byte(dg.confirm)) != 1:
+	case u == nil || !s.deviceConfirmFor(r.PostForm.Get("nonce"), dg.userCode, sess.SID):
 		e = errFlowTokenInvalid(errDeviceConfirmForeign)
 	case action != "continue" && action != "cancel":
 		e = errMalformedRequest("action must be continue or cancel")
 	case action == "cancel":
-		dg.status, dg.confirm = deviceDeclined, ""
+		dg.status = deviceDeclined
 	default:
-		dg.status, dg.confirm = deviceApproved, ""
+		dg.status = deviceApproved
 		dg.grant = &oauthGrant{app: dg.app, tenant: t, user: u, sid: sess.SID, authTime: sess.AuthnInstant, scopes: dg.scopes.all,
 			platform: platformPublic, expires: dg.expires, corr: dg.corr}
 	}
@@ -212,6 +210,20 @@ func (s *Server) deviceConfirm(w http.ResponseWriter, r *http.Request, ev *Event
 	s.record(ev)
 	w.Header().Set("x-ms-request-id", ev.ID)
 	s.renderPage(w, http.StatusOK, "devicelogin.html", page)
+}
+
+// deviceConfirmState is the confirmation form's nonce, sealed: the code it confirms and the
+// session (sid) that was asked.
+type deviceConfirmState struct {
+	UserCode string `json:"uc"`
+	SID      string `json:"sid"`
+}
+
+// deviceConfirmFor reports whether nonce is a confirmation nonce for code, shown to session sid.
+func (s *Server) deviceConfirmFor(nonce, code, sid string) bool {
+	var st deviceConfirmState
+	return s.unseal("device-confirm", nonce, &st) == nil && st.SID != "" &&
+		subtle.ConstantTimeCompare([]byte(st.UserCode), []byte(code)) == 1 && subtle.ConstantTimeCompare([]byte(st.SID), []byte(sid)) == 1
 }
 
 // errDeviceConfirmForeign is why a confirmation post is refused: it does not come from the

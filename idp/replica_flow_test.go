@@ -284,6 +284,7 @@ func TestReplicaOIDCCodeAndConsent(t *testing.T) {
 	no := false
 	reg := cfg.Tenants[0].AppRegistrations[0]
 	reg.AdminConsentGranted = &no
+	reg.Web.LogoutURL = "http://localhost:8080/signout-oidc"
 	p := startReplicas(t, cfg, "localhost:8080")
 	tn := p.a.Config().Tenants[0]
 	redirect := "http://localhost:8080/signin-oidc"
@@ -317,6 +318,24 @@ func TestReplicaOIDCCodeAndConsent(t *testing.T) {
 	if q := pg.URL.Query(); q.Get("code") == "" || q.Get("state") != "st-2" || shownPage(b, "email-form") {
 		t.Fatalf("single sign-on did not return a code: %s\n%s", pg.URL, pg.Body)
 	}
+
+	// prompt=select_account: the picker shows the session's account (on whichever replica);
+	// choosing it continues with single sign-on.
+	pg = mustPage(t)(b.Get(strings.Replace(authorize, "st-1", "st-3", 1) + "&prompt=select_account"))
+	mustContain(t, pg, "Pick an account", "B.Simon@contoso.com")
+	link := regexp.MustCompile(`id="account-0" data-upn="[^"]*" href="([^"]+)"`).FindStringSubmatch(pg.Body)
+	if link == nil {
+		t.Fatalf("no account link on the picker:\n%s", pg.Body)
+	}
+	pg = mustPage(t)(b.Continue(mustPage(t)(b.Get(link[1])), "", ""))
+	if q := pg.URL.Query(); q.Get("code") == "" || q.Get("state") != "st-3" {
+		t.Fatalf("the picked account did not get a code: %s\n%s", pg.URL, pg.Body)
+	}
+
+	// Sign-out (end_session_endpoint): the session cookie lists the app, so whichever
+	// replica answers calls its front-channel logout URL with the session's sid.
+	pg = mustPage(t)(b.Get(p.a.URL + "/" + tn.ID + "/oauth2/v2.0/logout"))
+	mustContain(t, pg, "You signed out of your account", "http://localhost:8080/signout-oidc?sid=")
 }
 
 // TestReplicaWSFed: a WS-Federation sign-in whose wresult the RP receives, signed with the
@@ -360,4 +379,23 @@ func TestReplicaUnknownFlow(t *testing.T) {
 			t.Fatalf("ctx %q: want AADSTS50089:\n%s", bad, pg)
 		}
 	}
+}
+
+// TestReplicaAdminConsent: /adminconsent's sign-in and its consent page (Accept), the
+// requests alternating between the replicas, end at the redirect URI with admin_consent=True.
+func TestReplicaAdminConsent(t *testing.T) {
+	cfg := idp.DefaultConfig()
+	reg := cfg.Tenants[0].AppRegistrations[0]
+	p := startReplicas(t, cfg, "localhost:8080")
+	tn := p.a.Config().Tenants[0]
+	b := p.browser()
+	m := p.tr.mark()
+	pg := mustPage(t)(b.SignIn(p.a.URL+"/"+tn.ID+"/v2.0/adminconsent?"+url.Values{"client_id": {reg.AppID},
+		"redirect_uri": {reg.Web.RedirectURIs[0]}, "state": {"ac-1"}, "scope": {"https://graph.microsoft.com/.default"}}.Encode(),
+		"B.Simon@contoso.com", "Passw0rd!"))
+	q := pg.URL.Query()
+	if !shownPage(b, "consent-form") || q.Get("admin_consent") != "True" || q.Get("tenant") != tn.ID || q.Get("state") != "ac-1" {
+		t.Fatalf("admin consent did not end at the redirect URI with admin_consent=True: %s\n%s", pg.URL, pg.Body)
+	}
+	p.requireBoth(t, "admin consent", m)
 }
