@@ -167,7 +167,6 @@ func (s *Server) openInterruption(w http.ResponseWriter, r *http.Request) *inter
 // written) when the user is gone, the session the page was shown in has ended, or the page
 // was answered already.
 func (s *Server) answerInterruption(w http.ResponseWriter, r *http.Request, it *interruption) (*idpSession, *Tenant, *User) {
-	ev := &Event{Context: browserContext(r), Protocol: "HTTP", Kind: EventCredentials, CorrelationID: s.rand.guid()}
 	var u *User
 	t := s.dir.tenant(it.TenantID)
 	if t != nil {
@@ -178,7 +177,7 @@ func (s *Server) answerInterruption(w http.ResponseWriter, r *http.Request, it *
 		sess = nil
 	}
 	if u == nil || (it.SID != "" && sess == nil) || !s.claimOnce(r, storeInterruptDone+it.ID, it.Created.Add(flowTTL)) {
-		s.renderErrorPage(w, r, errFlowExpired(), ev)
+		s.renderErrorPage(w, r, errFlowExpired(), &Event{Context: browserContext(r), Protocol: "HTTP", Kind: EventCredentials, CorrelationID: s.rand.guid()})
 		return nil, nil, nil
 	}
 	return sess, t, u
