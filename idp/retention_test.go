@@ -5,7 +5,7 @@ import (
 )
 
 func TestRetention(t *testing.T) {
-	s, err := NewUnstartedServer(WithRetention(Retention{Events: 10, Sessions: 3, RefreshTokens: 2}))
+	s, err := NewUnstartedServer(WithRetention(Retention{Events: 10, RefreshTokens: 2}))
 	if err != nil {
 		t.Fatal(err)
 	}
