@@ -146,7 +146,6 @@ func (s *Server) interruptAuthorize(w http.ResponseWriter, r *http.Request, req 
 			return true
 		}
 	}
-	again := func(w http.ResponseWriter, r *http.Request) { s.finishAuthorize(w, r, req, sess, t, u) }
 	ca := conditionalAccess(t, u, req.app.faultKeys())
 	if cond == condBlock || ca.block != nil {
 		s.redirectError(w, r, req.to, ErrBlockedByCA.with(), ev)
@@ -159,14 +158,7 @@ func (s *Server) interruptAuthorize(w http.ResponseWriter, r *http.Request, req 
 		}
 		s.interruptEvent(ev)
 		base := *ev
-		s.consentPage(w, r, req, u, func(w http.ResponseWriter, r *http.Request) {
-			req.consentDone = true
-			again(w, r)
-		}, func(w http.ResponseWriter, r *http.Request) {
-			e := base
-			e.ID, e.Time, e.Status = "", s.clock.Now(), ""
-			s.redirectError(w, r, req.to, errConsentDeclined(), &e)
-		})
+		s.consentPage(w, r, req, sess, t, u, &base)
 		return true
 	}
 	if (cond == condMFA || ca.mfa != nil) && !req.mfaDone && !s.sessionMFA(sess) {
@@ -177,11 +169,7 @@ func (s *Server) interruptAuthorize(w http.ResponseWriter, r *http.Request, req 
 			return true
 		}
 		s.interruptEvent(ev)
-		s.mfaPage(w, r, req.tenantSegment(), req.app.DisplayName, u, func(w http.ResponseWriter, r *http.Request) {
-			req.mfaDone = true
-			s.setSessionMFA(sess)
-			again(w, r)
-		})
+		s.mfaPage(w, r, req.tenantSegment(), req.app.DisplayName, sess, t, u, flowResume{OIDC: authzResumeOf(req)})
 		return true
 	}
 	req.mfaDone = req.mfaDone || s.sessionMFA(sess)
@@ -196,53 +184,51 @@ func (s *Server) interruptEvent(ev *Event) {
 	s.record(&e)
 }
 
-// mfaPage shows the code prompt; a correct code (MFACode) runs done.
-func (s *Server) mfaPage(w http.ResponseWriter, r *http.Request, segment, appName string, u *User, done func(w http.ResponseWriter, r *http.Request)) {
-	it := &interruption{kind: interruptMFA, tenant: segment, accept: done,
-		page: interruptPage{AppName: appName, Login: u.UserPrincipalName, Action: "/" + url.PathEscape(segment) + "/SAS/ProcessAuth"}}
+// mfaPage shows the code prompt; a correct code continues the sign-in by then.
+func (s *Server) mfaPage(w http.ResponseWriter, r *http.Request, segment, appName string, sess *idpSession, t *Tenant, u *User, then flowResume) {
+	it := &interruption{Kind: interruptMFA, Tenant: segment, TenantID: t.ID, UserID: u.ID, SID: sessionID(sess), Resume: then,
+		Page: interruptPage{AppName: appName, Login: u.UserPrincipalName, Action: "/" + url.PathEscape(segment) + "/SAS/ProcessAuth"}}
 	s.interrupt(w, r, it)
 }
 
 // handleProcessAuth is POST /{tenant}/SAS/ProcessAuth: the MFA prompt's code (otc). A wrong
-// code shows the prompt again with Entra's message.
+// code shows the prompt again with Entra's message; a correct one marks the session as
+// having passed MFA and continues the sign-in.
 func (s *Server) handleProcessAuth(w http.ResponseWriter, r *http.Request) {
-	var wrong bool
-	it := s.takeInterruption(w, r, func(it *interruption) bool {
-		wrong = it.kind == interruptMFA && strings.TrimSpace(r.PostForm.Get("otc")) != MFACode
-		return wrong || it.kind != interruptMFA
-	})
+	it := s.openInterruption(w, r)
 	if it == nil {
 		return
 	}
-	if it.kind != interruptMFA {
+	if it.Kind != interruptMFA {
 		s.renderErrorPage(w, r, errFlowExpired(), &Event{Context: browserContext(r), Protocol: "HTTP", Kind: EventCredentials})
 		return
 	}
-	if wrong {
-		p := it.page
+	if strings.TrimSpace(r.PostForm.Get("otc")) != MFACode {
+		p := it.Page
 		p.Error = "You didn't enter the expected verification code. Please try again."
 		s.renderPage(w, http.StatusOK, "mfa.html", p)
 		return
 	}
-	it.accept(w, r)
-}
-
-func (s *Server) sessionMFA(sess *idpSession) bool {
-	if sess == nil {
-		return false
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return sess.MFA
-}
-
-func (s *Server) setSessionMFA(sess *idpSession) {
-	if sess == nil {
+	sess, t, u := s.answerInterruption(w, r, it)
+	if u == nil {
 		return
 	}
-	s.mu.Lock()
-	sess.MFA = true
-	s.mu.Unlock()
+	switch res := it.Resume; {
+	case res.OIDC != nil:
+		if req := s.authzRequestOf(res.OIDC); req != nil {
+			req.mfaDone = true
+			s.setSessionMFA(w, sess)
+			s.finishAuthorize(w, r, req, sess, t, u)
+			return
+		}
+	case res.SAML != nil:
+		if a := s.samlAuthnOf(res.SAML); a != nil && sess != nil {
+			s.setSessionMFA(w, sess)
+			s.sendSAMLResponse(w, r, a, sess, u)
+			return
+		}
+	}
+	s.renderErrorPage(w, r, errFlowExpired(), &Event{Context: browserContext(r), Protocol: "HTTP", Kind: EventCredentials})
 }
 
 // refreshConditions is what Entra answers a refresh grant that the policies or the consent

@@ -37,10 +37,7 @@ func (s *Server) interruptSAML(w http.ResponseWriter, r *http.Request, a *samlAu
 			e.CorrelationID = s.rand.guid()
 		}
 		s.record(&e)
-		s.mfaPage(w, r, a.tenant.ID, a.app.DisplayName, u, func(w http.ResponseWriter, r *http.Request) {
-			s.setSessionMFA(sess)
-			s.sendSAMLResponse(w, r, a, sess, u)
-		})
+		s.mfaPage(w, r, a.tenant.ID, a.app.DisplayName, sess, a.tenant, u, flowResume{SAML: samlResumeOf(a)})
 		return true
 	}
 	return false

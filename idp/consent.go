@@ -9,11 +9,11 @@ package idp
 // AADSTS65001; Cancel sends error=access_denied with AADSTS65004 to the redirect URI.
 
 import (
+	"crypto/subtle"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -38,23 +38,26 @@ type OAuth2PermissionGrant struct {
 	Scope string `json:"scope,omitempty"`
 }
 
-// consentState is the consent and MFA pages waiting for the user's answer (the grants made
-// at run time are in the store: consent_grants.go).
-type consentState struct {
-	mu         sync.Mutex
-	interrupts map[string]*interruption
-	order      []string // interruption IDs, oldest first (bounded by maxPendingFlows)
-}
-
 // interruption is a page Entra shows between the credentials and the response (the consent
-// page, the MFA code prompt), waiting for the browser that was shown it.
+// page, the MFA code prompt), waiting for the browser that was shown it. It is sealed into
+// the page's ctx, so the answer may be posted to any replica.
 type interruption struct {
-	id, browser, kind string
-	tenant            string // path segment the page posts to
-	created           time.Time
-	page              interruptPage
-	// accept continues the sign-in (Accept, or a correct code); cancel ends it (Cancel).
-	accept, cancel func(w http.ResponseWriter, r *http.Request)
+	ID      string    `json:"id"`
+	Browser string    `json:"b"`
+	Kind    string    `json:"k"`
+	Tenant  string    `json:"seg"` // path segment the page posts to
+	Created time.Time `json:"at"`
+	// Page is what the page shows (its Ctx is the sealed interruption, not sealed in it).
+	Page interruptPage `json:"pg"`
+	// TenantID and UserID are the signed-in user; SID the session the page was shown in,
+	// which the answer must come with ("" when the sign-in had none).
+	TenantID string `json:"t"`
+	UserID   string `json:"u"`
+	SID      string `json:"sid,omitempty"`
+	// Event is the log entry a Cancel is recorded under (the consent page).
+	Event *Event `json:"ev,omitempty"`
+	// Resume continues the sign-in: Accept, or a correct code.
+	Resume flowResume `json:"r"`
 }
 
 // Kinds of interruption.
@@ -96,90 +99,130 @@ func (s *Server) consentNeeded(t *Tenant, app *AppRegistration, u *User) bool {
 	return !s.runtimeConsent(app, u) // consent_grants.go
 }
 
-// interrupt keeps it for the browser's answer and shows its page.
+// interrupt seals it into its page's ctx, bound to this browser, and shows the page.
 func (s *Server) interrupt(w http.ResponseWriter, r *http.Request, it *interruption) {
-	it.id = s.rand.token(16)
-	it.browser = s.flowBrowser(w, r)
-	it.created = s.clock.Now()
-	it.page.Ctx = it.id
-	s.consent.mu.Lock()
-	if s.consent.interrupts == nil {
-		s.consent.interrupts = map[string]*interruption{}
+	it.ID = s.rand.token(16)
+	it.Browser = s.flowBrowser(w, r)
+	it.Created = s.clock.Now()
+	it.Page.Ctx = ""
+	v, err := s.seal("interrupt", it, it.Created.Add(flowTTL))
+	if err != nil {
+		s.renderErrorPage(w, r, asError(err), &Event{Context: browserContext(r), Protocol: "HTTP", Kind: EventCredentials})
+		return
 	}
-	for len(s.consent.order) >= maxPendingFlows {
-		delete(s.consent.interrupts, s.consent.order[0])
-		s.consent.order = s.consent.order[1:]
-	}
-	s.consent.interrupts[it.id] = it
-	s.consent.order = append(s.consent.order, it.id)
-	s.consent.mu.Unlock()
+	it.Page.Ctx = v
 	s.showInterruption(w, it)
 }
 
 func (s *Server) showInterruption(w http.ResponseWriter, it *interruption) {
 	name := "consent.html"
-	if it.kind == interruptMFA {
+	if it.Kind == interruptMFA {
 		name = "mfa.html"
 	}
-	s.renderPage(w, http.StatusOK, name, it.page)
+	s.renderPage(w, http.StatusOK, name, it.Page)
 }
 
-// takeInterruption is the pending page a form post answers, removed unless keep; nil (and
-// the error page written) when it is unknown, expired or from another browser.
-func (s *Server) takeInterruption(w http.ResponseWriter, r *http.Request, keep func(*interruption) bool) *interruption {
+// openInterruption is the page a form post answers; nil (and the error page written) when
+// its ctx is unknown, altered, expired or from another browser.
+func (s *Server) openInterruption(w http.ResponseWriter, r *http.Request) *interruption {
 	ev := &Event{Context: browserContext(r), Protocol: "HTTP", Kind: EventCredentials, CorrelationID: s.rand.guid()}
 	if err := r.ParseForm(); err != nil {
 		s.renderErrorPage(w, r, errMalformedForm(err), ev)
 		return nil
 	}
-	id := r.PostForm.Get("ctx")
-	s.consent.mu.Lock()
-	it := s.consent.interrupts[id]
-	if it != nil && (keep == nil || !keep(it)) {
-		delete(s.consent.interrupts, id)
-		s.consent.order = slices.DeleteFunc(s.consent.order, func(x string) bool { return x == id })
-	}
-	s.consent.mu.Unlock()
-	if it == nil || s.clock.Now().Sub(it.created) > flowTTL {
+	ctx := r.PostForm.Get("ctx")
+	var it interruption
+	if ctx == "" || s.unseal("interrupt", ctx, &it) != nil || s.clock.Now().Sub(it.Created) > flowTTL {
 		s.renderErrorPage(w, r, errFlowExpired(), ev)
 		return nil
 	}
-	if c, err := r.Cookie(flowCookie); err != nil || c.Value != it.browser {
+	if c, err := r.Cookie(flowCookie); err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(it.Browser)) != 1 {
 		s.renderErrorPage(w, r, errFlowTokenInvalid(nil), ev)
 		return nil
 	}
-	return it
+	it.Page.Ctx = ctx
+	return &it
+}
+
+// answerInterruption resolves the user and session an answer continues with and claims the
+// interruption, so that it is answered once (on any replica). nil user (and the error page
+// written) when the user is gone, the session the page was shown in has ended, or the page
+// was answered already.
+func (s *Server) answerInterruption(w http.ResponseWriter, r *http.Request, it *interruption) (*idpSession, *Tenant, *User) {
+	var u *User
+	t := s.dir.tenant(it.TenantID)
+	if t != nil {
+		u = t.userByID(it.UserID)
+	}
+	sess := s.session(r)
+	if sess != nil && (sess.SID != it.SID || sess.UserID != it.UserID) {
+		sess = nil
+	}
+	if u == nil || (it.SID != "" && sess == nil) || !s.claimOnce(r, storeInterruptDone+it.ID, it.Created.Add(flowTTL)) {
+		s.renderErrorPage(w, r, errFlowExpired(), &Event{Context: browserContext(r), Protocol: "HTTP", Kind: EventCredentials, CorrelationID: s.rand.guid()})
+		return nil, nil, nil
+	}
+	return sess, t, u
+}
+
+// sessionID is the session's sid, "" for none.
+func sessionID(sess *idpSession) string {
+	if sess == nil {
+		return ""
+	}
+	return sess.SID
 }
 
 // handleConsentSet is POST /{tenant}/Consent/Set: the consent page's Accept or Cancel
 // (action=accept / cancel).
 func (s *Server) handleConsentSet(w http.ResponseWriter, r *http.Request) {
-	it := s.takeInterruption(w, r, func(it *interruption) bool { return it.kind == interruptMFA })
+	it := s.openInterruption(w, r)
 	if it == nil {
 		return
 	}
-	if it.kind == interruptMFA {
+	if it.Kind == interruptMFA {
 		s.renderErrorPage(w, r, errFlowExpired(), &Event{Context: browserContext(r), Protocol: "HTTP", Kind: EventCredentials})
 		return
 	}
-	if r.PostForm.Get("action") == "accept" {
-		it.accept(w, r)
+	sess, t, u := s.answerInterruption(w, r, it)
+	if u == nil {
 		return
 	}
-	it.cancel(w, r)
+	accept := r.PostForm.Get("action") == "accept"
+	if it.Kind == interruptAdminConsent && it.Resume.Admin != nil {
+		s.answerAdminConsent(w, r, it.Resume.Admin, t, u, accept)
+		return
+	}
+	var req *authzRequest
+	if it.Resume.OIDC != nil {
+		req = s.authzRequestOf(it.Resume.OIDC)
+	}
+	if req == nil {
+		s.renderErrorPage(w, r, errFlowExpired(), &Event{Context: browserContext(r), Protocol: "HTTP", Kind: EventCredentials})
+		return
+	}
+	if accept {
+		s.grant(OAuth2PermissionGrant{ClientID: req.app.AppID, ConsentType: ConsentPrincipal, PrincipalID: u.ID, Scope: strings.Join(req.scopes.all, " ")})
+		req.consentDone = true
+		s.finishAuthorize(w, r, req, sess, t, u)
+		return
+	}
+	e := Event{}
+	if it.Event != nil {
+		e = *it.Event
+	}
+	e.ID, e.Time, e.Status = "", s.clock.Now(), ""
+	s.redirectError(w, r, req.to, errConsentDeclined(), &e)
 }
 
 // consentPage is the interruption of an authorization request whose app needs the user's
-// consent: Accept makes a Principal grant and continues, Cancel answers AADSTS65004.
-func (s *Server) consentPage(w http.ResponseWriter, r *http.Request, req *authzRequest, u *User, cont func(w http.ResponseWriter, r *http.Request), cancel func(w http.ResponseWriter, r *http.Request)) {
-	it := &interruption{kind: interruptConsent, tenant: req.tenantSegment(),
-		page: interruptPage{AppName: req.app.DisplayName, Login: u.UserPrincipalName, Scopes: req.scopes.all},
-		accept: func(w http.ResponseWriter, r *http.Request) {
-			s.grant(OAuth2PermissionGrant{ClientID: req.app.AppID, ConsentType: ConsentPrincipal, PrincipalID: u.ID, Scope: strings.Join(req.scopes.all, " ")})
-			cont(w, r)
-		},
-		cancel: cancel}
-	it.page.Action = "/" + url.PathEscape(it.tenant) + "/Consent/Set"
+// consent: Accept makes a Principal grant and continues, Cancel answers AADSTS65004 (logged
+// under base).
+func (s *Server) consentPage(w http.ResponseWriter, r *http.Request, req *authzRequest, sess *idpSession, t *Tenant, u *User, base *Event) {
+	it := &interruption{Kind: interruptConsent, Tenant: req.tenantSegment(),
+		Page:     interruptPage{AppName: req.app.DisplayName, Login: u.UserPrincipalName, Scopes: req.scopes.all},
+		TenantID: t.ID, UserID: u.ID, SID: sessionID(sess), Event: base, Resume: flowResume{OIDC: authzResumeOf(req)}}
+	it.Page.Action = "/" + url.PathEscape(it.Tenant) + "/Consent/Set"
 	s.interrupt(w, r, it)
 }
 
@@ -233,46 +276,57 @@ func (s *Server) handleAdminConsent(w http.ResponseWriter, r *http.Request) {
 		s.oidcErrorPage(w, r, errReplyURLMismatch(truncate(redirect, 1024), app.AppID), ev)
 		return
 	}
-	to := oauthRedirect{uri: redirect, mode: "query", state: q.Get("state")}
-	v2 := strings.Contains(r.URL.Path, "/v2.0/")
-	segment := r.PathValue("tenant")
 	s.prepareEvent(ev)
 	ev.Status = StatusInterrupted
 	s.record(ev)
-	base := *ev
+	res := &adminConsentResume{AppID: app.AppID, AppTenant: appTenant.ID, Segment: r.PathValue("tenant"), RedirectURI: redirect,
+		State: q.Get("state"), Scope: q.Get("scope"), V2: strings.Contains(r.URL.Path, "/v2.0/"), Event: *ev}
 	flow := &pendingFlow{tenant: pathTenant, appName: app.DisplayName, appID: app.AppID, correlation: ev.CorrelationID,
-		finish: func(w http.ResponseWriter, r *http.Request, _ *idpSession, t *Tenant, u *User) {
-			if t != appTenant && !app.multiTenant() {
-				e := base
-				s.oidcErrorPage(w, r, errUserNotInTenant(u.UserPrincipalName, t.ID, appTenant.DisplayName, app.AppID, app.DisplayName), &e)
-				return
-			}
-			it := &interruption{kind: interruptAdminConsent, tenant: segment,
-				page: interruptPage{AppName: app.DisplayName, Login: u.UserPrincipalName, Admin: true, Tenant: t.DisplayName, Scopes: strings.Fields(q.Get("scope"))}}
-			it.page.Action = "/" + url.PathEscape(segment) + "/Consent/Set"
-			it.accept = func(w http.ResponseWriter, r *http.Request) {
-				s.grant(OAuth2PermissionGrant{ClientID: app.AppID, ConsentType: ConsentAllPrincipals, Scope: q.Get("scope")})
-				e := base
-				e.ID, e.Time, e.Status = "", time.Time{}, ""
-				e.TenantID, e.UserID, e.UserPrincipalName = t.ID, u.ID, u.UserPrincipalName
-				s.prepareEvent(&e)
-				e.Response = map[string]string{"redirect_uri": to.uri, "admin_consent": "True"}
-				s.record(&e)
-				params := [][2]string{{"admin_consent", "True"}, {"tenant", t.ID}}
-				if v2 {
-					params = append(params, [2]string{"scope", q.Get("scope")})
-				}
-				s.sendRedirect(w, r, to, params)
-			}
-			it.cancel = func(w http.ResponseWriter, r *http.Request) {
-				e := base
-				e.ID, e.Time, e.Status = "", time.Time{}, ""
-				e.TenantID, e.UserID, e.UserPrincipalName = t.ID, u.ID, u.UserPrincipalName
-				s.redirectError(w, r, to, errConsentDeclined(), &e)
-			}
-			s.interrupt(w, r, it)
-		}}
+		resume: flowResume{Admin: res}}
 	s.startSignIn(w, r, flow, false)
+}
+
+// adminConsentAsk runs once the admin is known: a member of the app's tenant (or any, for a
+// multi-tenant app) gets the admin consent page.
+func (s *Server) adminConsentAsk(w http.ResponseWriter, r *http.Request, v *adminConsentResume, sess *idpSession, t *Tenant, u *User) {
+	app := s.appRegistrationByID(v.AppID)
+	appTenant := s.dir.tenant(v.AppTenant)
+	if app == nil || appTenant == nil {
+		s.renderErrorPage(w, r, errFlowExpired(), &Event{Context: browserContext(r), Protocol: "Interactive", Kind: EventCredentials})
+		return
+	}
+	if t != appTenant && !app.multiTenant() {
+		e := v.Event
+		s.oidcErrorPage(w, r, errUserNotInTenant(u.UserPrincipalName, t.ID, appTenant.DisplayName, app.AppID, app.DisplayName), &e)
+		return
+	}
+	it := &interruption{Kind: interruptAdminConsent, Tenant: v.Segment, TenantID: t.ID, UserID: u.ID, SID: sessionID(sess),
+		Page:   interruptPage{AppName: app.DisplayName, Login: u.UserPrincipalName, Admin: true, Tenant: t.DisplayName, Scopes: strings.Fields(v.Scope)},
+		Resume: flowResume{Admin: v}}
+	it.Page.Action = "/" + url.PathEscape(v.Segment) + "/Consent/Set"
+	s.interrupt(w, r, it)
+}
+
+// answerAdminConsent takes the admin's Accept (an AllPrincipals grant, admin_consent=True to
+// the redirect URI) or Cancel (access_denied, AADSTS65004).
+func (s *Server) answerAdminConsent(w http.ResponseWriter, r *http.Request, v *adminConsentResume, t *Tenant, u *User, accept bool) {
+	to := oauthRedirect{uri: v.RedirectURI, mode: "query", state: v.State}
+	e := v.Event
+	e.ID, e.Time, e.Status = "", time.Time{}, ""
+	e.TenantID, e.UserID, e.UserPrincipalName = t.ID, u.ID, u.UserPrincipalName
+	if !accept {
+		s.redirectError(w, r, to, errConsentDeclined(), &e)
+		return
+	}
+	s.grant(OAuth2PermissionGrant{ClientID: v.AppID, ConsentType: ConsentAllPrincipals, Scope: v.Scope})
+	s.prepareEvent(&e)
+	e.Response = map[string]string{"redirect_uri": to.uri, "admin_consent": "True"}
+	s.record(&e)
+	params := [][2]string{{"admin_consent", "True"}, {"tenant", t.ID}}
+	if v.V2 {
+		params = append(params, [2]string{"scope", v.Scope})
+	}
+	s.sendRedirect(w, r, to, params)
 }
 
 func errConsentDeclined() *Error { return ErrConsentDeclined.with() }

@@ -104,9 +104,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, v1 bool) {
 	ev.Status = StatusInterrupted
 	s.record(ev)
 	flow := &pendingFlow{tenant: req.pathTenant, appName: req.app.DisplayName, appID: req.app.AppID, loginHint: p.Get("login_hint"), correlation: ev.CorrelationID,
-		finish: func(w http.ResponseWriter, r *http.Request, sess *idpSession, t *Tenant, u *User) {
-			s.finishAuthorize(w, r, req, sess, t, u)
-		}}
+		resume: flowResume{OIDC: authzResumeOf(req)}}
 	s.startSignIn(w, r, flow, force)
 }
 
@@ -308,11 +306,7 @@ func (s *Server) finishAuthorize(w http.ResponseWriter, r *http.Request, req *au
 	sid := ""
 	if sess != nil {
 		sid = sess.SID
-		s.oidc.mu.Lock()
-		if !slices.Contains(s.oidc.apps[sess.ID], app) {
-			s.oidc.apps[sess.ID] = append(s.oidc.apps[sess.ID], app)
-		}
-		s.oidc.mu.Unlock()
+		s.addSessionApp(w, sess, app.AppID) // for front-channel logout (slo_fanout.go)
 	}
 	now := s.clock.Now()
 	authTime := now

@@ -21,8 +21,6 @@ type oidcState struct {
 	certs   map[string][]*Certificate // tenant ID -> configured certificates (WithOIDCCertificates)
 	keys    map[string][]*SigningKey  // tenant ID -> keys, newest first
 	rotated map[string]int            // tenant ID -> rotations, to name persisted keys
-	// apps lists, per session ID, the app registrations signed in to (front-channel logout).
-	apps map[string][]*AppRegistration
 }
 
 // WithOIDCCertificates sets the OIDC token-signing certificates of a tenant (GUID), e.g. a
@@ -52,7 +50,6 @@ func (s *Server) initOIDC() error {
 	o := s.oidc
 	o.keys = map[string][]*SigningKey{}
 	o.rotated = map[string]int{}
-	o.apps = map[string][]*AppRegistration{}
 	now := s.clock.Now()
 	for _, t := range s.cfg.Tenants {
 		certs := o.certs[t.ID]

@@ -162,7 +162,7 @@ func (s *Server) deviceDecide(dg *deviceGrant, sess *idpSession, t *Tenant, u *U
 		return status, codeBadVerificationCode.with()
 	case s.clock.Now().After(cur.expires):
 		return status, codeVerificationCodeExpired.with()
-	case u == nil || sess == nil || sess.ID != cur.sessID ||
+	case u == nil || sess == nil || sess.SID != cur.sessID ||
 		subtle.ConstantTimeCompare([]byte(nonce), []byte(cur.confirm)) != 1:
 		return status, errFlowTokenInvalid(errDeviceConfirmForeign)
 	case action != "continue" && action != "cancel":

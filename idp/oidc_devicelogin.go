@@ -99,15 +99,25 @@ func (s *Server) handleDeviceAuth(w http.ResponseWriter, r *http.Request) {
 	ev.Status = StatusInterrupted
 	s.record(ev)
 	flow := &pendingFlow{tenant: dg.pathTenant, appName: dg.app.DisplayName, appID: dg.app.AppID, correlation: dg.corr,
-		finish: func(w http.ResponseWriter, r *http.Request, sess *idpSession, t *Tenant, u *User) {
-			s.deviceAsk(w, r, dg, action, sess, t, u)
-		}}
+		resume: flowResume{Device: &deviceResume{UserCode: code, Action: action}}}
 	s.startSignIn(w, r, flow, false)
 }
 
 // normalizeUserCode is the code as typed, without spaces or dashes, in upper case.
 func normalizeUserCode(v string) string {
 	return strings.ToUpper(strings.NewReplacer(" ", "", "-", "", "\t", "").Replace(strings.TrimSpace(truncate(v, 64))))
+}
+
+// deviceResume finishes the sign-in of the device login page: the code is looked up again
+// (it may have been approved, declined or expired meanwhile) and the user asked.
+func (s *Server) deviceResume(w http.ResponseWriter, r *http.Request, v *deviceResume, sess *idpSession, t *Tenant, u *User) {
+	dg, _ := s.deviceGrantBy("u:" + v.UserCode)
+	if dg == nil {
+		s.renderErrorPage(w, r, codeBadVerificationCode.with(), &Event{Context: browserContext(r), Protocol: "OIDC", Kind: EventDeviceLogin,
+			TenantID: t.ID, UserID: u.ID, UserPrincipalName: u.UserPrincipalName})
+		return
+	}
+	s.deviceAsk(w, r, dg, v.Action, sess, t, u)
 }
 
 // deviceAsk runs once the user is known: the tenant, assignment and consent checks of any
@@ -121,7 +131,7 @@ func (s *Server) deviceAsk(w http.ResponseWriter, r *http.Request, dg *deviceGra
 		return
 	}
 	nonce := s.rand.token(16)
-	if sess == nil || !s.deviceAskConfirm(dg, nonce, sess.ID) { // oidc_devicecode_store.go
+	if sess == nil || !s.deviceAskConfirm(dg, nonce, sess.SID) { // oidc_devicecode_store.go
 		s.renderErrorPage(w, r, codeBadVerificationCode.with(), ev)
 		return
 	}

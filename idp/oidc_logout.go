@@ -42,7 +42,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 			ev.TenantID, ev.UserID, ev.UserPrincipalName = st.ID, u.ID, u.UserPrincipalName
 		}
 		notices = s.sessionNotices(r, sess, "")
-		s.endSession(w, sess)
+		s.endSession(w, r, sess)
 	}
 	redirect := ""
 	if post != "" {

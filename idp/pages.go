@@ -78,9 +78,10 @@ type loginPageCache struct {
 const loginCtxMarker = "0ctx0marker0"
 
 // render returns the page, or nil when it is not one the cache serves: an error page
-// (it carries a Request Id of its own) or a handle that is not plain hex.
+// (it carries a Request Id of its own) or a handle that is not plain base64url (a sealed
+// flow: nothing in it the template escapes).
 func (c *loginPageCache) render(p loginPage) []byte {
-	if p.ErrorCode != 0 || p.Ctx == "" || strings.Trim(p.Ctx, "0123456789abcdef") != "" {
+	if p.ErrorCode != 0 || p.Ctx == "" || strings.Trim(p.Ctx, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_") != "" {
 		return nil
 	}
 	ctx := p.Ctx

@@ -23,9 +23,9 @@ import (
 // replicaPublicURL is the one public URL both replicas answer for, as behind a load balancer.
 const replicaPublicURL = "http://login.replica.test"
 
-// startReplicas starts two mock IdPs, A and B, from one config, one key directory and one
+// startGrantReplicas starts two mock IdPs, A and B, from one config, one key directory and one
 // store: two replicas of one IdP.
-func startReplicas(t *testing.T, cfg *idp.Config) (a, b *idp.Server) {
+func startGrantReplicas(t *testing.T, cfg *idp.Config) (a, b *idp.Server) {
 	t.Helper()
 	cfg.KeyDir = t.TempDir()
 	cfg.PublicURL = replicaPublicURL
@@ -111,7 +111,7 @@ func signInForCode(t *testing.T, c *http.Client, srv *idp.Server, scope string) 
 // AADSTS54005; B's refresh token is redeemed at A; userinfo at B joins A's sign-in in the
 // log; a user deleted through A gets no sign-in nor refresh at B.
 func TestReplicaGrants(t *testing.T) {
-	a, b := startReplicas(t, oidcTestConfig())
+	a, b := startGrantReplicas(t, oidcTestConfig())
 	browser, _ := replicaClient(a) // the sign-in on A (pending flows are replicated by R1's slice)
 	code := signInForCode(t, browser, a, "openid profile offline_access User.Read")
 	toA, _ := replicaClient(a)
@@ -195,7 +195,7 @@ func TestReplicaGrants(t *testing.T) {
 // TestReplicaCodeSealed: a code is not accepted as a refresh token nor altered, and a code of
 // another app is refused, on either replica.
 func TestReplicaCodeSealed(t *testing.T) {
-	a, b := startReplicas(t, oidcTestConfig())
+	a, b := startGrantReplicas(t, oidcTestConfig())
 	browser, _ := replicaClient(a)
 	code := signInForCode(t, browser, a, "openid offline_access")
 	toB, _ := replicaClient(b)
@@ -214,7 +214,7 @@ func TestReplicaCodeSealed(t *testing.T) {
 // TestReplicaDeviceCode: the device polls A, the user approves on B's /devicelogin, the
 // poll at A gets the tokens, and a second poll at B finds the code used.
 func TestReplicaDeviceCode(t *testing.T) {
-	a, b := startReplicas(t, deviceTestConfig())
+	a, b := startGrantReplicas(t, deviceTestConfig())
 	toA, _ := replicaClient(a)
 	toB, _ := replicaClient(b)
 	resp, err := toA.PostForm(replicaPublicURL+"/"+contosoID+"/oauth2/v2.0/devicecode",
@@ -260,7 +260,7 @@ func TestReplicaDeviceCode(t *testing.T) {
 // token response carries the same swapped identity (oidc.tenant.foreign: a user of the
 // made-up tenant) and B's token event names the fault.
 func TestReplicaFaultedCode(t *testing.T) {
-	a, b := startReplicas(t, oidcTestConfig())
+	a, b := startGrantReplicas(t, oidcTestConfig())
 	if _, err := a.Arm(idp.Arming{Fault: "oidc.tenant.foreign"}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,17 +1,19 @@
 package idp
 
 // Retention bounds what the server keeps of past sign-ins, so that a mock behind a long load
-// test holds steady memory instead of growing with every sign-in (each browser that signs in
-// leaves a session; every request a log entry with the request it parsed). The oldest are
-// forgotten first, as if they had expired: a forgotten session asks for credentials again.
-// Codes and refresh tokens need no bound: they are sealed grants the RP holds, not server
-// state (oauth_grant.go), and their single-use markers expire in the store. Zero fields
-// take the defaults.
+// test holds steady memory instead of growing with every sign-in (every request leaves a log
+// entry with the request it parsed). The oldest are forgotten first. Codes and refresh tokens
+// need no bound: they are sealed grants the RP holds (oauth_grant.go), and their single-use
+// markers expire in the store; browser sessions and sign-ins in progress are sealed into the
+// browser's cookie and forms (session_cookie.go, flow_resume.go). Zero fields take the
+// defaults.
 type Retention struct {
 	// Events is how many sign-in log entries are kept at most, newest (default 10000; the
 	// oldest tenth is dropped at once when the log is full).
 	Events int `json:"events,omitempty" yaml:"events,omitempty"`
-	// Sessions is how many browser sessions are kept, newest (default 10000).
+	// Sessions bounded the browser sessions the server kept. It has no effect any more:
+	// sessions live in the browser's sealed cookie, whose expiry (24 hours from sign-in) and
+	// sign-out bound them; the field is kept so that configurations that set it still load.
 	Sessions int `json:"sessions,omitempty" yaml:"sessions,omitempty"`
 }
 
@@ -19,7 +21,7 @@ type Retention struct {
 // tens of MB at most under load.
 const defaultRetain = 10000
 
-// WithRetention bounds the sign-in log and sessions (see Retention).
+// WithRetention bounds the sign-in log (see Retention).
 func WithRetention(r Retention) Option {
 	return func(s *Server) error { s.retain = r; return nil }
 }

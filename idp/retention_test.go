@@ -1,12 +1,11 @@
 package idp
 
 import (
-	"net/http/httptest"
 	"testing"
 )
 
 func TestRetention(t *testing.T) {
-	s, err := NewUnstartedServer(WithRetention(Retention{Events: 10, Sessions: 3}))
+	s, err := NewUnstartedServer(WithRetention(Retention{Events: 10}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,26 +28,7 @@ func TestRetention(t *testing.T) {
 		}
 	}
 
-	// Sessions: the oldest are forgotten (their apps too); a signed-out one does not count.
-	tn := s.cfg.Tenants[0]
-	u := tn.Users[0]
-	var ids []string
-	for range 5 {
-		sess := s.newSession(httptest.NewRecorder(), tn, u)
-		s.oidc.mu.Lock()
-		s.oidc.apps[sess.ID] = nil
-		s.oidc.mu.Unlock()
-		ids = append(ids, sess.ID)
-	}
-	for i, id := range ids {
-		_, kept := s.sessions[id]
-		_, apps := s.oidc.apps[id]
-		if kept != (i >= 2) || apps != kept {
-			t.Errorf("session %d: kept %v (apps %v), want %v", i, kept, apps, i >= 2)
-		}
-	}
-
-	// fifoKeys (the sessions' order) forgets the oldest keys beyond its limit.
+	// fifoKeys forgets the oldest keys beyond its limit.
 	var order fifoKeys
 	m := map[string]bool{}
 	for _, k := range []string{"a", "b", "c", "d"} {

@@ -39,7 +39,7 @@ func (s *Server) handleLogoutRequest(w http.ResponseWriter, r *http.Request, t *
 			ev.UserID, ev.UserPrincipalName = u.ID, u.UserPrincipalName
 		}
 		notices = s.sessionNotices(r, sess, app.AppID)
-		s.endSession(w, sess)
+		s.endSession(w, r, sess)
 	}
 	dest := app.SAML.LogoutURL
 	if dest == "" {

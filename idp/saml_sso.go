@@ -279,9 +279,7 @@ func (s *Server) handleAuthnRequest(w http.ResponseWriter, r *http.Request, t *T
 func (s *Server) beginSAMLSignIn(w http.ResponseWriter, r *http.Request, a *samlAuthn, loginHint string, force bool) {
 	f := &pendingFlow{
 		tenant: a.tenant, appName: a.app.DisplayName, appID: a.app.AppID, loginHint: loginHint, correlation: a.ev.CorrelationID,
-		finish: func(w http.ResponseWriter, r *http.Request, sess *idpSession, t *Tenant, u *User) {
-			s.sendSAMLResponse(w, r, a, sess, u)
-		},
+		resume: flowResume{SAML: samlResumeOf(a)},
 	}
 	if t, u := s.sessionUser(s.session(r)); force || u == nil || t != a.tenant {
 		ev := a.ev
@@ -365,9 +363,7 @@ func (s *Server) sendSAMLResponse(w http.ResponseWriter, r *http.Request, a *sam
 		s.renderErrorPage(w, r, asError(err), &ev)
 		return
 	}
-	s.mu.Lock()
-	sess.SAML = append(sess.SAML, samlParticipant{AppID: a.app.AppID, NameID: resp.NameID, NameIDFormat: resp.NameIDFormat, SessionIndex: resp.SessionIndex})
-	s.mu.Unlock()
+	s.addSAMLParticipant(w, sess, samlParticipant{AppID: a.app.AppID, NameID: resp.NameID, NameIDFormat: resp.NameIDFormat, SessionIndex: resp.SessionIndex})
 	ev.Response = map[string]string{
 		"ID": resp.ResponseID, "AssertionID": resp.AssertionID, "Destination": a.acs, "InResponseTo": a.requestID,
 		"NameID": resp.NameID, "NameIDFormat": resp.NameIDFormat, "Signing": resp.Signing, "RelayState": a.relayState,

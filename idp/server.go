@@ -46,11 +46,7 @@ type Server struct {
 	appKeys map[*EnterpriseApp][]*SigningKey
 	oidc    *oidcState // OIDC keys (oidc_config.go)
 
-	mu       sync.Mutex
-	sessions map[string]*idpSession
-	flows    map[string]*pendingFlow
-	// flowExpiry orders flows by when they are dropped (expiry.go).
-	flowExpiry expiryQueue[*pendingFlow]
+	mu sync.Mutex
 
 	events eventLog
 	faults faultState
@@ -58,14 +54,12 @@ type Server struct {
 	// is the attached provisioning client (provisioning.go).
 	changes      directoryChanges
 	provisioning provisioningHook
-	// consent is the run's consent grants and pending consent / MFA pages (consent.go).
-	consent consentState
 	// graph is the armed Microsoft Graph faults (graph_faults.go).
 	graph graphState
-	// retain bounds the log and sessions (retention.go); sessionOrder is the
-	// order sessions were made, to forget the oldest.
-	retain       Retention
-	sessionOrder fifoKeys
+	// retain bounds the log (retention.go). Sessions, sign-ins in progress, codes and refresh
+	// tokens are sealed into what the browser or RP carries (session_cookie.go,
+	// flow_resume.go, oauth_grant.go): the server keeps none.
+	retain Retention
 
 	postActions  postActionCache // escaped form actions of post.html (pages.go)
 	roundTrips   roundTrips      // XML tokens that passed the round-trip check (saml_roundtrip.go)
@@ -130,8 +124,6 @@ func New(opts ...Option) (*Server, error) {
 	s.dir = newDirectory(s.cfg)
 	s.retain = s.retain.withDefaults()
 	s.events.limit = s.retain.Events
-	s.sessions = map[string]*idpSession{}
-	s.flows = map[string]*pendingFlow{}
 	s.appKeys = map[*EnterpriseApp][]*SigningKey{}
 	s.faults.init()
 	for _, t := range s.cfg.Tenants {

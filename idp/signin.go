@@ -10,9 +10,6 @@ import (
 	"time"
 )
 
-// sessionCookie is the name of Entra's session cookie.
-const sessionCookie = "ESTSAUTH"
-
 // flowCookie binds sign-in flows to the browser that started them. Entra's sign-in page
 // posts a flowToken and a canary that are only good together with the cookies the page set
 // (esctx among them), so a form post replayed from another browser — login CSRF: a foreign
@@ -25,38 +22,9 @@ const flowCookie = "esctx"
 // this order; an expired one gives AADSTS50089).
 const flowTTL = 30 * time.Minute
 
-// maxPendingFlows bounds the sign-ins in progress (sign-in pages not yet answered) the server
-// keeps. Each flow keeps its request's values (up to 8 KiB each) for flowTTL, so without a
-// bound a flood of sign-in requests held memory for 30 minutes at whatever rate it came
-// (an authorize request with 8 KiB state, nonce and login_hint leaves a flow of ~30 KiB of
-// heap: 1,000 flows are ~30 MiB, the most this bound lets them hold). A harness has at most a few dozen open at once; past the bound the oldest is dropped, and its form
-// then gets the answer of an expired flow.
-const maxPendingFlows = 1000
-
-// idpSession is a signed-in browser session at the IdP (the ESTSAUTH cookie). A second sign-in
-// in the same browser, to any app of the tenant, is single sign-on.
-type idpSession struct {
-	ID           string
-	TenantID     string
-	UserID       string
-	AuthnInstant time.Time
-	// SID is the session ID that OIDC tokens carry as sid.
-	SID string
-	// SAML lists the SAML apps signed in to in this session (for SLO).
-	SAML []samlParticipant
-	// MFA: the user passed the MFA prompt in this session (conditional_access.go).
-	MFA bool
-}
-
-// samlParticipant is one app that received an assertion in a session.
-type samlParticipant struct {
-	AppID        string
-	NameID       string
-	NameIDFormat string // the Format of the NameID the app got, repeated in a LogoutRequest
-	SessionIndex string
-}
-
-// pendingFlow is a sign-in waiting for the user's credentials.
+// pendingFlow is a sign-in waiting for the user's credentials. The server keeps none: the
+// whole flow is sealed into the ctx the sign-in page posts back (flow_resume.go), so the
+// post may land on any replica.
 type pendingFlow struct {
 	id          string
 	tenant      *Tenant // nil: the user's home tenant, found from the login's domain
@@ -68,64 +36,11 @@ type pendingFlow struct {
 	// browser is the flowCookie value of the browser that was shown the sign-in page; the
 	// form's posts must carry it.
 	browser string
-	// finish completes the protocol once the user is known: it checks assignment and sends
+	// resume completes the protocol once the user is known: it checks assignment and sends
 	// the response (SAML POST form, OIDC redirect, ...).
-	finish func(w http.ResponseWriter, r *http.Request, sess *idpSession, t *Tenant, u *User)
-}
-
-// session returns the browser's valid IdP session, if any.
-func (s *Server) session(r *http.Request) *idpSession {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sessions[c.Value]
-}
-
-// sessionUser resolves a session to its tenant and user (nil if either is gone or disabled).
-func (s *Server) sessionUser(sess *idpSession) (*Tenant, *User) {
-	if sess == nil {
-		return nil, nil
-	}
-	t := s.dir.tenant(sess.TenantID)
-	if t == nil {
-		return nil, nil
-	}
-	u := t.userByID(sess.UserID)
-	if u == nil || !u.Enabled() {
-		return nil, nil
-	}
-	return t, u
-}
-
-func (s *Server) newSession(w http.ResponseWriter, t *Tenant, u *User) *idpSession {
-	sess := &idpSession{ID: s.rand.token(24), TenantID: t.ID, UserID: u.ID, AuthnInstant: s.clock.Now(), SID: s.rand.guid()}
-	s.mu.Lock()
-	s.sessions[sess.ID] = sess
-	forget := s.sessionOrder.add(sess.ID, s.retain.Sessions)
-	for _, id := range forget {
-		delete(s.sessions, id)
-	}
-	s.mu.Unlock()
-	if len(forget) > 0 {
-		s.oidc.mu.Lock()
-		for _, id := range forget {
-			delete(s.oidc.apps, id)
-		}
-		s.oidc.mu.Unlock()
-	}
-	http.SetCookie(w, s.cookie(sessionCookie, sess.ID, 0))
-	return sess
-}
-
-// endSession removes the session and clears the cookie.
-func (s *Server) endSession(w http.ResponseWriter, sess *idpSession) {
-	s.mu.Lock()
-	delete(s.sessions, sess.ID)
-	s.mu.Unlock()
-	http.SetCookie(w, s.cookie(sessionCookie, "", -1))
+	resume flowResume
+	// handle is the sealed flow, the sign-in page's ctx.
+	handle string
 }
 
 // cookie makes an IdP cookie. Over https it is SameSite=None; Secure like Entra's; over plain
@@ -145,24 +60,22 @@ func (s *Server) cookie(name, value string, maxAge int) *http.Cookie {
 // sign-in page for the flow.
 func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request, f *pendingFlow, forceLogin bool) {
 	if !forceLogin {
-		if t, u := s.sessionUser(s.session(r)); u != nil && (f.tenant == nil || f.tenant == t) &&
+		sess := s.session(r)
+		if t, u := s.sessionUser(sess); u != nil && (f.tenant == nil || f.tenant == t) &&
 			(f.loginHint == "" || strings.EqualFold(f.loginHint, u.UserPrincipalName)) {
-			f.finish(w, r, s.session(r), t, u)
+			s.resumeFlow(w, r, f.resume, sess, t, u)
 			return
 		}
 	}
 	f.id = s.rand.token(16)
 	f.created = s.clock.Now()
 	f.browser = s.flowBrowser(w, r)
-	s.mu.Lock()
-	// Flows older than flowTTL are dropped (handleLogin refuses them anyway).
-	s.flowExpiry.sweep(f.created, s.flows)
-	for len(s.flows) >= maxPendingFlows && s.flowExpiry.dropFirst(s.flows) {
+	handle, err := s.sealFlow(f)
+	if err != nil {
+		s.renderErrorPage(w, r, asError(err), &Event{Context: browserContext(r), Protocol: "Interactive", Kind: EventCredentials, CorrelationID: f.correlation})
+		return
 	}
-	s.flows[f.id] = f
-	s.flowExpiry.add(f.created.Add(flowTTL), f.id, f)
-	s.mu.Unlock()
-	page := loginPage{Action: s.loginPath(f), Ctx: f.id, AppName: f.appName, Step: "email"}
+	page := loginPage{Action: s.loginPath(f), Ctx: handle, AppName: f.appName, Step: "email"}
 	if f.loginHint != "" {
 		page.Login = f.loginHint
 		if t, u := s.lookupLogin(f, f.loginHint); t != nil && u != nil {
@@ -237,9 +150,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderErrorPage(w, r, errMalformedForm(err), ev)
 		return
 	}
-	s.mu.Lock()
-	f := s.flows[r.PostForm.Get("ctx")]
-	s.mu.Unlock()
+	f := s.openFlow(r.PostForm.Get("ctx"))
 	if f == nil || s.clock.Now().Sub(f.created) > flowTTL {
 		s.renderErrorPage(w, r, errFlowExpired(), ev)
 		return
@@ -253,7 +164,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	login := strings.TrimSpace(r.PostForm.Get("login"))
 	ev.UserPrincipalName = login
-	page := loginPage{Action: s.loginPath(f), Ctx: f.id, AppName: f.appName, Login: login, Step: "email"}
+	page := loginPage{Action: s.loginPath(f), Ctx: f.handle, AppName: f.appName, Login: login, Step: "email"}
 	if _, ok := r.PostForm["login"]; !ok {
 		s.renderErrorPage(w, r, errMissingField("login"), ev)
 		return
@@ -307,12 +218,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderErrorPage(w, r, errUserDisabled(), ev)
 		return
 	}
-	s.mu.Lock()
-	delete(s.flows, f.id)
-	s.mu.Unlock()
+	if !s.claimOnce(r, storeFlowDone+f.id, f.created.Add(flowTTL)) {
+		// The flow was completed already (a form posted twice, on any replica).
+		s.renderErrorPage(w, r, errFlowExpired(), ev)
+		return
+	}
 	s.record(ev)
 	sess := s.newSession(w, t, u)
-	f.finish(w, r, sess, t, u)
+	s.resumeFlow(w, r, f.resume, sess, t, u)
 }
 
 // fail records ev as a failure with e.

@@ -40,12 +40,10 @@ type logoutNotice struct {
 
 // sessionNotices ends the apps of the session: SAML LogoutRequests to its SAML apps other
 // than skipSAML (the initiator, which gets the LogoutResponse) and front-channel calls to
-// its OIDC apps. It forgets the session's OIDC apps. t is the tenant of the session.
+// its OIDC apps, as the session (its sealed cookie) lists them.
 func (s *Server) sessionNotices(r *http.Request, sess *idpSession, skipSAML string) []logoutNotice {
 	t := s.dir.tenant(sess.TenantID)
-	s.mu.Lock()
-	parts := append([]samlParticipant(nil), sess.SAML...)
-	s.mu.Unlock()
+	parts := sess.SAML
 	var out []logoutNotice
 	seen := map[string]bool{skipSAML: true}
 	for _, p := range parts {
@@ -64,12 +62,9 @@ func (s *Server) sessionNotices(r *http.Request, sess *idpSession, skipSAML stri
 		n.event.UserID = sess.UserID
 		out = append(out, n)
 	}
-	s.oidc.mu.Lock()
-	apps := s.oidc.apps[sess.ID]
-	delete(s.oidc.apps, sess.ID)
-	s.oidc.mu.Unlock()
-	for _, a := range apps {
-		if a.Web.LogoutURL == "" || seen["oidc:"+a.Web.LogoutURL] {
+	for _, id := range sess.Apps {
+		a := s.appRegistrationByID(id)
+		if a == nil || a.Web.LogoutURL == "" || seen["oidc:"+a.Web.LogoutURL] {
 			continue
 		}
 		seen["oidc:"+a.Web.LogoutURL] = true

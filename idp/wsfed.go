@@ -128,9 +128,7 @@ func (s *Server) wsfedSignIn(w http.ResponseWriter, r *http.Request, t *Tenant, 
 	force := p.Get("wfresh") == "0"
 	f := &pendingFlow{
 		tenant: t, appName: app.DisplayName, appID: app.AppID, correlation: ev.CorrelationID,
-		finish: func(w http.ResponseWriter, r *http.Request, sess *idpSession, _ *Tenant, u *User) {
-			s.sendWSFedResponse(w, r, a, sess, u)
-		},
+		resume: flowResume{WSFed: wsfedResumeOf(a)},
 	}
 	if st, u := s.sessionUser(s.session(r)); force || u == nil || st != t {
 		e := a.ev
@@ -212,7 +210,7 @@ func (s *Server) wsfedSignOut(w http.ResponseWriter, r *http.Request, t *Tenant,
 			ev.UserID, ev.UserPrincipalName = u.ID, u.UserPrincipalName
 		}
 		notices = s.sessionNotices(r, sess, "") // the session's other apps, as SAML SLO does
-		s.endSession(w, sess)
+		s.endSession(w, r, sess)
 	}
 	redirect := ""
 	if reply != "" {
