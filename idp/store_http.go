@@ -25,6 +25,7 @@ import (
 //	POST   /v1/item?key=K&op=take    200 the value, now deleted; 404 when absent
 //	DELETE /v1/item?key=K            204 (also when absent)
 //	GET    /v1/items?prefix=P        200 {"items":{"K":"<base64>",…}}
+//	GET    /ready                    200 ok, without the token (a readiness probe; tells nothing)
 //
 // A PUT or add may instead send Content-Type: application/json with {"value":"<base64>",
 // "expires":"<RFC 3339>"}. Every request carries Authorization: Bearer <token> when the
@@ -66,10 +67,17 @@ func StoreHandler(st Store, token string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/item", h.item)
 	mux.HandleFunc("/v1/items", h.items)
+	ready := func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		storeFail(w, http.StatusNotFound, "invalid_request", "no such store endpoint: use /v1/item?key=K or /v1/items?prefix=P")
 	})
-	return h.auth(mux)
+	outer := http.NewServeMux()
+	outer.HandleFunc("GET /ready", ready)
+	outer.Handle("/", h.auth(mux))
+	return outer
 }
 
 type storeHandler struct {

@@ -170,6 +170,7 @@ func TestStoreHandlerRefuses(t *testing.T) {
 		want                                     int
 		wantErr                                  string
 	}{
+		{"GET", "/ready", "", "", "", "", 200, ""},
 		{"GET", "/v1/item?key=a", "", "", "", "", 401, "invalid_token"},
 		{"GET", "/v1/item?key=a", "Bearer wrong", "", "", "", 401, "invalid_token"},
 		{"GET", "/v1/item?key=a", "Basic dG9rOg==", "", "", "", 401, "invalid_token"},

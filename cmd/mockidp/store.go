@@ -52,7 +52,7 @@ func cmdStore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "mockidp store: serving the shared state of mock IdP replicas at http://%s (%s)\n", l.Addr(), auth)
 	fmt.Fprintf(stdout, "Start each replica with: mockidp serve --store http://%s --key-dir DIR (the same keys) [--store-token TOKEN]\n", l.Addr())
-	fmt.Fprintf(stdout, "ready http://%s/v1/items\n", l.Addr())
+	fmt.Fprintf(stdout, "ready http://%s/ready\n", l.Addr())
 	select {
 	case err := <-done:
 		return err
@@ -76,7 +76,7 @@ type storeFlags struct {
 func (sf *storeFlags) register(c *common) {
 	sf.c = c
 	fs := c.fs
-	fs.StringVar(&sf.url, "store", "", "keep the state replicas share in the `URL` of a "mockidp store" (e.g. http://127.0.0.1:7070) instead of this process's memory; give every replica the same keys (--key-dir) too")
+	fs.StringVar(&sf.url, "store", "", "keep the state replicas share in the `URL` of a 'mockidp store' (e.g. http://127.0.0.1:7070) instead of this process's memory; give every replica the same keys (--key-dir) too")
 	fs.StringVar(&sf.token, "store-token", os.Getenv(storeTokenEnv), "bearer `token` of the --store (default $"+storeTokenEnv+")")
 	fs.StringVar(&sf.stateKeyFile, "state-key-file", "", "`file` holding the secret (32 bytes or more) sealed state (codes, sessions, flow handles) is encrypted with; default: derived from the signing keys, the same for replicas sharing --key-dir")
 }
