@@ -64,20 +64,22 @@ type storeList struct {
 // gets a 4xx JSON error, never a 500.
 func StoreHandler(st Store, token string) http.Handler {
 	h := &storeHandler{st: st, token: []byte(token)}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/v1/item", h.item)
-	mux.HandleFunc("/v1/items", h.items)
-	ready := func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok\n")
-	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
-		storeFail(w, http.StatusNotFound, "invalid_request", "no such store endpoint: use /v1/item?key=K or /v1/items?prefix=P")
+	// Its own small dispatch, not the IdP's route table: this is another server.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/ready" && r.Method == http.MethodGet:
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_, _ = io.WriteString(w, "ok\n")
+		case !h.authorized(w, r):
+		case r.URL.Path == "/v1/item":
+			r.Body = http.MaxBytesReader(w, r.Body, maxStoreValue+4096)
+			h.item(w, r)
+		case r.URL.Path == "/v1/items":
+			h.items(w, r)
+		default:
+			storeFail(w, http.StatusNotFound, "invalid_request", "no such store endpoint: use /v1/item?key=K or /v1/items?prefix=P")
+		}
 	})
-	outer := http.NewServeMux()
-	outer.HandleFunc("GET /ready", ready)
-	outer.Handle("/", h.auth(mux))
-	return outer
 }
 
 type storeHandler struct {
@@ -85,20 +87,18 @@ type storeHandler struct {
 	token []byte
 }
 
-// auth refuses requests without the owner's bearer token.
-func (h *storeHandler) auth(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if len(h.token) > 0 {
-			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if !ok || subtle.ConstantTimeCompare([]byte(got), h.token) != 1 {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="mockidp store"`)
-				storeFail(w, http.StatusUnauthorized, "invalid_token", "the store needs its bearer token (mockidp serve --store-token)")
-				return
-			}
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxStoreValue+4096)
-		next.ServeHTTP(w, r)
-	})
+// authorized reports whether the request bears the owner's token, and answers 401 when not.
+func (h *storeHandler) authorized(w http.ResponseWriter, r *http.Request) bool {
+	if len(h.token) == 0 {
+		return true
+	}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if ok && subtle.ConstantTimeCompare([]byte(got), h.token) == 1 {
+		return true
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="mockidp store"`)
+	storeFail(w, http.StatusUnauthorized, "invalid_token", "the store needs its bearer token (mockidp serve --store-token)")
+	return false
 }
 
 func (h *storeHandler) item(w http.ResponseWriter, r *http.Request) {
