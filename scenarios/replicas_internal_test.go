@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,5 +101,27 @@ func TestReplicasEnv(t *testing.T) {
 	}
 	if env.CAPEM() != nil {
 		t.Error("a CA over plain HTTP")
+	}
+}
+
+// TestReplicasValidate: idp.replicas and idp.loadBalancer out of range name the field.
+func TestReplicasValidate(t *testing.T) {
+	for _, c := range []struct {
+		side IdPSide
+		want string
+	}{
+		{IdPSide{Replicas: 17}, "idp.replicas: 17 replicas"},
+		{IdPSide{Replicas: -1}, "idp.replicas: -1 replicas"},
+		{IdPSide{Replicas: 2, LoadBalancer: "nginx"}, `idp.loadBalancer: "nginx" is not a load balancer`},
+	} {
+		tgt := &Target{Name: "x", OIDC: &OIDCTarget{SignIn: []OIDCSignIn{{URL: "http://rp.test/login", RedirectURI: "http://rp.test/cb"}}}, IdP: c.side}
+		if err := tgt.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want %q", c.side, err, c.want)
+		}
+	}
+	ok := &Target{Name: "x", OIDC: &OIDCTarget{SignIn: []OIDCSignIn{{URL: "http://rp.test/login", RedirectURI: "http://rp.test/cb"}}},
+		IdP: IdPSide{Replicas: 3, LoadBalancer: "haproxy"}}
+	if err := ok.Validate(); err != nil {
+		t.Errorf("3 replicas behind haproxy: %v", err)
 	}
 }
