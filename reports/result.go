@@ -244,7 +244,7 @@ type SignInEvent struct {
 // IdPRequest is one request to the mock IdP as the load balancer in front of its replicas
 // logged it.
 type IdPRequest struct {
-	// Time is when the load balancer accepted the request.
+	// Time is when the request began at the load balancer (millisecond precision).
 	Time time.Time `json:"time"`
 	// Replica is the replica that served it ("r0", "r1", ...).
 	Replica string `json:"replica"`
