@@ -62,6 +62,12 @@ func (e *Env) startReplicas(t *Target, cfg *idp.Config, extra []idp.Option) (*id
 	if err != nil {
 		return nil, err
 	}
+	started := false
+	defer func() {
+		if !started {
+			e.Close() // whatever was started before the failure
+		}
+	}()
 	if cfg.KeyDir == "" {
 		// Replica 0 generates the keys into it; the others load them.
 		dir, err := os.MkdirTemp("", "ssoharness-replica-keys-")
@@ -80,7 +86,6 @@ func (e *Env) startReplicas(t *Target, cfg *idp.Config, extra []idp.Option) (*id
 		opts := append([]idp.Option{idp.WithConfig(cfg), idp.WithAddr("127.0.0.1:0"), idp.WithStore(st)}, extra...)
 		srv, err := idp.NewUnstartedServer(opts...)
 		if err != nil {
-			e.Close()
 			return nil, fmt.Errorf("idp replica %d: %w", i, err)
 		}
 		e.closers = append(e.closers, srv.Close)
@@ -94,7 +99,6 @@ func (e *Env) startReplicas(t *Target, cfg *idp.Config, extra []idp.Option) (*id
 		u, _ := url.Parse(public)
 		ca, certKey, err := frontendCertificate(u.Hostname())
 		if err != nil {
-			e.Close()
 			return nil, err
 		}
 		o.CertKeyPEM = certKey
@@ -103,11 +107,11 @@ func (e *Env) startReplicas(t *Target, cfg *idp.Config, extra []idp.Option) (*id
 	}
 	lb, err := haproxy.Start(o)
 	if err != nil {
-		e.Close()
 		return nil, fmt.Errorf("idp load balancer: %w", err)
 	}
 	e.closers = append(e.closers, func() { _ = lb.Close() })
 	e.lb = lb
+	started = true
 	return e.Replicas[0], nil
 }
 
