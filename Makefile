@@ -37,14 +37,17 @@ MULTIARCH   := $(shell uname -m)-linux-gnu
 # shibd are never used). libapache2-mod-shib depends on shibboleth-sp-utils (shibd).
 # gcc: cgo, which the OpenSSL signer needs (internal/signer: RSA signatures through OpenSSL's
 # libcrypto.so.3, package libssl3, loaded at run time; ~3x faster than Go's crypto/rsa);
-# without cgo the binaries build but sign with crypto/rsa.
+# without cgo the binaries build but sign with crypto/rsa. haproxy: the round-robin load
+# balancer the replica tests put in front of two mock IdPs (fixtures/lb/haproxy runs it as a
+# private process; the system service is never used).
 TEST_TOOLS  := git:git gcc:gcc /usr/lib/$(MULTIARCH)/libcrypto.so.3:libssl3 \
                xmlsec1:xmlsec1 chromium:chromium chromium-headless-shell:chromium-headless-shell \
                /usr/sbin/apache2:apache2 \
                /usr/lib/apache2/modules/mod_auth_mellon.so:libapache2-mod-auth-mellon \
                /usr/lib/apache2/modules/mod_auth_openidc.so:libapache2-mod-auth-openidc \
                /usr/lib/apache2/modules/mod_shib.so:libapache2-mod-shib \
-               /usr/sbin/shibd:libapache2-mod-shib
+               /usr/sbin/shibd:libapache2-mod-shib \
+               /usr/sbin/haproxy:haproxy
 
 # sudo when not root and sudo exists; nothing otherwise.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)

@@ -244,6 +244,19 @@
 //	                            "Zz9Q~contoso.expired-secret_value.98765" (expired)
 //	  optional ID token claims  email, login_hint; group claims SecurityGroup
 //
+// # Replicas
+//
+// Several servers with the same Config and keys behave as one behind a load balancer without
+// session affinity: the state a later request needs is either sealed into the value the
+// browser or the RP carries back (flow handles, the session cookie, codes, refresh tokens,
+// device codes; AES-256-GCM under a key derived from the signing keys, or WithStateKey), or
+// kept in a Store the replicas share (WithStore: single-use markers, device approvals, armed
+// faults and their keys, run-time consent, the access-token correlation, directory changes).
+// The default Store is NewMemoryStore, private to the server. StoreHandler serves a Store over
+// HTTP with an owner-only bearer token and NewHTTPStore is its client: `mockidp store` and
+// `mockidp serve --store URL`. Each replica keeps its own sign-in log; join them by
+// correlation ID. See docs/scale.md.
+//
 // # Time, randomness and keys
 //
 // Each Server has one Clock (WithClock; frozen, offset or advanced at will) and one random

@@ -175,6 +175,10 @@ type Check struct {
 	Payloads []Payload `json:"payloads,omitempty"`
 	// SignInLog is what the IdP recorded for this check's sign-ins.
 	SignInLog []SignInEvent `json:"signInLog,omitempty"`
+	// IdPRequests are, when the mock IdP ran as replicas behind a load balancer, the
+	// requests of this check's sign-ins as the load balancer's log shows them, with the
+	// replica that served each. Evidence of the setup only: the verdict never depends on it.
+	IdPRequests []IdPRequest `json:"idpRequests,omitempty"`
 	// Evidence is what the verdict was judged from, as the harness's judge reads it (the
 	// SP's pages and the IdP's events, every token and message included): replaying it
 	// through the judge gives the same verdict. Absent for checks judged otherwise.
@@ -232,4 +236,24 @@ type SignInEvent struct {
 	// Fault is the fault minted into the response, if any, and what it changed.
 	Fault   string   `json:"fault,omitempty"`
 	Changed []string `json:"changed,omitempty"`
+	// Replica is the mock IdP replica that logged the event ("r0", "r1", ...), when the IdP
+	// ran as replicas.
+	Replica string `json:"replica,omitempty"`
+}
+
+// IdPRequest is one request to the mock IdP as the load balancer in front of its replicas
+// logged it.
+type IdPRequest struct {
+	// Time is when the request began at the load balancer (millisecond precision).
+	Time time.Time `json:"time"`
+	// Replica is the replica that served it ("r0", "r1", ...).
+	Replica string `json:"replica"`
+	// Method and Path are the request's (the path without the query string).
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	// Status is the HTTP status of the answer.
+	Status int `json:"status"`
+	// RequestID is the IdP's request ID of the answer (x-ms-request-id: a sign-in log
+	// event's ID), when it sent one.
+	RequestID string `json:"requestId,omitempty"`
 }

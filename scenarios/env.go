@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/net/publicsuffix"
 
+	"github.com/ssoharness/ssoharness/fixtures/lb/haproxy"
 	"github.com/ssoharness/ssoharness/idp"
 )
 
@@ -25,8 +26,12 @@ import (
 type Env struct {
 	// Target is the SP under test.
 	Target *Target
-	// Server is the embedded mock IdP.
+	// Server is the embedded mock IdP; with replicas (Target.IdP.Replicas > 1), replica 0,
+	// whose URL is the load balancer's. Read the sign-in log with Env.Events, which merges
+	// every replica's.
 	Server *idp.Server
+	// Replicas are the mock IdP's replicas behind the load balancer (nil with one IdP).
+	Replicas []*idp.Server
 	// Tenant is the tenant of the apps.
 	Tenant *idp.Tenant
 	// App is the SAML enterprise app (nil without a saml section).
@@ -45,6 +50,8 @@ type Env struct {
 
 	idpHost string
 	closers []func()
+	lb      *haproxy.Proxy // the load balancer in front of Replicas (replicas.go)
+	caPEM   []byte         // its CA, over TLS
 }
 
 // Close stops the IdP (and anything else the environment started).
@@ -185,6 +192,9 @@ func (e *Env) checkRollout(cfg *idp.Config, tn *idp.Tenant, rollout []string) er
 // e.Trust). A public URL without a port on a free port gets that port, since that is where
 // the browser finds the IdP. The server stops with e.
 func (e *Env) startServer(t *Target, cfg *idp.Config, extra []idp.Option) (*idp.Server, error) {
+	if t.IdP.Replicas > 1 {
+		return e.startReplicas(t, cfg, extra)
+	}
 	listen := t.IdP.Listen
 	if listen == "" {
 		listen = "127.0.0.1:0"

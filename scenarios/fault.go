@@ -408,7 +408,7 @@ func (cr *checkRun) certPremise(f *idp.Fault, evs []idp.Event) string {
 	if thumb == "" {
 		return ""
 	}
-	for _, e := range cr.r.env.Server.Events() {
+	for _, e := range cr.r.env.Events() {
 		if e.Kind == idp.EventMetadata && e.Status == idp.StatusSuccess && strings.Contains(e.Response["certificates"], thumb) {
 			return ""
 		}

@@ -285,6 +285,7 @@ func (r *runner) runOn(ctx context.Context, br *Browser, c Check) (res reports.C
 			t.close()
 		}
 		res.SignInLog = cr.signInLog()
+		res.IdPRequests = cr.idpRequests(cr.events())
 		res.DurationMS = time.Since(res.Started).Milliseconds()
 		if c.finding == nil {
 			r.mu.Lock()
@@ -390,7 +391,7 @@ func (cr *checkRun) finishSteps() {
 // events are the IdP's log entries of this check's contexts: their browser requests, and
 // the back-channel requests (token, userinfo) of the same sign-ins.
 func (cr *checkRun) events() []idp.Event {
-	all := cr.r.env.Server.Events()
+	all := cr.r.env.Events()
 	corr := map[string]bool{}
 	for _, e := range all {
 		if e.Context != "" && slices.Contains(cr.tokens, e.Context) {
@@ -412,9 +413,13 @@ func (cr *checkRun) events() []idp.Event {
 // signInLog converts the check's IdP events for the report.
 func (cr *checkRun) signInLog() []reports.SignInEvent {
 	var out []reports.SignInEvent
+	var replicaOf map[string]string
+	if len(cr.r.env.Replicas) > 1 {
+		_, replicaOf = cr.r.env.replicaEvents()
+	}
 	for _, e := range cr.events() {
 		se := reports.SignInEvent{Time: e.Time, Kind: string(e.Kind), Binding: e.Binding, Status: e.Status, ErrorCode: e.ErrorCode,
-			FailureReason: e.FailureReason, User: e.UserPrincipalName}
+			FailureReason: e.FailureReason, User: e.UserPrincipalName, Replica: replicaOf[e.ID]}
 		if len(e.Request) > 0 {
 			se.Request = map[string]string{}
 			for k, v := range e.Request {

@@ -181,6 +181,14 @@ type IdPSide struct {
 	// Registration selects the app registration (OIDC) by app ID or name; default the one
 	// whose app ID is oidc.clientId, else the first.
 	Registration string `json:"registration,omitempty"`
+	// Replicas, above 1, runs the mock IdP as that many replicas with the same config and
+	// keys and one shared store, behind LoadBalancer, which balances every request on its
+	// own: a sign-in's requests land on different replicas, as behind a load balancer
+	// without session affinity. Listen and PublicURL are then the load balancer's. Default 1.
+	Replicas int `json:"replicas,omitempty"`
+	// LoadBalancer is what balances the replicas: "haproxy" (the default and only one: the
+	// Debian package, run as a private process with round-robin and no stickiness).
+	LoadBalancer string `json:"loadBalancer,omitempty"`
 }
 
 // Override changes the expectation of the checks matching Check.
@@ -279,6 +287,12 @@ func (t *Target) Validate() error {
 		if u, err := url.Parse(t.IdP.PublicURL); err == nil && u.Scheme == "https" && !t.IdP.TLS {
 			v.bad("idp.tls", "publicUrl is https but tls is off", "set tls: true (the mock serves HTTPS with its own CA) or use an http publicUrl")
 		}
+	}
+	if t.IdP.Replicas < 0 || t.IdP.Replicas > MaxReplicas {
+		v.bad("idp.replicas", fmt.Sprintf("%d replicas", t.IdP.Replicas), fmt.Sprintf("give 1 to %d", MaxReplicas))
+	}
+	if lb := t.IdP.LoadBalancer; lb != "" && lb != "haproxy" {
+		v.bad("idp.loadBalancer", fmt.Sprintf("%q is not a load balancer the run can start", lb), "use haproxy (or leave it out)")
 	}
 	v.expectations(t.Expectations)
 	for h, ip := range t.Hosts {

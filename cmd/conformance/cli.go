@@ -30,7 +30,7 @@ const usageText = `conformance: SSO conformance checks against a service provide
 Usage:
   conformance run      [--target FILE] [--only GLOB] [--skip GLOB] [--parallel N] [--report-dir DIR]
                        [--browser PATH | --browser-url ws://… …] [--screenshots key|all|none] [--timeout 30s] [--check-timeout 2m]
-                       [--shard i/n]
+                       [--shard i/n] [--idp-replicas N]
   conformance merge    [--report-dir DIR] SHARD-DIR…
   conformance list     [--json] [--protocol SAML|OIDC] [GLOB]
   conformance validate --target FILE
@@ -39,7 +39,8 @@ Usage:
 run       starts the embedded mock Entra ID from the target, drives headless Chromium through
           every applicable check, prints a verdict per check and writes junit.xml,
           report.json and index.html; with no --target it checks the built-in reference SPs
-          (--shard i/n: only part i of n; merge the parts' report directories afterwards)
+          (--shard i/n: only part i of n; merge the parts' report directories afterwards;
+          --idp-replicas N: the mock IdP as N replicas behind a round-robin HAProxy)
 merge     combines the report directories of the parts of a sharded run into one run's
           reports (junit.xml, report.json, index.html) and exit status
 list      prints the catalog: check ID, protocol, kind, expected verdict, description
@@ -51,7 +52,7 @@ Run "conformance COMMAND -h" for the flags of a command.
 
 // runSynopsis is the synopsis of conformance run.
 const runSynopsis = "[--target FILE] [--only GLOB] [--skip GLOB] [--parallel N] [--report-dir DIR] " +
-	"[--browser PATH | --browser-url ws://… …] [--screenshots key|all|none] [--timeout 30s] [--check-timeout 2m] [--shard i/n]"
+	"[--browser PATH | --browser-url ws://… …] [--screenshots key|all|none] [--timeout 30s] [--check-timeout 2m] [--shard i/n] [--idp-replicas N]"
 
 // multiFlag collects a repeatable flag (also comma-separated).
 type multiFlag []string
@@ -104,6 +105,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	checkTimeout := fs.Duration("check-timeout", 2*time.Minute, "how long one check may take in all; a check that runs out is an error, never a pass")
 	keyWait := fs.Duration("key-refetch-wait", 61*time.Second, "how long oidc.key.rotation waits before the token signed with a new key: past the refetch limit an RP may put on its key set (default 61s; 0 with the built-in reference SPs, which refetch at once)")
 	verbose := fs.Bool("v", false, "print each check's description, steps and references")
+	replicas := fs.Int("idp-replicas", 0, "run the mock IdP as `N` replicas (same keys, one shared store) behind a round-robin HAProxy that balances every request on its own (overrides the target's idp.replicas; needs haproxy)")
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
@@ -134,6 +136,14 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	default:
 		return usagef("--screenshots %q: want key, all or none", *shots)
 	}
+	if *replicas < 0 || *replicas > scenarios.MaxReplicas {
+		return usagef("--idp-replicas %d: want 1 to %d", *replicas, scenarios.MaxReplicas)
+	}
+	withReplicas := func(t *scenarios.Target) {
+		if *replicas > 0 {
+			t.IdP.Replicas = *replicas
+		}
+	}
 	if *refSP && *target == "" {
 		return usagef("--reference-sp needs --target (without one the run uses the built-in reference SPs anyway)")
 	}
@@ -143,12 +153,13 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var env *scenarios.Env
 	var err error
 	if *target == "" {
-		env, _, err = scenarios.StartReferenceEnv(ctx, scenarios.ReferenceOptions{}, nil)
+		env, _, err = scenarios.StartReferenceEnv(ctx, scenarios.ReferenceOptions{}, withReplicas)
 	} else {
 		var t *scenarios.Target
 		if t, err = scenarios.LoadTarget(*target); err != nil {
 			return cli.Usage(err)
 		}
+		withReplicas(t)
 		env, err = scenarios.Start(ctx, t, scenarios.StartOptions{})
 		if err == nil && *refSP {
 			if _, err = scenarios.StartTargetReferences(ctx, env); err != nil {
@@ -163,7 +174,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := os.MkdirAll(*reportDir, 0o755); err != nil {
 		return err
 	}
-	if ca := env.Server.CAPEM(); env.Target.IdP.TLS && len(ca) > 0 {
+	if ca := env.CAPEM(); env.Target.IdP.TLS && len(ca) > 0 {
 		_ = os.WriteFile(filepath.Join(*reportDir, "idp-ca.pem"), ca, 0o644)
 	}
 	con := reports.NewConsole(stdout)

@@ -33,6 +33,7 @@ func TestUsageErrors(t *testing.T) {
 		{nil, "Usage:"},
 		{[]string{"frobnicate"}, "unknown command"},
 		{[]string{"run", "--parallel", "0"}, "--parallel 0"},
+		{[]string{"run", "--idp-replicas", "17"}, "--idp-replicas 17: want 1 to 16"},
 		{[]string{"run", "--only", "nothing.matches"}, "select no check"},
 		{[]string{"run", "--browser", "x", "--browser-url", "ws://y"}, "exclusive"},
 		{[]string{"run", "--target", filepath.Join(dir, "missing.yaml")}, "no such file"},

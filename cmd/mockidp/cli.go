@@ -31,7 +31,8 @@ const usageText = `mockidp: a mock Microsoft Entra ID (ssoharness)
 
 Usage:
   mockidp serve    [--config FILE] [--addr 127.0.0.1:7443] [--public-url URL] [--tls] [--ca-out FILE] [--key-dir DIR] [--control-token TOKEN]
-                   [--signer auto|openssl|go]
+                   [--signer auto|openssl|go] [--store URL [--store-token TOKEN]] [--state-key-file FILE]
+  mockidp store    [--addr 127.0.0.1:7070] [--token TOKEN]
   mockidp metadata [--config FILE] --app NAME|APPID [--tenant ID|DOMAIN] [--fault-certs] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
   mockidp values   [--config FILE] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
   mockidp faults   [--json] [--protocol SAML|OIDC] [PATTERN]
@@ -42,6 +43,9 @@ Usage:
 
 serve     serves the directory (the embedded default without --config) and prints, per app,
           the values an admin copies into a service provider, and the users
+store     serves the state replicas of one mock IdP share (single-use codes, device
+          approvals, armed faults, ...) for "serve --store URL": run several serve
+          processes with the same --key-dir and --store behind a load balancer
 metadata  prints an app's federation metadata without serving, for the URL serve would use
 values    prints what serve prints, without serving
 faults    prints the fault catalog: check ID, protocol, expected verdict, description
@@ -60,6 +64,7 @@ var program = &cli.Program{
 	Usage: usageText,
 	Commands: []cli.Command{
 		{Name: "serve", Run: cmdServe},
+		{Name: "store", Run: cmdStore},
 		{Name: "metadata", Run: cmdMetadata},
 		{Name: "values", Run: cmdValues},
 		{Name: "faults", Run: cmdFaults},

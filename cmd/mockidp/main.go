@@ -4,6 +4,8 @@
 // Usage:
 //
 //	mockidp serve    [--config FILE] [--addr 127.0.0.1:7443] [--public-url URL] [--tls] [--ca-out FILE] [--key-dir DIR]
+//	                 [--store URL [--store-token TOKEN]] [--state-key-file FILE]
+//	mockidp store    [--addr 127.0.0.1:7070] [--token TOKEN]
 //	mockidp metadata [--config FILE] --app NAME [--tenant TENANT] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
 //	mockidp values   [--config FILE] [--addr ADDR] [--public-url URL] [--tls] [--key-dir DIR]
 //	mockidp provision --app NAME|APPID [--config FILE] [--cycles 1] [--json]
@@ -14,7 +16,8 @@
 // users, one SAML app) is served. The server binds 127.0.0.1:7443 unless --addr says otherwise.
 // Generated SAML signing certificates are kept in --key-dir (default
 // $XDG_CACHE_HOME/ssoharness/keys, else ~/.cache/ssoharness/keys) so that `mockidp metadata`
-// and a later `mockidp serve` publish the same certificate.
+// and a later `mockidp serve` publish the same certificate. Replicas behind a load balancer
+// share one `mockidp store` (--store) and one --key-dir (see docs/scale.md).
 //
 // Exit status: 0 on success (serve: after SIGINT/SIGTERM), 1 on a runtime failure (such as a
 // port already in use), 2 on a usage error (bad flag, bad config file, unknown app).

@@ -92,11 +92,17 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 	return l.w.Write(b)
 }
 
-// serve starts `mockidp serve args...` and waits for its "ready" line.
+// serve starts `mockidp serve args...`; waitReady waits for its "ready" line.
 func serve(t *testing.T, args ...string) *proc {
 	t.Helper()
+	return start(t, "serve", args...)
+}
+
+// start starts `mockidp command args...`.
+func start(t *testing.T, command string, args ...string) *proc {
+	t.Helper()
 	p := &proc{ready: make(chan string, 1), exited: make(chan error, 1)}
-	p.cmd = exec.Command(binary, append([]string{"serve"}, args...)...)
+	p.cmd = exec.Command(binary, append([]string{command}, args...)...)
 	p.cmd.Stderr = lockedWriter{&p.mu, &p.stderr}
 	out, err := p.cmd.StdoutPipe()
 	if err != nil {

@@ -34,8 +34,10 @@ func tuneGC() {
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
-	fs := newFlagSet("serve", "[--config FILE] [--addr 127.0.0.1:7443] [--public-url URL] [--tls] [--ca-out FILE] [--key-dir DIR] [--control-token TOKEN] [--signer auto|openssl|go]", stderr)
+	fs := newFlagSet("serve", "[--config FILE] [--addr 127.0.0.1:7443] [--public-url URL] [--tls] [--ca-out FILE] [--key-dir DIR] [--control-token TOKEN] [--signer auto|openssl|go] [--store URL [--store-token TOKEN]] [--state-key-file FILE]", stderr)
 	c.register(fs)
+	var sf storeFlags
+	sf.register(&c)
 	signerName := signerFlag(fs)
 	fs.StringVar(&c.control, "control-token", os.Getenv("MOCKIDP_CONTROL_TOKEN"), "enable the control API under /_mockidp/faults with this bearer `token` (default $MOCKIDP_CONTROL_TOKEN; off when empty)")
 	caOut := fs.String("ca-out", "", "with --tls, `file` to write the local CA certificate (PEM) to (default: "+caFileName+" in the key directory, else in the working directory)")
@@ -57,12 +59,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usagef("--signer: %v", err)
 	}
+	replicaOpts, err := sf.options(ctx)
+	if err != nil {
+		return err
+	}
 	if !isLoopback(host) {
 		fmt.Fprintf(stderr, "mockidp serve: warning: listening on %s, reachable from other machines\n", c.addr)
 	}
 	tuneGC()
 	s, err := startUp(ctx, func() (*idp.Server, error) {
-		return idp.NewUnstartedServer(idp.WithConfig(cfg), idp.WithAddr(c.addr), idp.WithSigner(sb))
+		opts := append([]idp.Option{idp.WithConfig(cfg), idp.WithAddr(c.addr), idp.WithSigner(sb)}, replicaOpts...)
+		return idp.NewUnstartedServer(opts...)
 	})
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "mockidp serve: stopped during start-up")
@@ -110,6 +117,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "Signing keys kept in %s\n", cfg.KeyDir)
 	}
 	fmt.Fprintf(stdout, "Signer: %s\n", sb)
+	if sf.url != "" {
+		fmt.Fprintf(stdout, "Shared state: %s (a replica: give every replica the same keys and store)\n", sf.url)
+	}
 	if signerNote != "" {
 		fmt.Fprintf(stdout, "Signer: %s\n", signerNote)
 	}

@@ -162,7 +162,7 @@ func (s *suite) start(sc ginkgo.SpecContext) {
 		s.env = nil
 		ginkgo.Fail("ginkgosuite: start the environment: " + err.Error())
 	}
-	if ca := s.env.Server.CAPEM(); s.env.Target.IdP.TLS && len(ca) > 0 && s.cfg.Options.ReportDir != "" {
+	if ca := s.env.CAPEM(); s.env.Target.IdP.TLS && len(ca) > 0 && s.cfg.Options.ReportDir != "" {
 		// As `conformance run` does: the mock's CA (new every run), for an SP that calls the
 		// IdP's back channel and must trust it.
 		err := os.MkdirAll(s.cfg.Options.ReportDir, 0o755)
