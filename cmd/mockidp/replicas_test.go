@@ -168,7 +168,8 @@ func (rs *replicaSetup) settledLog() int {
 // served by both replicas (and by nothing else).
 func (rs *replicaSetup) expectBothReplicas(t *testing.T, from int) {
 	t.Helper()
-	log := rs.lb.Log()[from:rs.settledLog()]
+	end := rs.settledLog() // before reading the log: the call order of an index expression's operands is unspecified
+	log := rs.lb.Log()[from:end]
 	n := haproxy.Servers(log)
 	var lines []string
 	for _, e := range log {
