@@ -225,10 +225,10 @@ cat <<EOF
 - The mock, per sign-in: SAML — GET /{tenant}/saml2 with a deflated AuthnRequest (parsed,
   app looked up by Issuer, ACS checked) → the sign-in page → POST email → POST password
   (checked) → the auto-posting page with a Response whose assertion is signed (1 signature);
-  OIDC — GET authorize (client, redirect URI, PKCE, nonce checked) → sign-in page → POST
-  email → POST password → 302 with a code → POST token with the client secret and PKCE
-  verifier → access token and ID token (2 signatures) and a refresh token. Each step is
-  recorded in its sign-in log.
+  OIDC — GET authorize (client and redirect URI checked, PKCE challenge and nonce kept) →
+  sign-in page → POST email → POST password → 302 with a code → POST token (client secret,
+  redirect URI and PKCE verifier checked) → access token and ID token with the nonce (2
+  signatures) and a refresh token. Each step is recorded in its sign-in log.
 - "overhead" divides by the RSA-2048 signature cost bench measured with the signer the
   server uses (--signer openssl: libcrypto.so.3 through golang-fips/openssl; --signer go:
   crypto/rsa). The node peers sign with OpenSSL: their bench measures OpenSSL's cost, and
