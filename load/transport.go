@@ -23,10 +23,12 @@ import (
 // switch) cost the load generator more CPU than writing and parsing the messages, and that
 // CPU is taken from the server under test. The wire is the same: Request.Write writes what
 // Transport writes (no Accept-Encoding: compression was already off), http.ReadResponse
-// reads the response. Plain HTTP only: bench drives servers on loopback.
+// reads the response. It speaks plain HTTP, as bench's servers on loopback do; an https URL
+// goes through net/http's Transport (https).
 type connTransport struct {
 	dialer  net.Dialer
 	maxIdle int // per host
+	https   *http.Transport
 
 	mu     sync.Mutex
 	idle   map[string][]*benchConn
@@ -42,10 +44,19 @@ type benchConn struct {
 
 // newTransport is a keep-alive transport sized for concurrency virtual users.
 func newTransport(concurrency int) *connTransport {
+	d := net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	return &connTransport{
-		dialer:  net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second},
+		dialer:  d,
 		maxIdle: 4*concurrency + 16,
 		idle:    map[string][]*benchConn{},
+		https: &http.Transport{
+			Proxy:               nil, // loopback: never through a proxy
+			DialContext:         d.DialContext,
+			MaxIdleConns:        4*concurrency + 16,
+			MaxIdleConnsPerHost: 4*concurrency + 16,
+			IdleConnTimeout:     90 * time.Second,
+			DisableCompression:  true,
+		},
 	}
 }
 
@@ -60,9 +71,13 @@ func (e errNoResponse) Unwrap() error { return e.err }
 // RoundTrip sends req and returns its response with the body already read (at most maxBody
 // bytes; a longer body is cut and its connection not kept).
 func (t *connTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme != "http" {
+	switch req.URL.Scheme {
+	case "http":
+	case "https":
+		return t.https.RoundTrip(req)
+	default:
 		closeBody(req)
-		return nil, fmt.Errorf("bench's transport speaks plain HTTP only, not %q", req.URL.Scheme)
+		return nil, fmt.Errorf("unsupported URL scheme %q", req.URL.Scheme)
 	}
 	addr := req.URL.Host
 	if req.URL.Port() == "" {
@@ -177,6 +192,7 @@ func (t *connTransport) CloseIdleConnections() {
 	t.idle = map[string][]*benchConn{}
 	t.closed = true
 	t.mu.Unlock()
+	t.https.CloseIdleConnections()
 	for _, l := range idle {
 		for _, c := range l {
 			c.c.Close()

@@ -15,7 +15,7 @@ import (
 // The bench transport keeps connections alive, sends a request again when the server closed
 // its idle connection (as node does after 5 s), reads chunked and sized bodies, does not keep
 // a connection the server says it closes, and a cancelled context stops a request waiting on
-// a slow server at once.
+// a slow server at once; https goes through net/http's Transport.
 func TestConnTransport(t *testing.T) {
 	var conns atomic.Int64
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -88,7 +88,14 @@ func TestConnTransport(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("the cancelled request took %v", d)
 	}
-	if _, err := c.Get("https://127.0.0.1:1/"); err == nil || !strings.Contains(err.Error(), "plain HTTP") {
-		t.Fatalf("https: %v", err)
+	// https goes through net/http's Transport.
+	ts := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "tls") }))
+	defer ts.Close()
+	tr.https = ts.Client().Transport.(*http.Transport)
+	if got := body(c.Get(ts.URL)); got != "tls" {
+		t.Fatalf("https: %q", got)
+	}
+	if _, err := c.Get("ftp://127.0.0.1:1/"); err == nil || !strings.Contains(err.Error(), "unsupported URL scheme") {
+		t.Fatalf("ftp: %v", err)
 	}
 }
