@@ -156,12 +156,12 @@ func encodeJSON(v any) []byte {
 // writeJSONBytes is writeJSON for a body already encoded by encodeJSON.
 func writeJSONBytes(w http.ResponseWriter, status int, b []byte, noStore bool) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
+	setShared(h, "Content-Type", hdrJSON) // shared values: headers.go
+	setShared(h, "X-Content-Type-Options", hdrNosniff)
 	if noStore {
-		h.Set("Cache-Control", "no-store, no-cache")
-		h.Set("Pragma", "no-cache")
-		h.Set("Expires", "-1")
+		setShared(h, "Cache-Control", hdrNoStore)
+		setShared(h, "Pragma", hdrNoCache)
+		setShared(h, "Expires", hdrExpires)
 	}
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)

@@ -50,10 +50,10 @@ func (s *Server) renderErrorPage(w http.ResponseWriter, r *http.Request, e *Erro
 
 func (s *Server) renderPage(w http.ResponseWriter, status int, name string, data any) {
 	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store, no-cache")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("X-Content-Type-Options", "nosniff")
+	setShared(h, "Content-Type", hdrHTML)
+	setShared(h, "Cache-Control", hdrNoStore)
+	setShared(h, "X-Frame-Options", hdrDeny)
+	setShared(h, "X-Content-Type-Options", hdrNosniff)
 	w.WriteHeader(status)
 	if p, ok := data.(loginPage); ok && name == "login.html" {
 		if b := s.loginPages.render(p); b != nil {
@@ -135,8 +135,8 @@ func (f formField) value() string {
 
 func (s *Server) renderPostForm(w http.ResponseWriter, action string, fields ...formField) {
 	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store, no-cache")
+	setShared(h, "Content-Type", hdrHTML)
+	setShared(h, "Cache-Control", hdrNoStore)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(s.postFormPage(action, fields))
 }

@@ -373,8 +373,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	}
-	w.Header().Set("x-ms-ests-server", "ssoharness-mockidp")
-	s.syncDirectory()            // changes other replicas made (directory_log.go)
+	// Set("x-ms-ests-server", …) without its copies (headers.go).
+	setShared(w.Header(), "X-Ms-Ests-Server", hdrESTSServer)
+	s.syncDirectory() // changes other replicas made (directory_log.go)
 	if !isProvisioningCycle(r) { // a cycle reads the directory itself (provisioning.go)
 		s.changes.mu.RLock() // directory changes wait for the request (directory_changes.go)
 		defer s.changes.mu.RUnlock()

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // page is what the driver reads from an HTML page: its forms, whether it submits a form by
@@ -137,25 +138,45 @@ func (f *form) request() (*http.Request, error) {
 const maxPageText = 2000
 
 // parsePage reads an HTML page. base resolves form actions (nil: kept as written).
+//
+// It reads the tokenizer's raw tag names, attributes and text rather than html.Token: the
+// same lower-cased names and unescaped values, without a string for every name and text
+// node it does not keep (script and style text, tag names html/atom knows) — the driver
+// parses two or three pages per sign-in on the machine the server runs on.
 func parsePage(base *url.URL, body []byte) *page {
 	pp := &pageParser{p: &page{autoSubmit: bytes.Contains(body, []byte(".submit()"))}, base: base}
 	z := html.NewTokenizer(bytes.NewReader(body))
+	var list attrList // reused: what startTag keeps of it, it copies
 	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			break // io.EOF, or a tokenizer error: keep what was read
-		}
-		tok := z.Token()
-		switch tt {
+		switch tt := z.Next(); tt {
+		case html.ErrorToken:
+			return pp.finish() // io.EOF, or a tokenizer error: keep what was read
 		case html.StartTagToken, html.SelfClosingTagToken:
-			pp.startTag(tok, tt == html.StartTagToken)
+			name, more := z.TagName()
+			list = list[:0]
+			for more {
+				var k, v []byte
+				k, v, more = z.TagAttr()
+				list = append(list, html.Attribute{Key: atom.String(k), Val: string(v)})
+			}
+			pp.startTag(atomString(name), list, tt == html.StartTagToken)
 		case html.EndTagToken:
-			pp.endTag(tok.Data)
+			name, _ := z.TagName()
+			pp.endTag(atomString(name))
 		case html.TextToken:
-			pp.textToken(tok.Data)
+			if pp.skip == "" || pp.textarea != nil || pp.option != nil {
+				pp.textToken(string(z.Text()))
+			}
 		}
 	}
-	return pp.finish()
+}
+
+// atomString is b as a string, without a copy when it is a name html/atom knows.
+func atomString(b []byte) string {
+	if a := atom.Lookup(b); a != 0 {
+		return a.String()
+	}
+	return string(b)
 }
 
 // pageParser is parsePage's state between tokens: a tokenizer reports the elements one
@@ -180,28 +201,27 @@ type pageParser struct {
 	errText   strings.Builder
 }
 
-// startTag reads a start tag (open) or a self-closing one.
-func (pp *pageParser) startTag(tok html.Token, open bool) {
+// startTag reads a start tag (open) or a self-closing one named name.
+func (pp *pageParser) startTag(name string, a attrList, open bool) {
 	p := pp.p
-	a := attrs(tok.Attr)
-	if pp.errTag != "" && tok.Data == pp.errTag && open {
+	if pp.errTag != "" && name == pp.errTag && open {
 		pp.errDepth++
 	}
 	if pp.errTag == "" && p.errText == "" && isErrorElement(a) && open {
-		pp.errTag, pp.errDepth = tok.Data, 1
+		pp.errTag, pp.errDepth = name, 1
 	}
-	if c := a["data-aadsts"]; c != "" && p.errCode == "" {
+	if c := a.val("data-aadsts"); c != "" && p.errCode == "" {
 		p.errCode = c
 	}
-	switch tok.Data {
+	switch name {
 	case "script", "style":
 		if open {
-			pp.skip = tok.Data
+			pp.skip = name
 		}
 	case "title":
 		pp.inTitle = open
 	case "form":
-		pp.cur = &form{id: a["id"], method: strings.ToUpper(a["method"]), action: a["action"]}
+		pp.cur = &form{id: a.val("id"), method: strings.ToUpper(a.val("method")), action: a.val("action")}
 		if pp.cur.method != http.MethodPost {
 			pp.cur.method = http.MethodGet
 		}
@@ -212,29 +232,31 @@ func (pp *pageParser) startTag(tok html.Token, open bool) {
 		}
 		p.forms = append(p.forms, pp.cur)
 	case "input":
-		pp.input(tok.Attr, a)
+		pp.input(a)
 	case "textarea":
-		if pp.cur != nil && a["name"] != "" && open {
-			pp.cur.fields = append(pp.cur.fields, field{name: a["name"], typ: "textarea"})
+		if pp.cur != nil && a.val("name") != "" && open {
+			pp.cur.fields = append(pp.cur.fields, field{name: a.val("name"), typ: "textarea"})
 			pp.textarea = &pp.cur.fields[len(pp.cur.fields)-1]
 		}
 	case "select":
 		pp.closeSelect()
-		if open && !hasAttr(tok.Attr, "disabled") {
-			pp.sel, pp.selChosen, pp.selFirst = &field{name: a["name"], typ: "select"}, false, false
+		if open && !a.has("disabled") {
+			pp.sel, pp.selChosen, pp.selFirst = &field{name: a.val("name"), typ: "select"}, false, false
 		}
 	case "option":
-		pp.openOption(tok.Attr, a, open)
+		pp.openOption(a, open)
 	}
 }
 
 // input adds an <input> to the open form as a browser would submit it: named and enabled,
 // no buttons or files, a checkbox or radio only when checked ("on" without a value).
-func (pp *pageParser) input(list []html.Attribute, a map[string]string) {
-	if pp.cur == nil || a["name"] == "" || hasAttr(list, "disabled") {
+func (pp *pageParser) input(a attrList) {
+	name := a.val("name")
+	if pp.cur == nil || name == "" || a.has("disabled") {
 		return
 	}
-	typ := strings.ToLower(a["type"])
+	value, hasValue := a.get("value")
+	typ := strings.ToLower(a.val("type"))
 	if typ == "" {
 		typ = "text"
 	}
@@ -242,29 +264,29 @@ func (pp *pageParser) input(list []html.Attribute, a map[string]string) {
 	case "submit", "button", "reset", "image", "file":
 		return
 	case "checkbox", "radio":
-		if !hasAttr(list, "checked") {
+		if !a.has("checked") {
 			return
 		}
-		if _, ok := a["value"]; !ok {
-			a["value"] = "on"
+		if !hasValue {
+			value = "on"
 		}
 	}
-	pp.cur.fields = append(pp.cur.fields, field{name: a["name"], value: a["value"], typ: typ})
+	pp.cur.fields = append(pp.cur.fields, field{name: name, value: value, typ: typ})
 }
 
 // openOption reads an <option> of the open select: the select's value is the first
 // selected option's, else the first option's. An option without a value attribute takes
 // its text, so it stays open until its end tag or the next option.
-func (pp *pageParser) openOption(list []html.Attribute, a map[string]string, open bool) {
+func (pp *pageParser) openOption(a attrList, open bool) {
 	pp.closeOption()
 	if pp.sel == nil {
 		return
 	}
-	chosen := hasAttr(list, "selected") && !pp.selChosen
+	chosen := a.has("selected") && !pp.selChosen
 	if chosen {
 		pp.selChosen = true
 	}
-	if v, ok := a["value"]; ok {
+	if v, ok := a.get("value"); ok {
 		if chosen || !pp.selFirst {
 			pp.sel.value = v
 		}
@@ -362,36 +384,44 @@ func (pp *pageParser) finish() *page {
 }
 
 // isErrorElement reports whether an element's attributes mark it as an error message.
-func isErrorElement(a map[string]string) bool {
-	if _, ok := a["data-aadsts"]; ok {
+func isErrorElement(a attrList) bool {
+	if a.has("data-aadsts") {
 		return true
 	}
-	for _, c := range strings.Fields(a["class"]) {
+	for _, c := range strings.Fields(a.val("class")) {
 		if strings.EqualFold(c, "error") || strings.EqualFold(c, "alert-danger") {
 			return true
 		}
 	}
-	id := strings.ToLower(a["id"])
+	id := strings.ToLower(a.val("id"))
 	return strings.HasSuffix(id, "error") || strings.HasPrefix(id, "error")
 }
 
-func attrs(list []html.Attribute) map[string]string {
-	m := make(map[string]string, len(list))
-	for _, a := range list {
-		if _, dup := m[a.Key]; !dup {
-			m[a.Key] = a.Val
+// attrList is a tag's attributes in document order, keys lower case and values unescaped;
+// of duplicate keys the first counts, as in a browser. A tag has a handful: a scan beats a
+// map.
+type attrList []html.Attribute
+
+// get returns the value of the attribute key and whether the tag has it.
+func (l attrList) get(key string) (string, bool) {
+	for _, a := range l {
+		if a.Key == key {
+			return a.Val, true
 		}
 	}
-	return m
+	return "", false
 }
 
-func hasAttr(list []html.Attribute, key string) bool {
-	for _, a := range list {
-		if a.Key == key {
-			return true
-		}
-	}
-	return false
+// val is the value of the attribute key, "" when absent.
+func (l attrList) val(key string) string {
+	v, _ := l.get(key)
+	return v
+}
+
+// has reports whether the tag has the attribute key.
+func (l attrList) has(key string) bool {
+	_, ok := l.get(key)
+	return ok
 }
 
 func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -40,20 +39,6 @@ type driver struct {
 
 func newDriver(base *url.URL, f Flavor, rt http.RoundTripper, timeout time.Duration) *driver {
 	return &driver{base: base, flavor: f, transport: rt, timeout: timeout}
-}
-
-// newTransport is a keep-alive transport sized for concurrency virtual users.
-func newTransport(concurrency int) *http.Transport {
-	return &http.Transport{
-		Proxy:                 nil, // loopback: never through a proxy
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:          4*concurrency + 16,
-		MaxIdleConnsPerHost:   4*concurrency + 16,
-		IdleConnTimeout:       90 * time.Second,
-		ResponseHeaderTimeout: 0, // each request has its own deadline
-		DisableCompression:    true,
-		ForceAttemptHTTP2:     false,
-	}
 }
 
 // signIn runs one complete sign-in and returns the number of signatures it produced.

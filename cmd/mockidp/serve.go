@@ -22,7 +22,7 @@ const caFileName = "mockidp-ca.pem"
 // allocates is garbage once it is answered, and the live heap is small (the bounded sign-in
 // log, sessions), so collecting at 5× the live heap instead of 2× takes about 4% off the CPU
 // of a sign-in under load (`mockidp bench`, see docs/PERFORMANCE.md); the memory limit keeps
-// the heap under 256 MiB whatever the load.
+// the heap under 256 MiB whatever the load. serve and bench's load generator both call it.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
