@@ -375,7 +375,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// Set("x-ms-ests-server", …) without its copies (headers.go).
 	setShared(w.Header(), "X-Ms-Ests-Server", hdrESTSServer)
-	s.syncDirectory() // changes other replicas made (directory_log.go)
+	s.syncDirectory()            // changes other replicas made (directory_log.go)
 	if !isProvisioningCycle(r) { // a cycle reads the directory itself (provisioning.go)
 		s.changes.mu.RLock() // directory changes wait for the request (directory_changes.go)
 		defer s.changes.mu.RUnlock()
