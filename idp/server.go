@@ -73,6 +73,7 @@ type Server struct {
 	// RP carries back (seal.go), keyed by stateSecret or the signing keys.
 	store       Store
 	sealer      cipher.AEAD
+	nonceKey    []byte // keys the sealed values' synthetic nonces (seal.go)
 	stateSecret []byte
 
 	srv     *http.Server
