@@ -14,10 +14,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/css"
+	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/security"
@@ -60,6 +63,10 @@ type Browser struct {
 	cancel  []context.CancelFunc
 	version string
 	dataDir string
+	// spare is a tab made ahead for the next check (see newTab); warming is set while one
+	// is being made.
+	spare   chan *tab
+	warming atomic.Bool
 }
 
 // FindChromium returns the path of a Chromium-family browser, or an error saying how to get
@@ -156,6 +163,7 @@ func LaunchBrowser(ctx context.Context, o BrowserOptions) (*Browser, error) {
 		return nil, fmt.Errorf("start the browser: %w", err)
 	}
 	b.version = v.Product
+	b.spare = make(chan *tab, 1)
 	return b, nil
 }
 
@@ -178,6 +186,11 @@ func (b *Browser) Close() {
 		b.cancel[i]()
 	}
 	b.cancel = nil
+	select {
+	case t := <-b.spare:
+		t.close()
+	default:
+	}
 	if b.dataDir != "" {
 		_ = os.RemoveAll(b.dataDir)
 	}
@@ -266,8 +279,8 @@ type sentCookie struct {
 	SameSite string
 }
 
-// newTab opens a fresh browser context and page.
-func (b *Browser) newTab(parent context.Context) (*tab, error) {
+// openTab opens a browser context and page, stopped with parent.
+func (b *Browser) openTab(parent context.Context) (*tab, error) {
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext(), chromedp.WithNewWindow(true))
 	t := &tab{ctx: ctx, cancel: cancel, extra: map[network.RequestID][]*network.EventRequestWillBeSentExtraInfo{},
 		resp: map[network.RequestID][]*network.EventResponseReceivedExtraInfo{}, wake: make(chan struct{}),
@@ -278,6 +291,17 @@ func (b *Browser) newTab(parent context.Context) (*tab, error) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(b.opts.Width), int64(b.opts.Height))); err != nil {
 		t.cancel()
 		return nil, fmt.Errorf("open a browser context: %w", err)
+	}
+	// chromedp turned on the DOM and CSS domains when it attached: Chromium then mirrors
+	// every document's node tree and style sheets to the driver (and chromedp fetches the
+	// whole document on every navigation): about 7% of a run's CPU (browser, renderer and
+	// harness together), for nothing the checks use. They read pages through Runtime and
+	// act through Input (walk_input.go).
+	for _, off := range []cdp.Command[cdp.Empty, cdp.Empty]{css.Disable, dom.Disable} {
+		if _, err := chromedp.Call(ctx, off, cdp.Empty{}); err != nil {
+			t.cancel()
+			return nil, fmt.Errorf("open a browser context: %w", err)
+		}
 	}
 	if b.opts.IgnoreCertErrors && b.opts.URL != "" {
 		if _, err := chromedp.Call(ctx, security.SetIgnoreCertificateErrors, security.SetIgnoreCertificateErrorsParams{Ignore: true}); err != nil {
@@ -452,28 +476,6 @@ func (t *tab) waitIdle(ctx context.Context, after int) (uint64, error) {
 			return 0, err
 		}
 	}
-}
-
-// waitChange waits for the next event after version v (or d).
-func (t *tab) waitChange(ctx context.Context, v uint64, d time.Duration) error {
-	s := t.snap()
-	if s.version != v {
-		return nil
-	}
-	return waitEvent(ctx, s.wake, d)
-}
-
-// waitEvent waits until wake is closed, d has passed, or ctx ends (its error).
-func waitEvent(ctx context.Context, wake <-chan struct{}, d time.Duration) error {
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-wake:
-	case <-tm.C:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return nil
 }
 
 // attachExtra copies the withheld cookies of a hop's ExtraInfo event (they arrive in hop

@@ -26,6 +26,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/idp/idptest"
 	"github.com/ssoharness/ssoharness/refsp"
 	"github.com/ssoharness/ssoharness/refsp/refoidc"
 	"github.com/ssoharness/ssoharness/refsp/refsaml"
@@ -47,6 +48,9 @@ func TestE2E(t *testing.T) {
 func runRef(o scenarios.ReferenceOptions, adjust func(*scenarios.Target), ro scenarios.Options) *reports.Run {
 	GinkgoHelper()
 	ctx := context.Background()
+	// Keys from the test binary's pool: every spec starts an IdP, whose dozen RSA keys would
+	// otherwise cost half a second of CPU each time.
+	o.IdP = append(o.IdP, idp.WithKeyGenerator(idptest.PooledKeys()))
 	env, _, err := scenarios.StartReferenceEnv(ctx, o, adjust)
 	Expect(err).NotTo(HaveOccurred())
 	defer env.Close()

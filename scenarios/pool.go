@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/ssoharness/ssoharness/idp"
 	"github.com/ssoharness/ssoharness/reports"
 )
 
@@ -157,4 +158,52 @@ func alive(pool []*pooled) *pooled {
 		}
 	}
 	return nil
+}
+
+// longestFirst orders the shared checks (indexes into checks) by the sign-ins they make,
+// most first, keeping the catalog order among equals. The workers take checks in this
+// order: a config check signs in once per sign-in URL of the target (four for the reference
+// RPs) and takes as long as four single sign-ins, so started last — they come last in the
+// catalog — the run ended with one worker still busy on them and the others idle. Only the
+// order the checks start in changes: the report keeps the catalog order.
+func longestFirst(t *Target, checks []Check, idx []int) {
+	slices.SortStableFunc(idx, func(a, b int) int { return signInsOf(t, checks[b]) - signInsOf(t, checks[a]) })
+}
+
+// signInsOf is how many sign-ins a check makes, as far as the catalog says.
+func signInsOf(t *Target, c Check) int {
+	switch {
+	case c.config != nil:
+		n := 1
+		if c.Protocol == string(idp.ProtocolSAML) && t.SAML != nil {
+			n = len(t.SAML.SignIn)
+		}
+		if c.Protocol == string(idp.ProtocolOIDC) && t.OIDC != nil {
+			n = len(t.OIDC.SignIn)
+		}
+		return max(n, 1)
+	case c.Fault != nil:
+		return max(c.Fault.SignIns, 1)
+	}
+	return 1
+}
+
+// catalogPos is a result's place in the catalog (past the end when it is not in it).
+func catalogPos(c reports.Check) int {
+	catalogIndex.once.Do(func() {
+		catalogIndex.m = map[string]int{}
+		for i, k := range Catalog() {
+			catalogIndex.m[k.Protocol+"\x00"+k.ID] = i
+		}
+	})
+	if i, ok := catalogIndex.m[c.Protocol+"\x00"+c.ID]; ok {
+		return i
+	}
+	return len(catalogIndex.m)
+}
+
+// catalogIndex maps protocol and ID to the catalog position, made once.
+var catalogIndex struct {
+	once sync.Once
+	m    map[string]int
 }

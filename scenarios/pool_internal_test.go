@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/idp/idptest"
 	"github.com/ssoharness/ssoharness/reports"
 )
 
@@ -105,7 +107,7 @@ func TestRemoteBrowserPoolLoss(t *testing.T) {
 		t.Skipf("%v — `make test` installs it", err)
 	}
 	ctx := context.Background()
-	env, _, err := StartReferenceEnv(ctx, ReferenceOptions{}, nil)
+	env, _, err := StartReferenceEnv(ctx, ReferenceOptions{IdP: []idp.Option{idp.WithKeyGenerator(idptest.PooledKeys())}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

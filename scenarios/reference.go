@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ssoharness/ssoharness/idp"
@@ -46,6 +47,10 @@ type ReferenceOptions struct {
 	// PKCE). Tests use them to build misconfigured SPs.
 	SAML func(i int, c *refsaml.Config)
 	OIDC func(i int, c *refoidc.Config)
+	// IdP are extra options for the mock IdP (StartOptions.Options), e.g. the pooled key
+	// generator of idptest for tests that start many reference environments: an IdP makes
+	// a dozen RSA-2048 keys (its signing keys, the SAML faults' keys), half a second of CPU.
+	IdP []idp.Option
 }
 
 // References are running reference SPs and the target that describes them.
@@ -110,7 +115,8 @@ func StartReferences(o ReferenceOptions) (*References, error) {
 		entityID := "https://" + ReferenceSAMLHost + "/saml/metadata"
 		st := &SAMLTarget{EntityID: entityID, IdPInitiated: true}
 		// Both SPs decrypt with one key, as one SP's deployments would.
-		encKey, encCert, err := referenceEncryptionKey()
+		enc, err := referenceEncryptionKey()
+		encKey, encCert := enc.key, enc.cert
 		if err != nil {
 			refs.Close()
 			return nil, err
@@ -256,7 +262,7 @@ func StartReferenceEnv(ctx context.Context, o ReferenceOptions, adjust func(*Tar
 	if adjust != nil {
 		adjust(refs.Target)
 	}
-	env, err := Start(ctx, refs.Target, StartOptions{})
+	env, err := Start(ctx, refs.Target, StartOptions{Options: o.IdP})
 	if err != nil {
 		refs.Close()
 		return nil, nil, err
@@ -277,8 +283,21 @@ func freePort() (string, error) {
 }
 
 // referenceEncryptionKey is the reference SAML SPs' encryption key pair (for the token
-// encryption checks), made for each run.
-func referenceEncryptionKey() (*rsa.PrivateKey, *x509.Certificate, error) {
+// encryption checks), made once per process: a run has one set of reference SPs, and tests
+// that start many need not pay an RSA-2048 key generation for each.
+var referenceEncryptionKey = sync.OnceValues(func() (encryptionKeyPair, error) {
+	key, cert, err := newEncryptionKey()
+	return encryptionKeyPair{key, cert}, err
+})
+
+// encryptionKeyPair is a key and its certificate.
+type encryptionKeyPair struct {
+	key  *rsa.PrivateKey
+	cert *x509.Certificate
+}
+
+// newEncryptionKey makes an encryption key pair.
+func newEncryptionKey() (*rsa.PrivateKey, *x509.Certificate, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, nil, err

@@ -139,6 +139,7 @@ func Run(ctx context.Context, env *Env, o Options) (*reports.Run, error) {
 			shared = append(shared, i)
 		}
 	}
+	longestFirst(env.Target, checks, shared)
 	r.schedule(ctx, pool, max(o.Parallel/len(pool), 1), checks, shared, finish)
 	for _, i := range append(exclusive, last...) {
 		p := alive(pool)
@@ -304,6 +305,8 @@ func (r *runner) runOn(ctx context.Context, br *Browser, c Check) (res reports.C
 		r.mu.Lock()
 		done := slices.Clone(r.done)
 		r.mu.Unlock()
+		// In catalog order, whatever order they ran in (longestFirst, parallel workers).
+		slices.SortStableFunc(done, func(a, b reports.Check) int { return catalogPos(a) - catalogPos(b) })
 		in := FindingInput{Protocol: c.Protocol, Results: done}
 		if t := r.env.Target.SAML; t != nil {
 			in.SignsRequests = t.SignsRequests

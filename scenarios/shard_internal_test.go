@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/idp/idptest"
 	"github.com/ssoharness/ssoharness/reports"
 )
 
@@ -51,7 +53,7 @@ func TestShardMergeVerdicts(t *testing.T) {
 		t.Skipf("%v — `make test` installs it", err)
 	}
 	ctx := context.Background()
-	env, _, err := StartReferenceEnv(ctx, ReferenceOptions{}, func(tg *Target) {
+	env, _, err := StartReferenceEnv(ctx, ReferenceOptions{IdP: []idp.Option{idp.WithKeyGenerator(idptest.PooledKeys())}}, func(tg *Target) {
 		tg.Expectations = append(tg.Expectations,
 			Override{Check: "saml.audience.wrong", Expect: "accept", Reason: "shard test: a failing verdict"},
 			Override{Check: "oidc:sp.error-page", Expect: "skip", Reason: "shard test: a waived finding"})

@@ -256,13 +256,13 @@ func (w *walker) signIn(start, login, password string) (pageState, error) {
 // event, as a paste or an autofill does; key-by-key events cost a round trip per key), and
 // clicks the page's submit button with the mouse.
 func (w *walker) typeInto(ctx context.Context, id, text string) error {
-	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.ID(id))); err != nil {
+	if err := w.focusID(ctx, id); err != nil {
 		return err
 	}
 	if _, err := chromedp.Call(ctx, input.InsertText, input.InsertTextParams{Text: text}); err != nil {
 		return err
 	}
-	return chromedp.Do(ctx, chromedp.Click(chromedp.ID("idSIButton9")))
+	return w.clickID(ctx, "idSIButton9")
 }
 
 // postForm submits a POST form from a blank page of this context (used to replay a SAML

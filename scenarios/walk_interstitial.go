@@ -42,7 +42,7 @@ func (w *walker) interstitials(s pageState) (pageState, error) {
 				button, what = "idBtn_Back", "Cancel"
 			}
 			w.step("IdP consent page", s, what, true)
-			if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID(button))); err != nil {
+			if err := w.clickID(ctx, button); err != nil {
 				return s, fmt.Errorf("press %s on the IdP's consent page: %w", what, err)
 			}
 		}
@@ -56,11 +56,11 @@ func (w *walker) interstitials(s pageState) (pageState, error) {
 
 // typeAndClick types text into a field as typeInto does and clicks another button.
 func (w *walker) typeAndClick(ctx context.Context, id, text, button string) error {
-	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.ID(id))); err != nil {
+	if err := w.focusID(ctx, id); err != nil {
 		return err
 	}
 	if _, err := chromedp.Call(ctx, input.InsertText, input.InsertTextParams{Text: text}); err != nil {
 		return err
 	}
-	return chromedp.Do(ctx, chromedp.Click(chromedp.ID(button)))
+	return w.clickID(ctx, button)
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/onsi/ginkgo/v2"
 
+	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/idp/idptest"
 	"github.com/ssoharness/ssoharness/reports"
 	"github.com/ssoharness/ssoharness/scenarios"
 	"github.com/ssoharness/ssoharness/scenarios/ginkgosuite"
@@ -22,7 +24,7 @@ var referenceChecks = []string{
 var _ = ginkgo.Describe("ginkgosuite", func() {
 	ginkgosuite.Describe("built-in reference SPs", ginkgosuite.Config{
 		Env: func(ctx context.Context) (*scenarios.Env, error) {
-			env, _, err := scenarios.StartReferenceEnv(ctx, scenarios.ReferenceOptions{}, nil)
+			env, _, err := scenarios.StartReferenceEnv(ctx, scenarios.ReferenceOptions{IdP: []idp.Option{idp.WithKeyGenerator(idptest.PooledKeys())}}, nil)
 			return env, err
 		},
 		Options: scenarios.Options{
@@ -44,7 +46,7 @@ var _ = ginkgo.Describe("ginkgosuite", func() {
 var _ = ginkgo.Describe("ginkgosuite", func() {
 	ginkgosuite.Describe("OIDC-only env", ginkgosuite.Config{
 		Env: func(ctx context.Context) (*scenarios.Env, error) {
-			env, _, err := scenarios.StartReferenceEnv(ctx, scenarios.ReferenceOptions{Protocols: []string{"OIDC"}}, nil)
+			env, _, err := scenarios.StartReferenceEnv(ctx, scenarios.ReferenceOptions{Protocols: []string{"OIDC"}, IdP: []idp.Option{idp.WithKeyGenerator(idptest.PooledKeys())}}, nil)
 			return env, err
 		},
 		Options: scenarios.Options{Only: []string{"saml.sp.redirect"}, Screenshots: "none"},

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/idp/idptest"
 	"github.com/ssoharness/ssoharness/refsp/refsaml"
 	"github.com/ssoharness/ssoharness/reports"
 	"github.com/ssoharness/ssoharness/scenarios"
@@ -21,7 +23,7 @@ func TestWeakReferenceFails(t *testing.T) {
 	}
 	t.Parallel() // with TestGinkgosuite: each has its own IdP, SPs and browser
 	ctx := context.Background()
-	env, _, err := scenarios.StartReferenceEnv(ctx, scenarios.ReferenceOptions{SAMLWeakness: refsaml.SkipAudience, Protocols: []string{"SAML"}}, nil)
+	env, _, err := scenarios.StartReferenceEnv(ctx, scenarios.ReferenceOptions{SAMLWeakness: refsaml.SkipAudience, Protocols: []string{"SAML"}, IdP: []idp.Option{idp.WithKeyGenerator(idptest.PooledKeys())}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
