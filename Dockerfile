@@ -42,10 +42,11 @@ FROM debian:${DEBIAN_RELEASE}-slim
 # screenshots of the HTML report. ca-certificates: HTTPS to an SP (saml.metadataUrl). tini:
 # PID 1 that forwards signals and reaps Chromium's helper processes. libssl3: libcrypto.so.3,
 # which mockidp (and conformance's embedded mock) sign with; without it they fall back to Go's
-# crypto/rsa (`mockidp version` says which).
+# crypto/rsa (`mockidp version` says which). haproxy: the load balancer `--idp-replicas N`
+# puts in front of the mock IdP's replicas (docs/scale.md).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      ca-certificates chromium-headless-shell fonts-liberation libssl3 tini \
+      ca-certificates chromium-headless-shell fonts-liberation haproxy libssl3 tini \
  && rm -rf /var/lib/apt/lists/*
 # /work: the working directory; reports go to /work/conformance-report (mount a host directory
 # there). Both are world-writable (sticky, like /tmp) so that `docker run --user "$(id -u):$(id -g)"`
