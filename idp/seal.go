@@ -9,9 +9,11 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -95,17 +97,36 @@ func (s *Server) initSealer() error {
 // seal encrypts v for purpose, valid until expires (zero: no expiry of its own), as
 // base64url without padding (safe in URLs, forms and cookies).
 func (s *Server) seal(purpose string, v any, expires time.Time) (string, error) {
-	raw, err := marshalPlain(v)
-	if err != nil {
-		return "", err
-	}
-	env := sealedEnvelope{Purpose: purpose, Value: raw}
+	var exp int64
 	if !expires.IsZero() {
-		env.Expires = expires.Unix()
+		exp = expires.Unix()
 	}
-	plain, err := marshalPlain(env)
-	if err != nil {
-		return "", err
+	var plain []byte
+	if bv, ok := v.(sealBinary); ok {
+		// The binary envelope: binaryPlain, the purpose, the expiry and the value.
+		plain = appendStr(append(make([]byte, 0, 1024), binaryPlain), purpose)
+		plain = binary.AppendVarint(plain, exp)
+		if plain, ok = bv.appendSealed(plain); !ok {
+			plain = nil
+		}
+	}
+	if plain == nil {
+		raw, err := marshalPlain(v)
+		if err != nil {
+			return "", err
+		}
+		// The envelope {"p":…,"e":…,"v":…} of sealedEnvelope, written directly: encoding it
+		// with the value as a json.RawMessage would copy and re-validate the value's JSON.
+		p, err := marshalPlain(purpose)
+		if err != nil {
+			return "", err
+		}
+		plain = make([]byte, 0, len(raw)+len(p)+40)
+		plain = append(append(plain, `{"p":`...), p...)
+		if exp != 0 {
+			plain = strconv.AppendInt(append(plain, `,"e":`...), exp, 10)
+		}
+		plain = append(append(append(plain, `,"v":`...), raw...), '}')
 	}
 	// The nonce is synthetic (as in SIV): an HMAC of the purpose and plaintext under a key of
 	// its own. It draws nothing from the server's random source (a draw would shift every
@@ -117,9 +138,11 @@ func (s *Server) seal(purpose string, v any, expires time.Time) (string, error) 
 	mac.Write([]byte(purpose))
 	mac.Write([]byte{0})
 	mac.Write(plain)
-	nonce := mac.Sum(nil)[:s.sealer.NonceSize()]
-	out := append([]byte{sealVersion}, nonce...)
-	out = s.sealer.Seal(out, nonce, plain, []byte(purpose))
+	ns := s.sealer.NonceSize()
+	out := make([]byte, 1, 1+ns+len(plain)+s.sealer.Overhead())
+	out[0] = sealVersion
+	out = mac.Sum(out)[:1+ns]
+	out = s.sealer.Seal(out, out[1:1+ns], plain, []byte(purpose))
 	return base64.RawURLEncoding.EncodeToString(out), nil
 }
 
@@ -147,6 +170,25 @@ func (s *Server) unseal(purpose, sealed string, v any) error {
 	plain, err := s.sealer.Open(nil, b[1:1+ns], b[1+ns:], []byte(purpose))
 	if err != nil {
 		return errSealed
+	}
+	if len(plain) > 0 && plain[0] == binaryPlain {
+		bv, ok := v.(unsealBinary)
+		r := &binReader{b: plain[1:]}
+		if !ok || r.str() != purpose {
+			return errSealed
+		}
+		exp, n := binary.Varint(r.b)
+		if r.err != nil || n <= 0 {
+			return errSealed
+		}
+		r.b = r.b[n:]
+		if bv.readSealed(r) != nil {
+			return errSealed
+		}
+		if exp != 0 && !s.clock.Now().Before(time.Unix(exp, 0)) {
+			return errSealed
+		}
+		return nil
 	}
 	// One pass: the value is decoded in place (the purpose is already bound as GCM's
 	// additional data); v is not to be used when unseal fails.

@@ -381,7 +381,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.changes.mu.RLock() // directory changes wait for the request (directory_changes.go)
 		defer s.changes.mu.RUnlock()
 	}
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, withSessionMemo(r)) // the session is opened once (session_request.go)
 }
 
 // base is the server's public base URL.

@@ -179,7 +179,20 @@ func (p *samlParticipant) UnmarshalJSON(b []byte) error {
 // session returns the browser's valid IdP session, if any: the cookie opens with the state
 // key, has not expired, and its sid has not signed out (on any replica). When the store
 // cannot answer, there is no session: a signed-out cookie must not pass for want of a check.
+// The answer is kept for the rest of the request (session_request.go).
 func (s *Server) session(r *http.Request) *idpSession {
+	m := memoOf(r)
+	if m != nil && m.opened {
+		return copySession(m.sess)
+	}
+	sess := s.openSession(r)
+	if m != nil {
+		m.opened, m.sess = true, copySession(sess)
+	}
+	return sess
+}
+
+func (s *Server) openSession(r *http.Request) *idpSession {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
 		return nil
@@ -223,7 +236,17 @@ func (s *Server) newSession(w http.ResponseWriter, t *Tenant, u *User) *idpSessi
 
 // saveSession (re-)issues the session's cookie; an earlier ESTSAUTH of the same response
 // (a session made and then changed in one request) is replaced rather than sent twice.
+// Behind a sessionWriter the cookie is sealed once, when the response's header is written.
 func (s *Server) saveSession(w http.ResponseWriter, sess *idpSession) {
+	if sw, ok := w.(*sessionWriter); ok {
+		sw.hold(sess)
+		return
+	}
+	s.setSessionCookie(w, sess)
+}
+
+// setSessionCookie seals sess into the response's ESTSAUTH.
+func (s *Server) setSessionCookie(w http.ResponseWriter, sess *idpSession) {
 	v, err := s.seal("session", sess, sess.Expires)
 	if err != nil {
 		return // a plain struct always marshals
@@ -236,6 +259,10 @@ func (s *Server) saveSession(w http.ResponseWriter, sess *idpSession) {
 // endSession marks the session ended for every replica and clears the cookie.
 func (s *Server) endSession(w http.ResponseWriter, r *http.Request, sess *idpSession) {
 	_, _ = s.store.Add(r.Context(), storeSessionEnded+sess.SID, []byte{1}, sess.Expires)
+	forgetSession(r)
+	if sw, ok := w.(*sessionWriter); ok {
+		sw.flush() // the cookies in the order they were set
+	}
 	http.SetCookie(w, s.cookie(sessionCookie, "", -1))
 }
 

@@ -224,8 +224,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.record(ev)
-	sess := s.newSession(w, t, u)
-	s.resumeFlow(w, r, f.resume, sess, t, u)
+	sw := s.deferSessionCookie(w) // the new session is sealed once (session_request.go)
+	sess := s.newSession(sw, t, u)
+	s.resumeFlow(sw, r, f.resume, sess, t, u)
+	sw.flush()
 }
 
 // fail records ev as a failure with e.
