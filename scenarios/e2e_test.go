@@ -64,6 +64,8 @@ var _ = BeforeSuite(func() {
 	})
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(shared.Close)
+	DeferCleanup(func() { _ = os.RemoveAll(strictDir()) })
+	startBackground()
 })
 
 // runRef runs checks against reference SPs and returns the result. The run uses the shared
@@ -151,8 +153,10 @@ var _ = Describe("the built-in reference SPs (strict)", Ordered, Label("e2e"), f
 	var run *reports.Run
 	var paths reports.Paths
 	BeforeAll(func() {
-		dir := GinkgoT().TempDir()
-		run = runRef(scenarios.ReferenceOptions{}, nil, scenarios.Options{Parallel: 2, ReportDir: dir})
+		// The run of bgStrict: runRef(ReferenceOptions{}, nil, Options{Parallel: 2,
+		// ReportDir: dir}) in a browser of its own, made in the background.
+		dir := strictDir()
+		run = bgStrict.result()
 		var err error
 		paths, err = reports.WriteAll(dir, run)
 		Expect(err).NotTo(HaveOccurred())
@@ -395,12 +399,16 @@ var _ = Describe("reference SPs whose requests lack a protection (request findin
 		}, oidcEntries)
 })
 
+// weakFull are the SPs of the whole-catalog runs at --parallel 1 and 4 (bgWeakP1, bgWeakP4).
+var weakFull = scenarios.ReferenceOptions{SAMLWeakness: refsaml.SkipAudience, OIDCWeakness: refoidc.SkipNonceCheck}
+
 var _ = Describe("the full catalog against weakened SPs, --parallel 1 and 4", Ordered, Label("e2e"), func() {
-	o := scenarios.ReferenceOptions{SAMLWeakness: refsaml.SkipAudience, OIDCWeakness: refoidc.SkipNonceCheck}
 	var p1, p4 *reports.Run
 	BeforeAll(func() {
-		p1 = runRef(o, nil, scenarios.Options{Parallel: 1, Screenshots: "none"})
-		p4 = runRef(o, nil, scenarios.Options{Parallel: 4, Screenshots: "none"})
+		// Made in the background, each in an environment and a browser of its own.
+		bgWeakP4.start()
+		p1 = bgWeakP1.result()
+		p4 = bgWeakP4.result()
 	})
 	It("fails exactly the checks the switched-off checks cover, over the whole catalog", func() {
 		samlW, oidcW := weaknesses()
