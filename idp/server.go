@@ -38,6 +38,9 @@ type Server struct {
 	clock  *Clock
 	rand   randSource
 	keygen KeyGenerator
+	// tlsCert is the certificate StartTLS serves with (WithTLSCertificate); nil: a fresh
+	// local CA's.
+	tlsCert *tls.Certificate
 	// signers makes every signature (signer.go): OpenSSL or Go's crypto/rsa.
 	signers SignerBackend
 	addr    string
@@ -194,7 +197,8 @@ func (s *Server) Start() {
 	s.serve(s.Listener)
 }
 
-// StartTLS serves HTTPS with a server certificate issued by a fresh local CA (see CAPEM),
+// StartTLS serves HTTPS with a server certificate issued by a fresh local CA (see CAPEM;
+// WithTLSCertificate gives one instead),
 // valid for 127.0.0.1, ::1, localhost and the PublicURL host.
 func (s *Server) StartTLS() error {
 	if s.started {
@@ -206,9 +210,12 @@ func (s *Server) StartTLS() error {
 			hosts = append(hosts, u.Hostname())
 		}
 	}
-	cert, err := s.makeLocalCA(hosts)
-	if err != nil {
-		return err
+	cert, ok := s.useTLSCertificate()
+	if !ok {
+		var err error
+		if cert, err = s.makeLocalCA(hosts); err != nil {
+			return err
+		}
 	}
 	s.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	if s.URL == "" {

@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/xml"
 	"fmt"
@@ -44,13 +45,40 @@ func TestE2E(t *testing.T) {
 	RunSpecs(t, "conformance end to end")
 }
 
-// runRef runs checks against reference SPs and returns the result.
+// refTLS is the certificate every reference environment of the test process serves (the
+// IdP and the SPs), and shared the browser launched once that trusts it: Chromium learns
+// at launch which certificates to trust, so without one certificate each spec's run
+// launched a browser of its own (a second or more of CPU each, dozens of specs).
+var (
+	refTLS tls.Certificate
+	shared *scenarios.Browser
+)
+
+var _ = BeforeSuite(func() {
+	var err error
+	refTLS, err = scenarios.ReferenceCertificate()
+	Expect(err).NotTo(HaveOccurred())
+	shared, err = scenarios.LaunchBrowser(context.Background(), scenarios.BrowserOptions{
+		Hosts:             map[string]string{scenarios.ReferenceIdPHost: "127.0.0.1", scenarios.ReferenceSAMLHost: "127.0.0.1", scenarios.ReferenceOIDCHost: "127.0.0.1"},
+		TrustCertificates: []*x509.Certificate{refTLS.Leaf},
+	})
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(shared.Close)
+	DeferCleanup(func() { _ = os.RemoveAll(strictDir()) })
+	startBackground()
+})
+
+// runRef runs checks against reference SPs and returns the result. The run uses the shared
+// browser when its environment is one the browser serves (the reference hosts, refTLS),
+// and launches its own otherwise (the replicas' HAProxy has a certificate of its own).
 func runRef(o scenarios.ReferenceOptions, adjust func(*scenarios.Target), ro scenarios.Options) *reports.Run {
 	GinkgoHelper()
 	ctx := context.Background()
 	// Keys from the test binary's pool: every spec starts an IdP, whose dozen RSA keys would
 	// otherwise cost half a second of CPU each time.
 	o.IdP = append(o.IdP, idp.WithKeyGenerator(idptest.PooledKeys()))
+	o.TLS = &refTLS
+	ro.Reuse = shared
 	env, _, err := scenarios.StartReferenceEnv(ctx, o, adjust)
 	Expect(err).NotTo(HaveOccurred())
 	defer env.Close()
@@ -125,8 +153,10 @@ var _ = Describe("the built-in reference SPs (strict)", Ordered, Label("e2e"), f
 	var run *reports.Run
 	var paths reports.Paths
 	BeforeAll(func() {
-		dir := GinkgoT().TempDir()
-		run = runRef(scenarios.ReferenceOptions{}, nil, scenarios.Options{Parallel: 2, ReportDir: dir})
+		// The run of bgStrict: runRef(ReferenceOptions{}, nil, Options{Parallel: 2,
+		// ReportDir: dir}) in a browser of its own, made in the background.
+		dir := strictDir()
+		run = bgStrict.result()
 		var err error
 		paths, err = reports.WriteAll(dir, run)
 		Expect(err).NotTo(HaveOccurred())
@@ -369,12 +399,16 @@ var _ = Describe("reference SPs whose requests lack a protection (request findin
 		}, oidcEntries)
 })
 
+// weakFull are the SPs of the whole-catalog runs at --parallel 1 and 4 (bgWeakP1, bgWeakP4).
+var weakFull = scenarios.ReferenceOptions{SAMLWeakness: refsaml.SkipAudience, OIDCWeakness: refoidc.SkipNonceCheck}
+
 var _ = Describe("the full catalog against weakened SPs, --parallel 1 and 4", Ordered, Label("e2e"), func() {
-	o := scenarios.ReferenceOptions{SAMLWeakness: refsaml.SkipAudience, OIDCWeakness: refoidc.SkipNonceCheck}
 	var p1, p4 *reports.Run
 	BeforeAll(func() {
-		p1 = runRef(o, nil, scenarios.Options{Parallel: 1, Screenshots: "none"})
-		p4 = runRef(o, nil, scenarios.Options{Parallel: 4, Screenshots: "none"})
+		// Made in the background, each in an environment and a browser of its own.
+		bgWeakP4.start()
+		p1 = bgWeakP1.result()
+		p4 = bgWeakP4.result()
 	})
 	It("fails exactly the checks the switched-off checks cover, over the whole catalog", func() {
 		samlW, oidcW := weaknesses()

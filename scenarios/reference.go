@@ -12,11 +12,13 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/internal/tlscert"
 	"github.com/ssoharness/ssoharness/refsp/refoidc"
 	"github.com/ssoharness/ssoharness/refsp/refsaml"
 	"github.com/ssoharness/ssoharness/refsp/refscim"
@@ -51,6 +53,17 @@ type ReferenceOptions struct {
 	// generator of idptest for tests that start many reference environments: an IdP makes
 	// a dozen RSA-2048 keys (its signing keys, the SAML faults' keys), half a second of CPU.
 	IdP []idp.Option
+	// TLS, when set, is the certificate the IdP and every reference SP serve (valid for their
+	// host names; see ReferenceCertificate) instead of certificates each makes at start.
+	// Tests that start many reference environments give them all one, made once per
+	// process, so that one browser launched once (Options.Reuse) trusts every environment.
+	TLS *tls.Certificate
+}
+
+// ReferenceCertificate makes a self-signed certificate for the reference host names (the
+// IdP's, the SAML SPs', the OIDC RPs') and loopback, for ReferenceOptions.TLS.
+func ReferenceCertificate() (tls.Certificate, error) {
+	return tlscert.SelfSignedFor("ssoharness reference", ReferenceIdPHost, ReferenceSAMLHost, ReferenceOIDCHost)
 }
 
 // References are running reference SPs and the target that describes them.
@@ -65,6 +78,8 @@ type References struct {
 	SCIM *http.Server
 
 	pool *x509.CertPool
+	// trust is ReferenceOptions.TLS's certificate, which the SPs serve (nil: each its own).
+	trust *x509.Certificate
 }
 
 // StartReferences starts the reference SPs on loopback (HTTPS, under their own host names)
@@ -82,6 +97,13 @@ func StartReferences(o ReferenceOptions) (*References, error) {
 		return false
 	}
 	refs := &References{pool: x509.NewCertPool()}
+	// serverTLS is what each SP serves with: its own self-signed certificate, or o.TLS.
+	serverTLS := func() *tls.Config {
+		if o.TLS != nil {
+			return &tls.Config{Certificates: []tls.Certificate{*o.TLS}}
+		}
+		return &tls.Config{}
+	}
 	// The SPs reach the IdP by its name (on loopback) and trust its CA once Bind adds it.
 	client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -128,7 +150,7 @@ func StartReferences(o ReferenceOptions) (*References, error) {
 				return nil, err
 			}
 			c := refsaml.Config{Name: "refsaml " + binding, Addr: "127.0.0.1:" + port, PublicURL: "https://" + ReferenceSAMLHost + ":" + port,
-				EntityID: entityID, Binding: binding, AllowIDPInitiated: i == 0, Weakness: o.SAMLWeakness, HTTPClient: client, TLSConfig: &tls.Config{},
+				EntityID: entityID, Binding: binding, AllowIDPInitiated: i == 0, Weakness: o.SAMLWeakness, HTTPClient: client, TLSConfig: serverTLS(),
 				DecryptionKey: encKey, DecryptionCertificate: encCert}
 			if o.SAML != nil {
 				o.SAML(i, &c)
@@ -170,7 +192,7 @@ func StartReferences(o ReferenceOptions) (*References, error) {
 			}
 			c := refoidc.Config{Name: "refoidc " + v.ResponseMode, Addr: "127.0.0.1:" + port, PublicURL: "https://" + ReferenceOIDCHost + ":" + port,
 				TenantID: tn.ID, ClientID: reg.AppID, ClientSecret: secret, ResponseMode: v.ResponseMode, ResponseType: v.ResponseType, PKCE: v.PKCE, UserInfo: v.UserInfo,
-				Weakness: o.OIDCWeakness, HTTPClient: client, TLSConfig: &tls.Config{}}
+				Weakness: o.OIDCWeakness, HTTPClient: client, TLSConfig: serverTLS()}
 			if o.OIDC != nil {
 				o.OIDC(i, &c)
 			}
@@ -196,6 +218,9 @@ func StartReferences(o ReferenceOptions) (*References, error) {
 		return nil, fmt.Errorf("reference target: %w", err)
 	}
 	refs.Target = t
+	if o.TLS != nil {
+		refs.trust = o.TLS.Leaf
+	}
 	return refs, nil
 }
 
@@ -204,14 +229,20 @@ func (r *References) Bind(env *Env) {
 	for _, c := range env.Trust {
 		r.pool.AddCert(c)
 	}
+	trust := func(c *x509.Certificate) {
+		if c != nil && !slices.ContainsFunc(env.Trust, c.Equal) {
+			env.Trust = append(env.Trust, c)
+		}
+	}
 	for _, sp := range r.SAML {
 		sp.SetIdPMetadataURL(env.Server.MetadataURL(env.Tenant, env.App))
-		env.Trust = append(env.Trust, sp.Certificate())
+		trust(sp.Certificate())
 	}
 	for _, rp := range r.OIDC {
 		rp.SetIssuer(env.Server.URL + "/" + env.Tenant.ID + "/v2.0")
-		env.Trust = append(env.Trust, rp.Certificate())
+		trust(rp.Certificate())
 	}
+	trust(r.trust)
 }
 
 // Close stops the SPs.
@@ -262,7 +293,11 @@ func StartReferenceEnv(ctx context.Context, o ReferenceOptions, adjust func(*Tar
 	if adjust != nil {
 		adjust(refs.Target)
 	}
-	env, err := Start(ctx, refs.Target, StartOptions{Options: o.IdP})
+	opts := o.IdP
+	if o.TLS != nil {
+		opts = append(slices.Clip(opts), idp.WithTLSCertificate(*o.TLS))
+	}
+	env, err := Start(ctx, refs.Target, StartOptions{Options: opts})
 	if err != nil {
 		refs.Close()
 		return nil, nil, err

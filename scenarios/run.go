@@ -33,6 +33,12 @@ type Options struct {
 	// Browser says which browser to use; the run adds the target's host mappings and the
 	// IdP's CA.
 	Browser BrowserOptions
+	// Reuse is a browser launched before (LaunchBrowser), e.g. one per test process, that
+	// the run uses instead of launching its own when it maps exactly the run's host names and
+	// trusts every certificate the run needs (see Browser.serves); otherwise the run
+	// launches its own as usual. The run does not close it. Each check still gets a fresh
+	// browser context (its own cookies, storage, cache and connections).
+	Reuse *Browser
 	// PageTimeout bounds each page wait of a check: from an action (open a URL, submit a
 	// form) until the page is at rest (default 30 s).
 	PageTimeout time.Duration
@@ -185,6 +191,8 @@ type Session struct {
 	br *Browser
 	bo BrowserOptions // what br was launched with (the target's hosts and CA added)
 	r  *runner
+	// reused: br is Options.Reuse, which Close leaves running.
+	reused bool
 }
 
 // NewSession launches the browser for env (with the target's host mappings and the IdP's
@@ -217,6 +225,9 @@ func NewSession(ctx context.Context, env *Env, o Options) (*Session, error) {
 			return nil, err
 		}
 	}
+	if o.Reuse.serves(bo) {
+		return &Session{br: o.Reuse, bo: bo, r: &runner{env: env, o: o}, reused: true}, nil
+	}
 	br, err := LaunchBrowser(ctx, bo)
 	if err != nil {
 		return nil, err
@@ -231,8 +242,15 @@ func (s *Session) Check(ctx context.Context, c Check) reports.Check { return s.r
 // Browser is the browser's product string.
 func (s *Session) Browser() string { return s.br.Version() }
 
-// Close stops the browser.
-func (s *Session) Close() { s.br.Close() }
+// Close stops the browser (unless it is Options.Reuse, which its owner closes).
+func (s *Session) Close() {
+	if !s.reused {
+		s.br.Close()
+	}
+}
+
+// Reused reports whether the session runs in Options.Reuse rather than a browser of its own.
+func (s *Session) Reused() bool { return s.reused }
 
 // urls lists the target's entry points for the report.
 func (t *Target) urls() map[string]string {
