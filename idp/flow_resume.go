@@ -181,12 +181,21 @@ func samlResumeOf(a *samlAuthn) *samlResume {
 		NameIDFormat: a.nameIDFormat, Audience: a.audience, Event: a.ev}
 }
 
-func (s *Server) samlAuthnOf(v *samlResume) *samlAuthn {
-	t := s.dir.tenant(v.TenantID)
+// resumedApp looks a resumed flow's tenant and enterprise app up again by ID (nil, nil if
+// either is gone since the flow began).
+func (s *Server) resumedApp(tenantID, appID string) (*Tenant, *EnterpriseApp) {
+	t := s.dir.tenant(tenantID)
 	if t == nil {
-		return nil
+		return nil, nil
 	}
-	app := t.EnterpriseApp(v.AppID)
+	if app := t.EnterpriseApp(appID); app != nil {
+		return t, app
+	}
+	return nil, nil
+}
+
+func (s *Server) samlAuthnOf(v *samlResume) *samlAuthn {
+	t, app := s.resumedApp(v.TenantID, v.AppID)
 	if app == nil {
 		return nil
 	}
@@ -200,11 +209,7 @@ func wsfedResumeOf(a *wsfedAuthn) *wsfedResume {
 }
 
 func (s *Server) wsfedAuthnOf(v *wsfedResume) *wsfedAuthn {
-	t := s.dir.tenant(v.TenantID)
-	if t == nil {
-		return nil
-	}
-	app := t.EnterpriseApp(v.AppID)
+	t, app := s.resumedApp(v.TenantID, v.AppID)
 	if app == nil {
 		return nil
 	}
