@@ -7,7 +7,9 @@
 // /{tenant}/oauth2/v2.0/token), over keep-alive HTTP/1.1, with the mock's pages (the same
 // forms, fields and sizes), cookies and headers, and makes the signatures the mock makes
 // with the same signer (internal/signer, RSA-2048, PKCS #1 v1.5 over a real SHA-256
-// digest): one per SAML sign-in, two per OIDC sign-in (access token and ID token).
+// digest): one per SAML sign-in, two per OIDC sign-in (access token and ID token). With
+// --signer none it makes no signatures (256 zero bytes in their place): what is left is what
+// the wire alone costs a Go net/http server.
 //
 // Everything else is left out on purpose: the pages and the SAMLResponse and token claims
 // are canned (the request's ID goes in as InResponseTo, the nonce into the ID token, state
@@ -23,10 +25,12 @@
 package main
 
 import (
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -37,7 +41,7 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "loopback `address` to listen on (127.0.0.1:PORT; port 0: any free port)")
-	signerName := flag.String("signer", signer.NameAuto, "`backend` of the RSA signatures: auto, openssl or go")
+	signerName := flag.String("signer", signer.NameAuto, "`backend` of the RSA signatures: auto, openssl or go; none: no signatures (256 zero bytes instead), to measure the wire alone")
 	flag.Parse()
 	if err := run(*addr, *signerName); err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
@@ -53,23 +57,40 @@ func run(addr, signerName string) error {
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 		return fmt.Errorf("--addr %s: the floor listens on loopback only (127.0.0.1)", addr)
 	}
-	backend, note, err := signer.Choose(signerName)
-	if err != nil {
-		return err
-	}
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return err
 	}
-	f := newFloor(backend.Signer(key))
+	var (
+		s    crypto.Signer = noSigner{key.Public()}
+		name               = "none (no signatures: the wire alone)"
+	)
+	if signerName != "none" {
+		backend, note, err := signer.Choose(signerName)
+		if err != nil {
+			return err
+		}
+		s, name = backend.Signer(key), backend.String()+noteSuffix(note)
+	}
+	f := newFloor(s)
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("floor: signer %s%s\n", backend, noteSuffix(note))
+	fmt.Printf("floor: signer %s\n", name)
 	fmt.Printf("floor: listening on http://%s\n", l.Addr())
 	srv := &http.Server{Handler: f, ReadHeaderTimeout: 30 * time.Second}
 	return srv.Serve(l)
+}
+
+// noSigner "signs" with 256 zero bytes (the size of an RSA-2048 signature), for --signer
+// none: what the floor costs without its signatures is what the wire costs.
+type noSigner struct{ pub crypto.PublicKey }
+
+func (n noSigner) Public() crypto.PublicKey { return n.pub }
+
+func (noSigner) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
+	return make([]byte, 256), nil
 }
 
 func noteSuffix(note string) string {
