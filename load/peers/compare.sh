@@ -3,7 +3,7 @@
 # libcrypto and Go's crypto/rsa), and under the same load command against two npm identity
 # providers where their protocol allows: oauth2-mock-server (OIDC) and saml-idp (SAML).
 #
-#   load/peers/compare.sh                      # concurrency 1, 8 and 64, 5 s each (~3 min)
+#   load/peers/compare.sh                      # concurrency 1, 8 and 64, 5 s each (~4 min)
 #   DURATION=10s CONCURRENCY="8 64" load/peers/compare.sh
 #   SIGNERS=go load/peers/compare.sh           # a machine without libcrypto.so.3
 #
