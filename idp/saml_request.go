@@ -130,7 +130,10 @@ var inflaters sync.Pool
 // When it refuses a message it still returns what it could read of the root element's
 // attributes (ID, Version, IssueInstant, Destination; nil if none), so that the sign-in log
 // can show what the SP sent.
-func parseSAMLRequest(b []byte, rt *roundTrips) (*samlRequest, error) {
+//
+// This is the three passes (checks, round trip, unmarshal) the one pass of
+// saml_parse_onepass.go stands for, and what it falls back to.
+func parseSAMLRequestPasses(b []byte, rt *roundTrips) (*samlRequest, error) {
 	d := xml.NewDecoder(bytes.NewReader(b))
 	open, tooDeep := 0, false
 	var root *samlRequest // the root's attributes, for a refusal

@@ -38,8 +38,10 @@ func (s *Server) handleSAML2(w http.ResponseWriter, r *http.Request) {
 	}
 	ev.TenantID = t.ID
 	var raw, relay string
+	var query url.Values // the URL's query, parsed once for the whole request
 	if redirect {
 		q, qerr := url.ParseQuery(r.URL.RawQuery)
+		query = q
 		raw, relay = q.Get("SAMLRequest"), q.Get("RelayState")
 		if qerr != nil && strings.Contains(r.URL.RawQuery, "SAMLRequest=") {
 			s.renderErrorPage(w, r, errMalformedSAML(fmt.Errorf("query string: %w", qerr)), ev)
@@ -93,7 +95,7 @@ func (s *Server) handleSAML2(w http.ResponseWriter, r *http.Request) {
 	}
 	switch m.XMLName.Local {
 	case "AuthnRequest":
-		s.handleAuthnRequest(w, r, t, m, relay, ev)
+		s.handleAuthnRequest(w, r, t, m, relay, query, ev)
 	case "LogoutRequest":
 		ev.Kind = EventLogoutRequest
 		if !redirect {
@@ -176,7 +178,12 @@ func (s *Server) verifyRequestSignature(r *http.Request, app *EnterpriseApp, m *
 	return nil
 }
 
-func (s *Server) handleAuthnRequest(w http.ResponseWriter, r *http.Request, t *Tenant, m *samlRequest, relay string, ev *Event) {
+// handleAuthnRequest answers an AuthnRequest; query is the URL's query when the caller parsed
+// it already (nil: parsed here), so that a request parses it once.
+func (s *Server) handleAuthnRequest(w http.ResponseWriter, r *http.Request, t *Tenant, m *samlRequest, relay string, query url.Values, ev *Event) {
+	if query == nil {
+		query = r.URL.Query()
+	}
 	req := ev.Request
 	req["AssertionConsumerServiceURL"] = m.ACSURL
 	req["ProtocolBinding"] = m.ProtocolBinding
@@ -216,7 +223,7 @@ func (s *Server) handleAuthnRequest(w http.ResponseWriter, r *http.Request, t *T
 	if app == nil {
 		return
 	}
-	req["Signed"] = fmt.Sprint(r.URL.Query().Get("Signature") != "" || m.Signature != nil)
+	req["Signed"] = fmt.Sprint(query.Get("Signature") != "" || m.Signature != nil)
 	if e := s.verifyRequestSignature(r, app, m); e != nil {
 		s.renderErrorPage(w, r, e, ev)
 		return
@@ -272,7 +279,7 @@ func (s *Server) handleAuthnRequest(w http.ResponseWriter, r *http.Request, t *T
 			return
 		}
 	}
-	s.beginSAMLSignIn(w, r, a, r.URL.Query().Get("login_hint"), m.forceAuthn())
+	s.beginSAMLSignIn(w, r, a, query.Get("login_hint"), m.forceAuthn())
 }
 
 // beginSAMLSignIn shows the sign-in page (or uses the session) and then answers a.

@@ -190,6 +190,9 @@ func (s *Server) unseal(purpose, sealed string, v any) error {
 		}
 		return nil
 	}
+	if _, binOnly := v.(sealBinaryOnly); binOnly {
+		return errSealed // sealed as JSON before its binary form (seal_state.go)
+	}
 	// One pass: the value is decoded in place (the purpose is already bound as GCM's
 	// additional data); v is not to be used when unseal fails.
 	env := struct {

@@ -1,9 +1,7 @@
 package idp
 
 import (
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -32,7 +30,7 @@ const storeSessionEnded = "session-ended/"
 
 // idpSession is a signed-in browser session at the IdP (the ESTSAUTH cookie). A second sign-in
 // in the same browser, to any app of the tenant, is single sign-on. It is the cookie's sealed
-// value, in the compact form of sessionJSON.
+// value, in the binary form of seal_state.go.
 type idpSession struct {
 	TenantID     string
 	UserID       string
@@ -52,80 +50,7 @@ type idpSession struct {
 	MFA bool
 }
 
-// sessionJSON is idpSession in the cookie: short names, times in Unix nanoseconds, GUIDs as
-// 22 base64url characters instead of 36 (compactID), so that ten SAML and ten OIDC apps keep
-// the cookie under 3 KB.
-type sessionJSON struct {
-	TenantID     string            `json:"t"`
-	UserID       string            `json:"u"`
-	AuthnInstant int64             `json:"i"`
-	SID          string            `json:"s"`
-	Expires      int64             `json:"x"`
-	SAML         []samlParticipant `json:"p,omitempty"`
-	Apps         []string          `json:"o,omitempty"`
-	MFA          bool              `json:"m,omitempty"`
-}
-
-// MarshalJSON writes the session's compact form.
-func (sess idpSession) MarshalJSON() ([]byte, error) {
-	apps := make([]string, len(sess.Apps))
-	for i, a := range sess.Apps {
-		apps[i] = compactID(a)
-	}
-	return json.Marshal(sessionJSON{compactID(sess.TenantID), compactID(sess.UserID), sess.AuthnInstant.UnixNano(),
-		compactID(sess.SID), sess.Expires.UnixNano(), sess.SAML, apps, sess.MFA})
-}
-
-// UnmarshalJSON reads the session's compact form.
-func (sess *idpSession) UnmarshalJSON(b []byte) error {
-	var j sessionJSON
-	if err := json.Unmarshal(b, &j); err != nil {
-		return err
-	}
-	for i, a := range j.Apps {
-		j.Apps[i] = expandID(a)
-	}
-	*sess = idpSession{TenantID: expandID(j.TenantID), UserID: expandID(j.UserID), AuthnInstant: time.Unix(0, j.AuthnInstant).UTC(),
-		SID: expandID(j.SID), Expires: time.Unix(0, j.Expires).UTC(), SAML: j.SAML, Apps: j.Apps, MFA: j.MFA}
-	return nil
-}
-
-// compactID writes a lower-case GUID ("_"-prefixed too, as SAML IDs are) as "*" and its 16
-// bytes in base64url; any other value is kept, with "!" before it when it starts with one of
-// the markers.
-func compactID(v string) string {
-	p, g := "", v
-	if strings.HasPrefix(v, "_") {
-		p, g = "_", v[1:]
-	}
-	if b, ok := guidBytes(g); ok {
-		return p + "*" + base64.RawURLEncoding.EncodeToString(b)
-	}
-	if strings.HasPrefix(v, "*") || strings.HasPrefix(v, "_*") || strings.HasPrefix(v, "!") {
-		return "!" + v
-	}
-	return v
-}
-
-// expandID undoes compactID.
-func expandID(v string) string {
-	if rest, ok := strings.CutPrefix(v, "!"); ok {
-		return rest
-	}
-	p, c := "", v
-	if strings.HasPrefix(v, "_*") {
-		p, c = "_", v[1:]
-	}
-	if rest, ok := strings.CutPrefix(c, "*"); ok {
-		if b, err := base64.RawURLEncoding.DecodeString(rest); err == nil && len(b) == 16 {
-			h := hex.EncodeToString(b)
-			return p + h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-		}
-	}
-	return v
-}
-
-// guidBytes parses a GUID in its lower-case 8-4-4-4-12 form (the form compactID restores).
+// guidBytes parses a GUID in its lower-case 8-4-4-4-12 form (the form binReader.id restores).
 func guidBytes(g string) ([]byte, bool) {
 	if len(g) != 36 || g[8] != '-' || g[13] != '-' || g[18] != '-' || g[23] != '-' || strings.ToLower(g) != g {
 		return nil, false
@@ -144,37 +69,6 @@ type samlParticipant struct {
 
 // samlURNPrefix is the common start of the NameID formats, left out of the cookie.
 const samlURNPrefix = "urn:oasis:names:tc:SAML:"
-
-// participantJSON is samlParticipant in the cookie: short names, and a NameID format of the
-// SAML URNs without their common prefix ("~" stands for it).
-type participantJSON struct {
-	AppID        string `json:"a"`
-	NameID       string `json:"n,omitempty"`
-	NameIDFormat string `json:"f,omitempty"`
-	SessionIndex string `json:"i,omitempty"`
-}
-
-// MarshalJSON writes the participant's short form.
-func (p samlParticipant) MarshalJSON() ([]byte, error) {
-	f := p.NameIDFormat
-	if rest, ok := strings.CutPrefix(f, samlURNPrefix); ok {
-		f = "~" + rest
-	}
-	return json.Marshal(participantJSON{compactID(p.AppID), p.NameID, f, compactID(p.SessionIndex)})
-}
-
-// UnmarshalJSON reads the participant's short form.
-func (p *samlParticipant) UnmarshalJSON(b []byte) error {
-	var j participantJSON
-	if err := json.Unmarshal(b, &j); err != nil {
-		return err
-	}
-	if rest, ok := strings.CutPrefix(j.NameIDFormat, "~"); ok {
-		j.NameIDFormat = samlURNPrefix + rest
-	}
-	*p = samlParticipant{expandID(j.AppID), j.NameID, j.NameIDFormat, expandID(j.SessionIndex)}
-	return nil
-}
 
 // session returns the browser's valid IdP session, if any: the cookie opens with the state
 // key, has not expired, and its sid has not signed out (on any replica). When the store

@@ -84,17 +84,18 @@ func TestSessionCookie(t *testing.T) {
 	}
 }
 
-// TestCompactID: GUIDs (bare and "_"-prefixed) shrink, everything else comes back as it was,
-// markers included.
-func TestCompactID(t *testing.T) {
+// TestStateID: GUIDs (bare and "_"-prefixed) take 17 bytes, everything else comes back as
+// it was.
+func TestStateID(t *testing.T) {
 	for _, v := range []string{"0c5d8a2e-1f3b-4a6c-9d7e-8b2a1c3d4e5f", "_0c5d8a2e-1f3b-4a6c-9d7e-8b2a1c3d4e5f",
 		"0C5D8A2E-1F3B-4A6C-9D7E-8B2A1C3D4E5F", "contoso.com", "", "*x", "_*x", "!", "!!a", "_", "my-app"} {
-		c := compactID(v)
-		if got := expandID(c); got != v {
-			t.Errorf("%q -> %q -> %q", v, c, got)
+		b := appendID(nil, v)
+		r := &binReader{b: b}
+		if got := r.id(); got != v || r.end() != nil {
+			t.Errorf("%q -> %x -> %q (%v)", v, b, got, r.err)
 		}
-		if _, ok := guidBytes(v); ok && len(c) != 23 {
-			t.Errorf("GUID %q compacted to %q", v, c)
+		if _, ok := guidBytes(v); ok && len(b) != 17 {
+			t.Errorf("GUID %q written as %x", v, b)
 		}
 	}
 }
