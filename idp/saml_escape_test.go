@@ -102,6 +102,7 @@ func escXMLSec(t *testing.T) string {
 // parser reads back the value that was signed, and both signatures verify with goxmldsig and
 // with xmlsec1 (libxml2, which normalises as the XML spec says).
 func TestEscapedWhitespaceVerifies(t *testing.T) {
+	t.Parallel() // its own servers and temp files; waits on xmlsec1
 	xmlsec := escXMLSec(t)
 	at := time.Date(2026, 5, 4, 10, 30, 0, 0, time.UTC)
 	certFile := filepath.Join("testdata", "keys", "signing.crt")
