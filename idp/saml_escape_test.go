@@ -109,7 +109,7 @@ func TestEscapedWhitespaceVerifies(t *testing.T) {
 	for _, c := range escCases {
 		t.Run(c.name, func(t *testing.T) {
 			mk := func() (*Server, samlResponseInput) {
-				s, err := New(WithConfig(escConfig(c, false)), WithClock(NewFrozenClock(at)), WithRand(NewSeededRand(5)))
+				s, err := New(WithConfig(escConfig(c, false)), WithClock(NewFrozenClock(at)), WithRand(NewSeededRand(5)), WithKeyGenerator(pooledTestKeys()))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -235,7 +235,7 @@ func TestEscapedWhitespaceVerifiesSLO(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := escConfig(escCase{}, true)
 			cfg.Tenants[0].EnterpriseApps[0].SAML.LogoutResponseIssuer = c.issuer
-			s, err := New(WithConfig(cfg), WithClock(NewFrozenClock(at)), WithRand(NewSeededRand(5)))
+			s, err := New(WithConfig(cfg), WithClock(NewFrozenClock(at)), WithRand(NewSeededRand(5)), WithKeyGenerator(pooledTestKeys()))
 			if err != nil {
 				t.Fatal(err)
 			}
