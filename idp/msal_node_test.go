@@ -48,6 +48,7 @@ type msalNodeStep struct {
 // a Go browser; every token MSAL accepted is checked here: ID tokens verify against the
 // mock's JWKS, Graph access tokens are accepted by userinfo, the app-only token verifies.
 func TestMSALNode(t *testing.T) {
+	t.Parallel() // mostly waiting on Node: overlaps the other slow tests
 	node := nodetest.Node(t, msalNodeDir)
 	got := make(chan string, 1)
 	rp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

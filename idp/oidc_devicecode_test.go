@@ -60,6 +60,7 @@ func approveDevice(t *testing.T, b *idptest.Browser, verificationURI, userCode, 
 // TestDeviceCodeFlow drives the device authorization grant with golang.org/x/oauth2's RFC
 // 8628 client (endpoint from the v2 discovery document through go-oidc) and a browser.
 func TestDeviceCodeFlow(t *testing.T) {
+	t.Parallel() // a server of its own; mostly waiting on the client's polling interval
 	srv := idptest.StartTLS(t, idp.WithConfig(deviceTestConfig()))
 	ctx := oidcRPContext(srv.Client())
 	prov, err := oidc.NewProvider(ctx, srv.URL+"/"+contosoID+"/v2.0")
@@ -156,6 +157,7 @@ func deviceStart(t *testing.T, srv *idp.Server, path string, form url.Values) (i
 // TestDeviceCodeErrors: declined, expired, unknown codes, a confidential client without its
 // secret, v1's resource= and the endpoint's own errors.
 func TestDeviceCodeErrors(t *testing.T) {
+	t.Parallel() // a server of its own; mostly waiting on the client's polling interval
 	clock := idp.NewClock()
 	srv := idptest.StartTLS(t, idp.WithConfig(deviceTestConfig()), idp.WithClock(clock))
 	tokenURL := srv.URL + "/" + contosoID + "/oauth2/v2.0/token"
@@ -247,6 +249,7 @@ func TestDeviceCodeErrors(t *testing.T) {
 // TestDeviceConfirmForeignPost: the confirmation form is bound to the session that was shown
 // it; another browser's post with the same code and nonce approves nothing.
 func TestDeviceConfirmForeignPost(t *testing.T) {
+	t.Parallel() // a server of its own; mostly waiting on the client's polling interval
 	srv := idptest.StartTLS(t, idp.WithConfig(deviceTestConfig()))
 	ctx := oidcRPContext(srv.Client())
 	cfg := oauth2.Config{ClientID: deviceAppID, Scopes: []string{"openid"},

@@ -96,6 +96,7 @@ func directConfig() *Config {
 // signatures of the direct writer's bytes: goxmldsig all of them, xmlsec1 (when installed) a
 // quarter, covering every app, and all that carry a TAB, LF or CR as a character reference.
 func TestDirectWriterMatchesDOM(t *testing.T) {
+	t.Parallel() // its own servers and temp files; waits on xmlsec1
 	at := time.Date(2026, 5, 4, 10, 30, 0, 123_000_000, time.UTC)
 	mk := func() *Server {
 		s, err := New(WithConfig(directConfig()), WithClock(NewFrozenClock(at)), WithRand(NewSeededRand(42)))

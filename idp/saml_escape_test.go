@@ -102,13 +102,14 @@ func escXMLSec(t *testing.T) string {
 // parser reads back the value that was signed, and both signatures verify with goxmldsig and
 // with xmlsec1 (libxml2, which normalises as the XML spec says).
 func TestEscapedWhitespaceVerifies(t *testing.T) {
+	t.Parallel() // its own servers and temp files; waits on xmlsec1
 	xmlsec := escXMLSec(t)
 	at := time.Date(2026, 5, 4, 10, 30, 0, 0, time.UTC)
 	certFile := filepath.Join("testdata", "keys", "signing.crt")
 	for _, c := range escCases {
 		t.Run(c.name, func(t *testing.T) {
 			mk := func() (*Server, samlResponseInput) {
-				s, err := New(WithConfig(escConfig(c, false)), WithClock(NewFrozenClock(at)), WithRand(NewSeededRand(5)))
+				s, err := New(WithConfig(escConfig(c, false)), WithClock(NewFrozenClock(at)), WithRand(NewSeededRand(5)), WithKeyGenerator(pooledTestKeys()))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -234,7 +235,7 @@ func TestEscapedWhitespaceVerifiesSLO(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := escConfig(escCase{}, true)
 			cfg.Tenants[0].EnterpriseApps[0].SAML.LogoutResponseIssuer = c.issuer
-			s, err := New(WithConfig(cfg), WithClock(NewFrozenClock(at)), WithRand(NewSeededRand(5)))
+			s, err := New(WithConfig(cfg), WithClock(NewFrozenClock(at)), WithRand(NewSeededRand(5)), WithKeyGenerator(pooledTestKeys()))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -322,6 +322,7 @@ func fidXmlsec1(t *testing.T, xmlsec, xpath string, doc []byte) error {
 // TestFidelitySignaturesXmlsec1 verifies our signatures with an independent implementation
 // (libxmlsec1), the same tool that verified the reference captures.
 func TestFidelitySignaturesXmlsec1(t *testing.T) {
+	t.Parallel() // its own servers and temp files; waits on xmlsec1
 	xmlsec, err := exec.LookPath("xmlsec1")
 	if err != nil {
 		t.Skip("xmlsec1 is not installed (Debian/Ubuntu package xmlsec1); skipping the independent signature check")

@@ -34,6 +34,7 @@ func chromiumPath(t *testing.T) string {
 // front-channel call to the session's other apps, and its script then takes the browser on
 // to the initiator's Logout URL with the LogoutResponse, which crewjam/saml accepts.
 func TestSLOToEverySessionParticipantChromium(t *testing.T) {
+	t.Parallel() // its own servers and browser; waits on Chromium
 	browser := chromiumPath(t)
 	f := newSLOFixture(t, "saml")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

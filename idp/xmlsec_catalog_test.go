@@ -262,6 +262,7 @@ var xmlsecTampered = map[idp.FaultID]string{
 // references (intactDoc), both verify it, except the tampered faults' (xmlsecTampered), which both refuse.
 // saml.sig.none and the error Status carry no signature.
 func TestXMLSecFaultCatalog(t *testing.T) {
+	t.Parallel() // its own servers and temp files; waits on xmlsec1
 	xmlsec, err := exec.LookPath("xmlsec1")
 	if err != nil {
 		t.Skip("xmlsec1 is not installed (Debian/Ubuntu package xmlsec1)")
@@ -328,6 +329,7 @@ func TestXMLSecFaultCatalog(t *testing.T) {
 // TestXMLSecGoldens verifies every signature of the golden files (Responses and metadata) as
 // stored, with xmlsec1 and goxmldsig, against the app's signing certificate.
 func TestXMLSecGoldens(t *testing.T) {
+	t.Parallel() // reads the goldens; waits on xmlsec1
 	xmlsec, err := exec.LookPath("xmlsec1")
 	if err != nil {
 		t.Skip("xmlsec1 is not installed (Debian/Ubuntu package xmlsec1)")

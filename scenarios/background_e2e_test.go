@@ -15,8 +15,8 @@ import (
 	"github.com/ssoharness/ssoharness/scenarios"
 )
 
-// The suite's whole-catalog runs (the strict SPs, the weakened SPs at --parallel 1 and 4,
-// the two IdP replicas) take most of its time, mostly waiting on pages one or two checks at
+// The suite's whole-catalog runs (the strict SPs, the weakened SPs at --parallel 4, the two
+// IdP replicas) take most of its time, mostly waiting on pages one or two checks at
 // a time. They start together when the suite starts, two at a time, each in an environment
 // (IdP, SPs, HAProxy) and a browser of its own — they share no mutable state with each
 // other or with the specs — and the containers that judge them wait for their results
@@ -32,6 +32,12 @@ type bgRun struct {
 	err  error
 	skip string // why the run could not be made here (e.g. no HAProxy), for Skip
 }
+
+// afterForeground decorates the containers that judge a background run: they run after every
+// other spec (Ginkgo runs higher priorities first, default 0), so that a spec waiting for its
+// run does not hold up the specs that could run meanwhile. With Ginkgo's random order the
+// replicas' container often came first and the suite waited minutes on it doing nothing else.
+var afterForeground = SpecPriority(-1)
 
 // bgSlots bounds how many background runs go at once.
 var bgSlots = make(chan struct{}, 2)
@@ -103,9 +109,6 @@ var (
 		return refRun(scenarios.ReferenceOptions{}, func(t *scenarios.Target) { t.IdP.Replicas = 2 },
 			scenarios.Options{Parallel: 1, Screenshots: "none"})
 	}}
-	bgWeakP1 = &bgRun{f: func() (*reports.Run, string, error) {
-		return refRun(weakFull, nil, scenarios.Options{Parallel: 1, Screenshots: "none"})
-	}}
 	bgStrict = &bgRun{f: func() (*reports.Run, string, error) {
 		return refRun(scenarios.ReferenceOptions{}, nil, scenarios.Options{Parallel: 2, ReportDir: strictDir()})
 	}}
@@ -121,7 +124,7 @@ func startBackground() {
 	if len(c.FocusStrings) > 0 || len(c.SkipStrings) > 0 || c.LabelFilter != "" || len(c.FocusFiles) > 0 || len(c.SkipFiles) > 0 {
 		return
 	}
-	for _, b := range []*bgRun{bgReplicas, bgWeakP1, bgStrict, bgWeakP4} {
+	for _, b := range []*bgRun{bgReplicas, bgStrict, bgWeakP4} {
 		b.start()
 	}
 }

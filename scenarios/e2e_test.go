@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -93,19 +92,6 @@ func runRef(o scenarios.ReferenceOptions, adjust func(*scenarios.Target), ro sce
 	return run
 }
 
-// byStatus lists the check keys of a run per status.
-func byStatus(run *reports.Run) map[reports.Status][]string {
-	m := map[reports.Status][]string{}
-	for _, c := range run.Checks {
-		key := c.ID
-		if c.Kind == scenarios.KindConfig {
-			key = strings.ToLower(c.Protocol) + ":" + c.ID
-		}
-		m[c.Status] = append(m[c.Status], key)
-	}
-	return m
-}
-
 // describeProblems formats the checks that did not pass, for failure messages.
 // builtInStatus is what a check of the catalog earns against the built-in reference target
 // when that is not a pass, and why:
@@ -149,7 +135,7 @@ func find(run *reports.Run, id, protocol string) reports.Check {
 	return reports.Check{}
 }
 
-var _ = Describe("the built-in reference SPs (strict)", Ordered, Label("e2e"), func() {
+var _ = Describe("the built-in reference SPs (strict)", Ordered, Label("e2e"), afterForeground, func() {
 	var run *reports.Run
 	var paths reports.Paths
 	BeforeAll(func() {
@@ -329,16 +315,19 @@ var _ = Describe("weakened reference SPs", Label("e2e"), func() {
 		}
 		oidcEntries = append(oidcEntries, Entry(string(w), w, oidcW[w]))
 	}
+	// The good sign-ins each entry runs are those through the code its weakness switches
+	// (relevantGoods, weak_goods_e2e_test.go); weakFull runs them all.
 	DescribeTable("a SAML SP with one check switched off fails exactly the matching checks, and still signs in good responses",
 		func(w refsaml.Weakness, matching []string) {
 			o, adjust, good := spInitiatedOnly(scenarios.ReferenceOptions{SAMLWeakness: w, Protocols: []string{"SAML"}}, matching)
+			good = relevantGoods(idp.ProtocolSAML, good, matching)
 			run := runRef(o, adjust, scenarios.Options{Only: append(slices.Clone(matching), good...)})
 			expectCaught(run, matching)
 		}, samlEntries)
 	DescribeTable("an OIDC RP with one check switched off fails exactly the matching checks, and still signs in good responses",
 		func(w refoidc.Weakness, matching []string) {
 			run := runRef(scenarios.ReferenceOptions{OIDCWeakness: w, Protocols: []string{"OIDC"}}, nil,
-				scenarios.Options{Only: append(slices.Clone(matching), goodSignIns(idp.ProtocolOIDC)...)})
+				scenarios.Options{Only: append(slices.Clone(matching), relevantGoods(idp.ProtocolOIDC, goodSignIns(idp.ProtocolOIDC), matching)...)})
 			expectCaught(run, matching)
 		}, oidcEntries)
 })
@@ -399,29 +388,22 @@ var _ = Describe("reference SPs whose requests lack a protection (request findin
 		}, oidcEntries)
 })
 
-// weakFull are the SPs of the whole-catalog runs at --parallel 1 and 4 (bgWeakP1, bgWeakP4).
+// weakFull are the SPs of the whole-catalog run against weakened SPs (bgWeakP4). It runs at
+// --parallel 4 only: its verdicts are asserted check by check (expectCaught), so a second
+// run at --parallel 1 added no evidence but 160 checks; --parallel 1 verdicts over the
+// whole catalog come from the replicas run (strict SPs, exact verdicts), and the suite's
+// wall time at --parallel 1 and 4 is a measurement (docs/PERFORMANCE.md), not a test.
 var weakFull = scenarios.ReferenceOptions{SAMLWeakness: refsaml.SkipAudience, OIDCWeakness: refoidc.SkipNonceCheck}
 
-var _ = Describe("the full catalog against weakened SPs, --parallel 1 and 4", Ordered, Label("e2e"), func() {
-	var p1, p4 *reports.Run
+var _ = Describe("the full catalog against weakened SPs, --parallel 4", Ordered, Label("e2e"), afterForeground, func() {
+	var p4 *reports.Run
 	BeforeAll(func() {
-		// Made in the background, each in an environment and a browser of its own.
-		bgWeakP4.start()
-		p1 = bgWeakP1.result()
+		// Made in the background, in an environment and a browser of its own.
 		p4 = bgWeakP4.result()
 	})
-	It("fails exactly the checks the switched-off checks cover, over the whole catalog", func() {
+	It("fails exactly the checks the switched-off checks cover, over the whole catalog, with checks running 4 at a time", func() {
 		samlW, oidcW := weaknesses()
-		expectCaught(p1, append(slices.Clone(samlW[refsaml.SkipAudience]), oidcW[refoidc.SkipNonceCheck]...))
-	})
-	It("gives the same verdicts at --parallel 4 as at --parallel 1", func() {
-		a, b := byStatus(p1), byStatus(p4)
-		for _, m := range []map[reports.Status][]string{a, b} {
-			for _, v := range m {
-				sort.Strings(v)
-			}
-		}
-		Expect(b).To(Equal(a))
+		expectCaught(p4, append(slices.Clone(samlW[refsaml.SkipAudience]), oidcW[refoidc.SkipNonceCheck]...))
 	})
 })
 

@@ -32,7 +32,7 @@ func replicasUnavailable() (skip string, err error) {
 	return "", nil
 }
 
-var _ = Describe("the built-in reference SPs through two IdP replicas behind HAProxy", Ordered, Label("e2e", "replicas"), func() {
+var _ = Describe("the built-in reference SPs through two IdP replicas behind HAProxy", Ordered, Label("e2e", "replicas"), afterForeground, func() {
 	var run *reports.Run
 	BeforeAll(func() {
 		// Made in the background (bgReplicas), in an environment and a browser of its own,
