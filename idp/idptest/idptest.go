@@ -1,43 +1,16 @@
 package idptest
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"sync"
 	"testing"
 
 	"github.com/ssoharness/ssoharness/idp"
+	"github.com/ssoharness/ssoharness/internal/keypool"
 )
 
-// keyPool holds RSA keys generated once per test binary: tests start many servers, and
-// generating a 2048-bit key costs ~100 ms each.
-var keyPool struct {
-	sync.Mutex
-	keys []*rsa.PrivateKey
-}
-
-// PooledKeys returns a KeyGenerator that hands out the process-wide pooled keys in order, so
-// the keys of one server are distinct from each other but shared with other servers.
-func PooledKeys() idp.KeyGenerator {
-	next := 0
-	var mu sync.Mutex
-	return func() (*rsa.PrivateKey, error) {
-		mu.Lock()
-		i := next
-		next++
-		mu.Unlock()
-		keyPool.Lock()
-		defer keyPool.Unlock()
-		for len(keyPool.keys) <= i {
-			k, err := rsa.GenerateKey(rand.Reader, 2048)
-			if err != nil {
-				return nil, err
-			}
-			keyPool.keys = append(keyPool.keys, k)
-		}
-		return keyPool.keys[i], nil
-	}
-}
+// PooledKeys returns a KeyGenerator that hands out the process-wide pooled keys in order
+// (internal/keypool), so the keys of one server are distinct from each other but shared with
+// other servers: generating a 2048-bit key costs ~100 ms, and tests start many servers.
+func PooledKeys() idp.KeyGenerator { return keypool.Generator() }
 
 // Start starts a mock IdP on a loopback port for the test and closes it when the test ends.
 // With no options it serves the embedded default directory. Keys come from a pool shared by
